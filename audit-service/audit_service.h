@@ -1,0 +1,31 @@
+// AuditService over gRPC; every RPC requires the admin token.
+#ifndef SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_
+#define SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_
+
+#include <string>
+
+#include "audit-service/audit_store.h"
+#include "scim/v1/audit.grpc.pb.h"
+
+namespace scim::audit {
+
+class AuditServiceImpl final : public v1::AuditService::Service {
+ public:
+  AuditServiceImpl(AuditStore* store, std::string admin_token)
+      : store_(store), admin_token_(std::move(admin_token)) {}
+
+  grpc::Status Append(grpc::ServerContext* context,
+                      const v1::AppendRequest* request,
+                      v1::AppendResponse* response) override;
+  grpc::Status Tail(grpc::ServerContext* context,
+                    const v1::TailRequest* request,
+                    v1::TailResponse* response) override;
+
+ private:
+  AuditStore* store_;
+  std::string admin_token_;
+};
+
+}  // namespace scim::audit
+
+#endif  // SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_

@@ -1,0 +1,30 @@
+// audit-service as its own process; scimd embeds the same.
+#include "absl/flags/flag.h"
+#include "audit-service/audit_component.h"
+#include "common/flags.h"
+#include "common/server.h"
+#include "common/service_main.h"
+
+ABSL_FLAG(std::string, data_dir, "./data", "RocksDB lives in <data_dir>/audit");
+ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50054",
+          "gRPC listen address (port 0 = any free port)");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "admin token file (default <data_dir>/admin.token)");
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::ParseFlags(argc, argv, "audit-service: the per-tenant audit log");
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  std::unique_ptr<scim::audit::AuditComponent> component;
+  scim::ServiceMainHooks hooks;
+  hooks.open = [&](const std::string& admin_token)
+      -> absl::StatusOr<std::vector<grpc::Service*>> {
+    auto opened = scim::audit::AuditComponent::Open(data_dir + "/audit", admin_token);
+    if (!opened.ok()) return opened.status();
+    component = std::move(*opened);
+    return std::vector<grpc::Service*>{component->service()};
+  };
+  return scim::RunServiceMain("audit-service", data_dir,
+                              absl::GetFlag(FLAGS_admin_token_file),
+                              absl::GetFlag(FLAGS_grpc_addr), hooks);
+}

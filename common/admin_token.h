@@ -1,0 +1,29 @@
+// The admin token: created at first start in <data_dir>/admin.token (0600),
+// required as `authorization: Bearer <token>` on admin RPCs.
+#ifndef SCIM_COMMON_ADMIN_TOKEN_H_
+#define SCIM_COMMON_ADMIN_TOKEN_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/random.h"
+#include "grpcpp/server_context.h"
+
+namespace scim {
+
+// Reads the token at `path`, creating it (and its directory) if missing.
+absl::StatusOr<std::string> LoadOrCreateAdminToken(const std::string& path,
+                                                   RandomSource& random);
+
+// The bearer token in gRPC metadata, or "".
+std::string BearerFromMetadata(const grpc::ServerContext& context);
+
+// OK iff the call carries `token` as its bearer (constant-time compare).
+absl::Status CheckAdmin(const grpc::ServerContext& context,
+                        absl::string_view token);
+
+}  // namespace scim
+
+#endif  // SCIM_COMMON_ADMIN_TOKEN_H_

@@ -1,0 +1,83 @@
+#include "common/random.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cstdlib>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+
+namespace scim {
+namespace {
+
+class SecureRandom : public RandomSource {
+ public:
+  void Fill(uint8_t* out, size_t n) override {
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) {
+      // Without entropy no secret is safe to issue; stopping is the only
+      // correct answer.
+      std::abort();
+    }
+  }
+};
+
+}  // namespace
+
+std::string RandomSource::Bytes(size_t n) {
+  std::string out(n, '\0');
+  Fill(reinterpret_cast<uint8_t*>(out.data()), n);
+  return out;
+}
+
+RandomSource* RandomSource::Secure() {
+  static SecureRandom* source = new SecureRandom();
+  return source;
+}
+
+void FakeRandom::Fill(uint8_t* out, size_t n) {
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < n; ++i) {
+    state_ += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    out[i] = static_cast<uint8_t>(z ^ (z >> 31));
+  }
+}
+
+std::string HexEncode(absl::string_view bytes) {
+  return absl::BytesToHexString(bytes);
+}
+
+std::string Base64UrlEncode(absl::string_view bytes) {
+  return absl::WebSafeBase64Escape(bytes);
+}
+
+std::string NewUuidV7(Clock& clock, RandomSource& random) {
+  uint8_t b[16];
+  random.Fill(b, sizeof(b));
+  uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(clock.Now()));
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0f));
+  b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3f));
+  std::string hex = HexEncode(
+      absl::string_view(reinterpret_cast<const char*>(b), sizeof(b)));
+  return absl::StrFormat("%s-%s-%s-%s-%s", hex.substr(0, 8), hex.substr(8, 4),
+                         hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
+}
+
+std::string Sha256(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+}
+
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace scim

@@ -1,0 +1,52 @@
+// Injectable randomness: secrets, ids and salts come from here.
+#ifndef SCIM_COMMON_RANDOM_H_
+#define SCIM_COMMON_RANDOM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+
+namespace scim {
+
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual void Fill(uint8_t* out, size_t n) = 0;
+  std::string Bytes(size_t n);
+  // The process-wide cryptographically secure source (OpenSSL RAND_bytes).
+  static RandomSource* Secure();
+};
+
+// Deterministic source for tests (splitmix64). Never use for secrets.
+class FakeRandom : public RandomSource {
+ public:
+  explicit FakeRandom(uint64_t seed = 42) : state_(seed) {}
+  void Fill(uint8_t* out, size_t n) override;
+
+ private:
+  absl::Mutex mu_;
+  uint64_t state_ ABSL_GUARDED_BY(mu_);
+};
+
+// Lower-case hex of `bytes`.
+std::string HexEncode(absl::string_view bytes);
+// Unpadded base64url (RFC 4648 §5).
+std::string Base64UrlEncode(absl::string_view bytes);
+
+// RFC 9562 UUIDv7: time-ordered, so ids sort in creation order, which gives
+// index pagination a stable order in which new resources come last.
+std::string NewUuidV7(Clock& clock, RandomSource& random);
+
+// SHA-256 digest (raw 32 bytes).
+std::string Sha256(absl::string_view data);
+
+// Constant-time equality of two byte strings (length is not secret).
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
+
+}  // namespace scim
+
+#endif  // SCIM_COMMON_RANDOM_H_

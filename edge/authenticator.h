@@ -1,0 +1,50 @@
+// Resolves bearer credentials to a tenant through token-service, with a short
+// bounded cache: a revoked or rotated key stops working at this edge within
+// kVerificationTtl.
+#ifndef SCIM_EDGE_AUTHENTICATOR_H_
+#define SCIM_EDGE_AUTHENTICATOR_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "scim/v1/token.grpc.pb.h"
+
+namespace scim::edge {
+
+inline constexpr absl::Duration kVerificationTtl = absl::Seconds(5);
+
+struct Principal {
+  std::string tenant;
+  std::string credential_id;
+  bool tenant_disabled = false;
+};
+
+class Authenticator {
+ public:
+  Authenticator(std::shared_ptr<v1::TokenService::StubInterface> token,
+                Clock* clock, size_t max_entries = 10000);
+
+  // UNAUTHENTICATED for a bad credential, UNAVAILABLE if token-service is.
+  absl::StatusOr<Principal> Verify(const std::string& bearer);
+
+ private:
+  struct Entry {
+    Principal principal;
+    absl::Time expires;
+  };
+
+  std::shared_ptr<v1::TokenService::StubInterface> token_;
+  Clock* clock_;
+  const size_t max_entries_;
+  absl::Mutex mu_;
+  // Keyed by SHA-256 of the credential: no secret is kept in memory.
+  absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_AUTHENTICATOR_H_

@@ -1,0 +1,23 @@
+#include "edge/edge_flags.h"
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(int32_t, http_threads, 64,
+          "HTTP worker threads; each serves one keep-alive connection at a "
+          "time, so size it to the expected concurrent connections");
+ABSL_FLAG(int64_t, max_body_bytes, 1 << 20,
+          "request bodies above this size get 413");
+ABSL_FLAG(bool, access_log, true, "log one JSON line per HTTP request");
+
+namespace scim::edge {
+
+EdgeOptions EdgeOptionsFromFlags() {
+  EdgeOptions options;
+  options.threads = std::max(1, absl::GetFlag(FLAGS_http_threads));
+  options.max_body_bytes =
+      static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body_bytes)));
+  options.access_log = absl::GetFlag(FLAGS_access_log);
+  return options;
+}
+
+}  // namespace scim::edge

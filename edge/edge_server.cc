@@ -1,0 +1,433 @@
+#include "edge/edge_server.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/log.h"
+#include "common/random.h"
+#include "common/request_metadata.h"
+#include "common/status.h"
+#include "edge/error_body.h"
+#include "grpcpp/client_context.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "scim/json_codec.h"
+
+namespace scim::edge {
+namespace {
+
+using json = Json;
+
+constexpr char kListResponseSchema[] =
+    "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+// SCIM endpoints that exist in the contract but are built by later work.
+constexpr absl::string_view kNotYetBuilt[] = {
+    "Groups", "Bulk", ".search", "ServiceProviderConfig", "ResourceTypes",
+    "Schemas"};
+
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool IsSaneRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!absl::ascii_isgraph(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// One request as it moves through the edge.
+struct EdgeServer::Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  std::string request_id;
+  std::string route = "unknown";
+  std::string tenant;
+  Principal principal;
+
+  void Error(int http, absl::string_view scim_type, absl::string_view detail) {
+    res.status = http;
+    res.set_content(ErrorBody(http, scim_type, detail), kScimContentType);
+  }
+  void Error(const absl::Status& status) {
+    Error(HttpStatusOf(status), ScimTypeOf(status), status.message());
+  }
+  void Json(int http, const json& body) {
+    res.status = http;
+    res.set_content(Dump(body), kScimContentType);
+  }
+  void MethodNotAllowed(absl::string_view allowed) {
+    res.set_header("Allow", std::string(allowed));
+    Error(405, "", absl::StrCat("method ", req.method, " is not allowed on ",
+                                req.path, "; allowed: ", allowed));
+  }
+
+  // scheme://host of the request, as the client (or ingress) sees it.
+  std::string Origin() const {
+    std::string host = req.get_header_value("X-Forwarded-Host");
+    if (host.empty()) host = req.get_header_value("Host");
+    if (host.empty()) return "";
+    std::string scheme = req.get_header_value("X-Forwarded-Proto");
+    if (scheme != "https") scheme = "http";
+    return absl::StrCat(scheme, "://", host);
+  }
+
+  // identity-service keeps meta.location as a path; make it absolute here.
+  void AbsolutizeLocation(json& resource) const {
+    auto meta = resource.find("meta");
+    if (meta == resource.end() || !meta->contains("location")) return;
+    std::string location = (*meta)["location"].get<std::string>();
+    if (absl::StartsWith(location, "/")) {
+      (*meta)["location"] = Origin() + location;
+    }
+  }
+
+  std::unique_ptr<grpc::ClientContext> GrpcContext() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(10));
+    context->AddMetadata(kRequestIdMetadata, request_id);
+    context->AddMetadata(kActorMetadata, principal.credential_id);
+    context->AddMetadata(kClientAddressMetadata, req.remote_addr);
+    return context;
+  }
+
+  // Parses the request body as a JSON object, answering 415/400 itself.
+  bool ParseBody(json* out) {
+    std::string type = req.get_header_value("Content-Type");
+    absl::string_view media = absl::StripAsciiWhitespace(
+        absl::string_view(type).substr(0, type.find(';')));
+    if (!media.empty() &&
+        !absl::EqualsIgnoreCase(media, "application/scim+json") &&
+        !absl::EqualsIgnoreCase(media, "application/json")) {
+      Error(415, "",
+            absl::StrCat("Content-Type '", media,
+                         "' is not supported; send application/scim+json or "
+                         "application/json"));
+      return false;
+    }
+    try {
+      *out = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      Error(400, scim_type::kInvalidSyntax,
+            absl::StrCat("the request body is not valid JSON: ", e.what()));
+      return false;
+    }
+    return true;
+  }
+};
+
+EdgeServer::EdgeServer(
+    std::shared_ptr<v1::IdentityService::StubInterface> identity,
+    Authenticator* authenticator, EdgeOptions options)
+    : identity_(std::move(identity)),
+      authenticator_(authenticator),
+      options_(options),
+      server_(std::make_unique<httplib::Server>()) {}
+
+EdgeServer::~EdgeServer() { Stop(); }
+
+absl::StatusOr<int> EdgeServer::Start(const std::string& host, int port) {
+  httplib::Server& s = *server_;
+  const int threads = options_.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(100000);
+  s.set_keep_alive_timeout(30);
+  s.set_payload_max_length(options_.max_body_bytes);
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    Handle(req, res);
+  };
+  s.Get(".*", handler);
+  s.Post(".*", handler);
+  s.Put(".*", handler);
+  s.Patch(".*", handler);
+  s.Delete(".*", handler);
+  s.Options(".*", handler);
+  const size_t max_body = options_.max_body_bytes;
+  // httplib's own errors (413, 400 for unparsable requests) get SCIM bodies;
+  // responses the handler already filled are left alone.
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [max_body](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string detail =
+        res.status == 413
+            ? absl::StrCat("the request body exceeds the limit of ", max_body,
+                           " bytes")
+            : absl::StrCat("the request was rejected (HTTP ", res.status, ")");
+    res.set_content(ErrorBody(res.status, res.status == 413 ? "tooLarge" : "",
+                              detail),
+                    kScimContentType);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  s.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(ErrorBody(500, "", "internal error"), kScimContentType);
+      });
+  int bound = port;
+  if (port == 0) {
+    bound = s.bind_to_any_port(host);
+    if (bound <= 0) {
+      return absl::UnavailableError(absl::StrCat("cannot bind HTTP on ", host));
+    }
+  } else if (!s.bind_to_port(host, port)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot bind HTTP on ", host, ":", port));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  ready_ = true;
+  return bound;
+}
+
+void EdgeServer::Stop() {
+  ready_ = false;
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
+  const absl::Time start = absl::Now();
+  Call call{req, res};
+  call.request_id = req.get_header_value("X-Request-Id");
+  if (!IsSaneRequestId(call.request_id)) {
+    call.request_id = HexEncode(RandomSource::Secure()->Bytes(12));
+  }
+  res.set_header("X-Request-Id", call.request_id);
+  Dispatch(call);
+  if (options_.access_log) {
+    LogInfo("request",
+            {{"request_id", call.request_id},
+             {"method", req.method},
+             {"route", call.route},
+             {"status", absl::StrCat(res.status)},
+             {"latency_ms",
+              absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
+             {"tenant", call.tenant},
+             {"credential", call.principal.credential_id},
+             {"remote", req.remote_addr}});
+  }
+}
+
+void EdgeServer::Dispatch(Call& call) {
+  const std::string& path = call.req.path;
+  if (path == "/healthz") {
+    call.route = "/healthz";
+    call.res.set_content("{\"status\":\"ok\"}", "application/json");
+    return;
+  }
+  if (path == "/readyz") {
+    call.route = "/readyz";
+    if (!ready_) {
+      call.Error(503, "", "not ready");
+      return;
+    }
+    call.res.set_content("{\"status\":\"ready\"}", "application/json");
+    return;
+  }
+  // /t/{tenant}/scim/v2/{resource path}
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(path).substr(1), '/');
+  if (!parts.empty() && parts.back().empty()) parts.pop_back();  // "/Users/"
+  if (parts.size() < 4 || parts[0] != "t" || parts[2] != "scim" ||
+      parts[3] != "v2") {
+    call.Error(404, "", absl::StrCat("no such endpoint: ", path));
+    return;
+  }
+  call.tenant = std::string(parts[1]);
+  if (!IsValidTenantId(call.tenant)) {
+    call.Error(404, "", absl::StrCat("no such tenant: '", call.tenant, "'"));
+    return;
+  }
+
+  // Authenticate before anything else under a tenant.
+  std::string auth = call.req.get_header_value("Authorization");
+  if (!absl::StartsWithIgnoreCase(auth, "Bearer ") ||
+      absl::StripAsciiWhitespace(auth.substr(7)).empty()) {
+    call.res.set_header("WWW-Authenticate", "Bearer realm=\"scim\"");
+    call.Error(401, "",
+               "authentication required: send Authorization: Bearer <API key>");
+    return;
+  }
+  auto principal = authenticator_->Verify(
+      std::string(absl::StripAsciiWhitespace(auth.substr(7))));
+  if (!principal.ok()) {
+    if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
+      call.res.set_header("WWW-Authenticate",
+                          "Bearer realm=\"scim\", error=\"invalid_token\"");
+    }
+    call.Error(principal.status());
+    return;
+  }
+  call.principal = *principal;
+  if (principal->tenant != call.tenant) {
+    // Same answer as an unknown key: nothing about tenant B leaks to A.
+    call.res.set_header("WWW-Authenticate",
+                        "Bearer realm=\"scim\", error=\"invalid_token\"");
+    call.Error(401, "", "the bearer token is not valid for this tenant");
+    return;
+  }
+  if (principal->tenant_disabled) {
+    call.Error(403, "",
+               absl::StrCat("the SCIM integration for tenant '", call.tenant,
+                            "' is disabled"));
+    return;
+  }
+
+  const size_t rest = parts.size() - 4;
+  absl::string_view resource = rest >= 1 ? parts[4] : "";
+  const bool type_search = rest == 2 && parts[5] == ".search";
+  if (resource == "Users" && rest <= 2 && !type_search) {
+    HandleUsers(call, rest == 2 ? std::string(parts[5]) : "");
+    return;
+  }
+  if (resource == "Me") {
+    call.route = "/t/{tenant}/scim/v2/Me";
+    call.Error(501, "", "/Me is not supported: credentials are not users");
+    return;
+  }
+  for (absl::string_view later : kNotYetBuilt) {
+    if (resource == later || (type_search && resource == "Users")) {
+      std::string what = type_search ? absl::StrCat(resource, "/.search")
+                                     : std::string(resource);
+      call.route = absl::StrCat("/t/{tenant}/scim/v2/", what);
+      call.Error(501, "", absl::StrCat("/", what, " is not implemented yet"));
+      return;
+    }
+  }
+  call.Error(404, "", absl::StrCat("no such endpoint: ", path));
+}
+
+void EdgeServer::HandleUsers(Call& call, const std::string& id) {
+  const std::string& method = call.req.method;
+  if (id.empty()) {
+    call.route = "/t/{tenant}/scim/v2/Users";
+    if (method == "POST") {
+      json body;
+      if (!call.ParseBody(&body)) return;
+      v1::CreateUserRequest request;
+      request.set_tenant(call.tenant);
+      if (absl::Status s = DecodeResource(body, request.mutable_user());
+          !s.ok()) {
+        call.Error(s);
+        return;
+      }
+      v1::User user;
+      auto context = call.GrpcContext();
+      absl::Status s =
+          FromGrpcStatus(identity_->CreateUser(context.get(), request, &user));
+      if (!s.ok()) {
+        call.Error(s);
+        return;
+      }
+      json out = EncodeResource(user);
+      call.AbsolutizeLocation(out);
+      call.res.set_header("Location", out["meta"]["location"].get<std::string>());
+      call.res.set_header("ETag", user.meta().version());
+      call.Json(201, out);
+      return;
+    }
+    if (method != "GET") {
+      call.MethodNotAllowed("GET, POST");
+      return;
+    }
+    v1::ListUsersRequest request;
+    request.set_tenant(call.tenant);
+    v1::ListRequest* query = request.mutable_query();
+    for (const auto& [name, value] : call.req.params) {
+      if (absl::EqualsIgnoreCase(name, "filter")) {
+        query->set_filter(value);
+      } else if (absl::EqualsIgnoreCase(name, "startIndex") ||
+                 absl::EqualsIgnoreCase(name, "count")) {
+        int32_t n = 0;
+        if (!absl::SimpleAtoi(value, &n)) {
+          call.Error(400, scim_type::kInvalidValue,
+                     absl::StrCat("query parameter '", name,
+                                  "' must be an integer, got '", value, "'"));
+          return;
+        }
+        absl::EqualsIgnoreCase(name, "count") ? query->set_count(n)
+                                              : query->set_start_index(n);
+      }
+    }
+    v1::ListUsersResponse response;
+    auto context = call.GrpcContext();
+    absl::Status s =
+        FromGrpcStatus(identity_->ListUsers(context.get(), request, &response));
+    if (!s.ok()) {
+      call.Error(s);
+      return;
+    }
+    json out;
+    out["schemas"] = {kListResponseSchema};
+    out["totalResults"] = response.total_results();
+    out["startIndex"] = response.start_index();
+    out["itemsPerPage"] = response.items_per_page();
+    out["Resources"] = json::array();
+    for (const auto& user : response.resources()) {
+      json resource = EncodeResource(user);
+      call.AbsolutizeLocation(resource);
+      out["Resources"].push_back(std::move(resource));
+    }
+    call.Json(200, out);
+    return;
+  }
+
+  call.route = "/t/{tenant}/scim/v2/Users/{id}";
+  auto context = call.GrpcContext();
+  v1::User user;
+  absl::Status s;
+  if (method == "GET") {
+    v1::GetUserRequest request;
+    request.set_tenant(call.tenant);
+    request.set_id(id);
+    s = FromGrpcStatus(identity_->GetUser(context.get(), request, &user));
+  } else if (method == "PUT") {
+    json body;
+    if (!call.ParseBody(&body)) return;
+    v1::ReplaceUserRequest request;
+    request.set_tenant(call.tenant);
+    request.set_id(id);
+    request.set_if_match(call.req.get_header_value("If-Match"));
+    s = DecodeResource(body, request.mutable_user());
+    if (s.ok()) {
+      s = FromGrpcStatus(identity_->ReplaceUser(context.get(), request, &user));
+    }
+  } else if (method == "DELETE") {
+    v1::DeleteUserRequest request;
+    request.set_tenant(call.tenant);
+    request.set_id(id);
+    request.set_if_match(call.req.get_header_value("If-Match"));
+    google::protobuf::Empty empty;
+    s = FromGrpcStatus(identity_->DeleteUser(context.get(), request, &empty));
+    if (s.ok()) {
+      call.res.status = 204;
+      return;
+    }
+  } else if (method == "PATCH") {
+    call.Error(501, "", "PATCH is not implemented yet; use PUT");
+    return;
+  } else {
+    call.MethodNotAllowed("GET, PUT, PATCH, DELETE");
+    return;
+  }
+  if (!s.ok()) {
+    call.Error(s);
+    return;
+  }
+  json out = EncodeResource(user);
+  call.AbsolutizeLocation(out);
+  call.res.set_header("ETag", user.meta().version());
+  call.Json(200, out);
+}
+
+}  // namespace scim::edge

@@ -1,0 +1,62 @@
+// The SCIM HTTP edge: routes /t/{tenant}/scim/v2/..., authenticates bearer
+// credentials, translates SCIM JSON <-> protobuf and calls identity-service.
+// It decides nothing about what a resource means.
+#ifndef SCIM_EDGE_EDGE_SERVER_H_
+#define SCIM_EDGE_EDGE_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "edge/authenticator.h"
+#include "scim/v1/identity.grpc.pb.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace scim::edge {
+
+struct EdgeOptions {
+  // Bodies above this get 413 (RFC 7644 §3.12 body).
+  size_t max_body_bytes = 1 << 20;
+  // Each pool thread serves one keep-alive connection at a time: size it to
+  // the expected concurrent connections.
+  int threads = 64;
+  bool access_log = true;
+};
+
+class EdgeServer {
+ public:
+  EdgeServer(std::shared_ptr<v1::IdentityService::StubInterface> identity,
+             Authenticator* authenticator, EdgeOptions options);
+  ~EdgeServer();
+
+  // Binds `host:port` (0 = any free port), serves in a background thread and
+  // returns the bound port.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+  // Stops accepting and waits for the serving thread.
+  void Stop();
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  struct Call;
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  void Dispatch(Call& call);
+  void HandleUsers(Call& call, const std::string& id);
+
+  std::shared_ptr<v1::IdentityService::StubInterface> identity_;
+  Authenticator* authenticator_;
+  EdgeOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_EDGE_SERVER_H_

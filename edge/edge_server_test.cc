@@ -1,0 +1,275 @@
+// The edge against the real services (in-memory stores) over an in-process
+// gRPC server, driven over HTTP.
+#include "edge/edge_server.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "audit-service/audit_component.h"
+#include "common/server.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "identity-service/identity_component.h"
+#include "identity-service/keys.h"
+#include "nlohmann/json.hpp"
+#include "token-service/token_component.h"
+
+namespace scim::edge {
+namespace {
+
+using json = nlohmann::json;
+
+class EdgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    identity_ = std::make_unique<identity::IdentityComponent>(
+        NewMemoryKvStore(identity::ColumnFamilies()));
+    token_ = std::make_unique<token::TokenComponent>(
+        NewMemoryKvStore(token::ColumnFamilies()), "admin");
+    audit_ = std::make_unique<audit::AuditComponent>(
+        NewMemoryKvStore(audit::ColumnFamilies()), "admin");
+    int port = 0;
+    auto server = StartGrpcServer(
+        "127.0.0.1:0",
+        {identity_->service(), token_->service(), audit_->service()}, &port);
+    ASSERT_TRUE(server.ok()) << server.status();
+    grpc_ = std::move(*server);
+    auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
+    identity_->StartShipping(v1::AuditService::NewStub(channel), "admin");
+    auth_ = std::make_unique<Authenticator>(v1::TokenService::NewStub(channel),
+                                            Clock::Real());
+    EdgeOptions options;
+    options.threads = 8;
+    options.max_body_bytes = 64 * 1024;
+    options.access_log = false;
+    edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
+                                         auth_.get(), options);
+    auto http_port = edge_->Start("127.0.0.1", 0);
+    ASSERT_TRUE(http_port.ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", *http_port);
+    // Send paths as written: the tests choose their own escaping ('+').
+    client_->set_url_encode(false);
+    for (const char* t : {"acme", "beta"}) {
+      ASSERT_TRUE(token_->store().CreateTenant(t).ok());
+    }
+    acme_key_ = token_->store().CreateApiKey("acme", "")->secret;
+    beta_key_ = token_->store().CreateApiKey("beta", "")->secret;
+  }
+
+  void TearDown() override {
+    edge_->Stop();
+    identity_->StopShipping();
+    grpc_->Shutdown();
+  }
+
+  httplib::Headers Auth(const std::string& key) {
+    return {{"Authorization", "Bearer " + key}};
+  }
+
+  // Every error answer is an RFC 7644 §3.12 body with a non-empty detail.
+  json ExpectError(const httplib::Result& res, int status,
+                   const std::string& scim_type = "") {
+    EXPECT_TRUE(res) << "no response";
+    if (!res) return json();
+    EXPECT_EQ(res->status, status) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/scim+json");
+    json body = json::parse(res->body, nullptr, false);
+    EXPECT_EQ(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error")
+        << res->body;
+    EXPECT_EQ(body["status"], std::to_string(status));
+    EXPECT_FALSE(body.value("detail", "").empty());
+    if (!scim_type.empty()) EXPECT_EQ(body.value("scimType", ""), scim_type);
+    return body;
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& body,
+                       const std::string& type = "application/scim+json") {
+    return client_->Post(path.c_str(), Auth(acme_key_), body, type.c_str());
+  }
+
+  const std::string users_ = "/t/acme/scim/v2/Users";
+  std::unique_ptr<identity::IdentityComponent> identity_;
+  std::unique_ptr<token::TokenComponent> token_;
+  std::unique_ptr<audit::AuditComponent> audit_;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<EdgeServer> edge_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string acme_key_, beta_key_;
+};
+
+TEST_F(EdgeTest, UserLifecycle) {
+  auto created = Post(users_, R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+      "userName":"bjensen","name":{"givenName":"Barbara"},"active":"True",
+      "password":"secret"})");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(created->get_header_value("Content-Type"), "application/scim+json");
+  EXPECT_EQ(created->get_header_value("ETag"), "W/\"1\"");
+  json user = json::parse(created->body);
+  const std::string id = user["id"];
+  const std::string location = created->get_header_value("Location");
+  EXPECT_TRUE(absl::EndsWith(location, "/t/acme/scim/v2/Users/" + id));
+  EXPECT_TRUE(absl::StartsWith(location, "http://127.0.0.1:"));
+  EXPECT_EQ(user["meta"]["location"], location);
+  EXPECT_EQ(user["active"], true);
+  EXPECT_FALSE(user.contains("password"));
+  EXPECT_FALSE(created->get_header_value("X-Request-Id").empty());
+
+  auto got = client_->Get((users_ + "/" + id).c_str(), Auth(acme_key_));
+  ASSERT_EQ(got->status, 200);
+  EXPECT_EQ(json::parse(got->body)["userName"], "bjensen");
+  EXPECT_EQ(got->get_header_value("ETag"), "W/\"1\"");
+
+  auto found = client_->Get(
+      (users_ + "?filter=userName+eq+%22BJENSEN%22").c_str(), Auth(acme_key_));
+  ASSERT_EQ(found->status, 200);
+  json list = json::parse(found->body);
+  EXPECT_EQ(list["schemas"][0],
+            "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+  EXPECT_EQ(list["totalResults"], 1);
+  EXPECT_EQ(list["Resources"][0]["id"], id);
+
+  auto replaced = client_->Put((users_ + "/" + id).c_str(), Auth(acme_key_),
+                               R"({"userName":"bjensen","title":"CEO"})",
+                               "application/json");
+  ASSERT_EQ(replaced->status, 200) << replaced->body;
+  EXPECT_EQ(json::parse(replaced->body)["title"], "CEO");
+  EXPECT_FALSE(json::parse(replaced->body).contains("name"));
+  EXPECT_EQ(replaced->get_header_value("ETag"), "W/\"2\"");
+
+  httplib::Headers stale = Auth(acme_key_);
+  stale.emplace("If-Match", "W/\"1\"");
+  ExpectError(client_->Delete((users_ + "/" + id).c_str(), stale), 412);
+
+  auto deleted = client_->Delete((users_ + "/" + id).c_str(), Auth(acme_key_));
+  EXPECT_EQ(deleted->status, 204);
+  EXPECT_TRUE(deleted->body.empty());
+  ExpectError(client_->Get((users_ + "/" + id).c_str(), Auth(acme_key_)), 404);
+  ExpectError(client_->Delete((users_ + "/" + id).c_str(), Auth(acme_key_)),
+              404);
+}
+
+TEST_F(EdgeTest, ListIsAlwaysAListResponse) {
+  auto empty = client_->Get((users_ + "/").c_str(), Auth(acme_key_));
+  ASSERT_EQ(empty->status, 200);
+  json list = json::parse(empty->body);
+  EXPECT_EQ(list["totalResults"], 0);
+  EXPECT_EQ(list["Resources"], json::array());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Post(users_, absl::StrCat(R"({"userName":"u)", i, R"("})"))->status,
+              201);
+  }
+  auto page = client_->Get((users_ + "?startIndex=2&count=1").c_str(),
+                           Auth(acme_key_));
+  list = json::parse(page->body);
+  EXPECT_EQ(list["totalResults"], 3);
+  EXPECT_EQ(list["startIndex"], 2);
+  EXPECT_EQ(list["itemsPerPage"], 1);
+  EXPECT_EQ(list["Resources"][0]["userName"], "u1");
+  ExpectError(client_->Get((users_ + "?count=ten").c_str(), Auth(acme_key_)),
+              400, "invalidValue");
+  ExpectError(client_->Get((users_ + "?filter=userName+co+%22x%22").c_str(),
+                           Auth(acme_key_)),
+              400, "invalidFilter");
+}
+
+TEST_F(EdgeTest, AuthenticationFailures) {
+  auto none = client_->Get(users_.c_str());
+  ExpectError(none, 401);
+  EXPECT_FALSE(none->get_header_value("WWW-Authenticate").empty());
+  ExpectError(client_->Get(users_.c_str(), {{"Authorization", "non-token"}}),
+              401);
+  ExpectError(client_->Get(users_.c_str(), Auth("scim_nope")), 401);
+  ExpectError(client_->Get(users_.c_str(), {{"Authorization", "Basic abc"}}),
+              401);
+}
+
+TEST_F(EdgeTest, OneTenantsKeyNeverReachesAnother) {
+  auto created = Post(users_, R"({"userName":"secret-user"})");
+  ASSERT_EQ(created->status, 201);
+  const std::string id = json::parse(created->body)["id"];
+  const std::string beta_users = "/t/beta/scim/v2/Users";
+  // acme's user through beta's URL with beta's key: not there.
+  ExpectError(client_->Get((beta_users + "/" + id).c_str(), Auth(beta_key_)),
+              404);
+  // beta's key on acme's URL: rejected before any data is read.
+  for (const std::string& path : {users_, users_ + "/" + id}) {
+    json body = ExpectError(client_->Get(path.c_str(), Auth(beta_key_)), 401);
+    EXPECT_EQ(body.dump().find("secret-user"), std::string::npos);
+  }
+  ExpectError(client_->Delete((users_ + "/" + id).c_str(), Auth(beta_key_)),
+              401);
+  ExpectError(client_->Post(users_.c_str(), Auth(beta_key_),
+                            R"({"userName":"x"})", "application/json"),
+              401);
+  EXPECT_EQ(client_->Get((users_ + "/" + id).c_str(), Auth(acme_key_))->status,
+            200);
+}
+
+TEST_F(EdgeTest, BadInputIsA4xxWithAScimBody) {
+  ExpectError(Post(users_, "{\"userName\":"), 400, "invalidSyntax");
+  ExpectError(Post(users_, "[1,2]"), 400, "invalidSyntax");
+  ExpectError(Post(users_, "{}"), 400, "invalidValue");
+  ExpectError(Post(users_, R"({"userName":"  "})"), 400, "invalidValue");
+  ExpectError(Post(users_, R"({"userName":42})"), 400, "invalidValue");
+  ExpectError(Post(users_, R"({"userName":"x","emails":"a@b"})"), 400,
+              "invalidValue");
+  ExpectError(Post(users_, R"({"userName":"x"})", "text/plain"), 415);
+  ExpectError(Post(users_, "userName=x", "application/x-www-form-urlencoded"),
+              415);
+  ASSERT_EQ(Post(users_, R"({"userName":"Dup"})", "application/json")->status,
+            201);
+  ExpectError(Post(users_, R"({"userName":"dUP"})"), 409, "uniqueness");
+  ExpectError(Post(users_, std::string(100 * 1024, ' ')), 413);
+  // Nothing above wrote anything but the one user.
+  json list = json::parse(client_->Get(users_.c_str(), Auth(acme_key_))->body);
+  EXPECT_EQ(list["totalResults"], 1);
+}
+
+TEST_F(EdgeTest, RoutingErrors) {
+  ExpectError(client_->Get("/nope"), 404);
+  ExpectError(client_->Get("/t/acme/scim/v2/Nope", Auth(acme_key_)), 404);
+  ExpectError(client_->Get("/t/ACME!/scim/v2/Users", Auth(acme_key_)), 404);
+  auto put = client_->Put(users_.c_str(), Auth(acme_key_), "{}",
+                          "application/json");
+  ExpectError(put, 405);
+  EXPECT_EQ(put->get_header_value("Allow"), "GET, POST");
+  ExpectError(client_->Post((users_ + "/x").c_str(), Auth(acme_key_), "{}",
+                            "application/json"),
+              405);
+  ExpectError(client_->Get("/t/acme/scim/v2/Me", Auth(acme_key_)), 501);
+  ExpectError(client_->Patch((users_ + "/x").c_str(), Auth(acme_key_), "{}",
+                             "application/json"),
+              501);
+  ExpectError(client_->Get("/t/acme/scim/v2/Groups", Auth(acme_key_)), 501);
+  ExpectError(client_->Post("/t/acme/scim/v2/Users/.search", Auth(acme_key_),
+                            "{}", "application/json"),
+              501);
+}
+
+TEST_F(EdgeTest, HealthAndRequestIds) {
+  auto health = client_->Get("/healthz");
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(client_->Get("/readyz")->status, 200);
+  auto res = client_->Get(users_.c_str(), {{"Authorization", "Bearer " + acme_key_},
+                                           {"X-Request-Id", "trace-123"}});
+  EXPECT_EQ(res->get_header_value("X-Request-Id"), "trace-123");
+  edge_->SetReady(false);
+  ExpectError(client_->Get("/readyz"), 503);
+}
+
+TEST_F(EdgeTest, MutationsReachTheAuditLog) {
+  ASSERT_EQ(Post(users_, R"({"userName":"audited"})")->status, 201);
+  for (int i = 0; i < 100; ++i) {
+    if (!audit_->store().Tail("acme", 10)->empty()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  auto events = audit_->store().Tail("acme", 10);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].operation(), "user.create");
+  EXPECT_EQ((*events)[0].client_address(), "127.0.0.1");
+  EXPECT_FALSE((*events)[0].actor().empty());
+}
+
+}  // namespace
+}  // namespace scim::edge

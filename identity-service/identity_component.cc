@@ -1,0 +1,35 @@
+#include "identity-service/identity_component.h"
+
+#include "identity-service/keys.h"
+
+namespace scim::identity {
+
+absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
+    const std::string& db_dir) {
+  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
+  if (!kv.ok()) return kv.status();
+  return std::make_unique<IdentityComponent>(std::move(*kv));
+}
+
+IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv)
+    : kv_(std::move(kv)),
+      outbox_(kv_.get()),
+      store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
+      service_(&store_) {}
+
+IdentityComponent::~IdentityComponent() { StopShipping(); }
+
+void IdentityComponent::StartShipping(
+    std::shared_ptr<v1::AuditService::StubInterface> audit,
+    const std::string& admin_token) {
+  sink_ = NewGrpcAuditSink(std::move(audit), admin_token);
+  shipper_ = std::make_unique<OutboxShipper>(&outbox_, sink_.get());
+  shipper_->Start();
+}
+
+void IdentityComponent::StopShipping() {
+  if (shipper_) shipper_->Stop();
+  shipper_.reset();
+}
+
+}  // namespace scim::identity

@@ -1,0 +1,46 @@
+// identity-service assembled: RocksDB, outbox, shipper, gRPC service. Used by
+// the identity-service binary and by scimd alike.
+#ifndef SCIM_IDENTITY_SERVICE_IDENTITY_COMPONENT_H_
+#define SCIM_IDENTITY_SERVICE_IDENTITY_COMPONENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "identity-service/identity_service.h"
+#include "identity-service/outbox.h"
+#include "identity-service/resource_store.h"
+
+namespace scim::identity {
+
+class IdentityComponent {
+ public:
+  // Opens (creating) the RocksDB under `db_dir`.
+  static absl::StatusOr<std::unique_ptr<IdentityComponent>> Open(
+      const std::string& db_dir);
+  // Same over any store (tests).
+  explicit IdentityComponent(std::unique_ptr<KvStore> kv);
+  ~IdentityComponent();
+
+  // Starts shipping the outbox to `audit` with the admin token.
+  void StartShipping(std::shared_ptr<v1::AuditService::StubInterface> audit,
+                     const std::string& admin_token);
+  // Flushes what it can of the outbox and stops the shipper.
+  void StopShipping();
+
+  grpc::Service* service() { return &service_; }
+  ResourceStore& store() { return store_; }
+  Outbox& outbox() { return outbox_; }
+
+ private:
+  std::unique_ptr<KvStore> kv_;
+  Outbox outbox_;
+  ResourceStore store_;
+  IdentityServiceImpl service_;
+  std::unique_ptr<AuditSink> sink_;
+  std::unique_ptr<OutboxShipper> shipper_;
+};
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_IDENTITY_COMPONENT_H_

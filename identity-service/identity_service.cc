@@ -1,0 +1,84 @@
+#include "identity-service/identity_service.h"
+
+#include "common/request_metadata.h"
+#include "common/status.h"
+
+namespace scim::identity {
+namespace {
+
+std::string Metadata(const grpc::ServerContext& context, const char* key) {
+  auto it = context.client_metadata().find(key);
+  if (it == context.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+RequestContext ContextOf(const grpc::ServerContext& context) {
+  RequestContext out;
+  out.actor = Metadata(context, kActorMetadata);
+  out.request_id = Metadata(context, kRequestIdMetadata);
+  out.client_address = Metadata(context, kClientAddressMetadata);
+  if (out.client_address.empty()) out.client_address = context.peer();
+  return out;
+}
+
+absl::Status CheckTenant(const std::string& tenant) {
+  if (tenant.empty()) return InvalidValue("tenant is required");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status IdentityServiceImpl::CreateUser(
+    grpc::ServerContext* context, const v1::CreateUserRequest* request,
+    v1::User* response) {
+  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  *response = request->user();
+  return ToGrpcStatus(store_->Create(UserResourceType(), request->tenant(),
+                                     response, ContextOf(*context)));
+}
+
+grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext*,
+                                          const v1::GetUserRequest* request,
+                                          v1::User* response) {
+  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(store_->Get(UserResourceType(), request->tenant(),
+                                  request->id(), response));
+}
+
+grpc::Status IdentityServiceImpl::ReplaceUser(
+    grpc::ServerContext* context, const v1::ReplaceUserRequest* request,
+    v1::User* response) {
+  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  *response = request->user();
+  return ToGrpcStatus(store_->Replace(UserResourceType(), request->tenant(),
+                                      request->id(), request->if_match(),
+                                      response, ContextOf(*context)));
+}
+
+grpc::Status IdentityServiceImpl::DeleteUser(
+    grpc::ServerContext* context, const v1::DeleteUserRequest* request,
+    google::protobuf::Empty*) {
+  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(store_->Delete(UserResourceType(), request->tenant(),
+                                     request->id(), request->if_match(),
+                                     ContextOf(*context)));
+}
+
+grpc::Status IdentityServiceImpl::ListUsers(
+    grpc::ServerContext*, const v1::ListUsersRequest* request,
+    v1::ListUsersResponse* response) {
+  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  ListResult result;
+  absl::Status status = store_->List(UserResourceType(), request->tenant(),
+                                     request->query(), &result);
+  if (!status.ok()) return ToGrpcStatus(status);
+  response->set_total_results(result.total_results);
+  response->set_start_index(result.start_index);
+  response->set_items_per_page(static_cast<int32_t>(result.resources.size()));
+  for (auto& resource : result.resources) {
+    response->add_resources()->CopyFrom(*resource);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace scim::identity

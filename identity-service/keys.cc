@@ -1,0 +1,52 @@
+#include "identity-service/keys.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace scim::identity {
+
+const std::vector<std::string>& ColumnFamilies() {
+  static const auto* cfs = new std::vector<std::string>{
+      kResourcesCf, kUniqueCf, kIndexCf, kMembersCf, kMembersReverseCf,
+      kOutboxCf};
+  return *cfs;
+}
+
+std::string ResourcePrefix(absl::string_view tenant, absl::string_view type) {
+  return absl::StrCat(tenant, "/", type, "/");
+}
+
+std::string ResourceKey(absl::string_view tenant, absl::string_view type,
+                        absl::string_view id) {
+  return absl::StrCat(tenant, "/", type, "/", id);
+}
+
+std::string EscapeKeyComponent(absl::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 2);
+  for (char c : value) {
+    out.push_back(c);
+    if (c == '\0') out.push_back('\xff');
+  }
+  out.push_back('\0');
+  out.push_back('\x01');
+  return out;
+}
+
+std::string ValueKey(absl::string_view tenant, absl::string_view type,
+                     absl::string_view attribute, absl::string_view value) {
+  return absl::StrCat(tenant, "/", type, "/", attribute, "/",
+                      EscapeKeyComponent(value));
+}
+
+std::string IndexKey(absl::string_view tenant, absl::string_view type,
+                     absl::string_view attribute, absl::string_view value,
+                     absl::string_view id) {
+  return absl::StrCat(ValueKey(tenant, type, attribute, value), id);
+}
+
+std::string OutboxKey(uint64_t sequence) {
+  return absl::StrFormat("%020u", sequence);
+}
+
+}  // namespace scim::identity

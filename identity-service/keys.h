@@ -1,0 +1,47 @@
+// Key layout of identity-service's column families (ARCHITECTURE.md).
+//
+//   resources  {tenant}/{type}/{id}                      -> resource proto
+//   unique     {tenant}/{type}/{attr}/{esc(value)}       -> id
+//   index      {tenant}/{type}/{attr}/{esc(value)}{id}   -> ""
+//   members    {tenant}/{group}/{member}, members_reverse the other way
+//   outbox     {20-digit sequence}                       -> scim.v1.AuditEvent
+//
+// Tenant ids are [a-z0-9-] and type names alphanumeric, so '/' separates them
+// unambiguously; attribute values are escaped so that a value is never a
+// prefix of another value's keys.
+#ifndef SCIM_IDENTITY_SERVICE_KEYS_H_
+#define SCIM_IDENTITY_SERVICE_KEYS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace scim::identity {
+
+inline constexpr char kResourcesCf[] = "resources";
+inline constexpr char kUniqueCf[] = "unique";
+inline constexpr char kIndexCf[] = "index";
+inline constexpr char kMembersCf[] = "members";
+inline constexpr char kMembersReverseCf[] = "members_reverse";
+inline constexpr char kOutboxCf[] = "outbox";
+
+const std::vector<std::string>& ColumnFamilies();
+
+std::string ResourcePrefix(absl::string_view tenant, absl::string_view type);
+std::string ResourceKey(absl::string_view tenant, absl::string_view type,
+                        absl::string_view id);
+// Shared by `unique` (exact key) and `index` (prefix of the entries).
+std::string ValueKey(absl::string_view tenant, absl::string_view type,
+                     absl::string_view attribute, absl::string_view value);
+std::string IndexKey(absl::string_view tenant, absl::string_view type,
+                     absl::string_view attribute, absl::string_view value,
+                     absl::string_view id);
+std::string OutboxKey(uint64_t sequence);
+
+// Order-preserving, prefix-free escaping: 0x00 -> 0x00 0xFF, then 0x00 0x01.
+std::string EscapeKeyComponent(absl::string_view value);
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_KEYS_H_

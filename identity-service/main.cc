@@ -1,0 +1,44 @@
+// identity-service as its own process (Kubernetes); scimd embeds the same.
+#include "absl/flags/flag.h"
+#include "common/flags.h"
+#include "common/server.h"
+#include "common/service_main.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "identity-service/identity_component.h"
+
+ABSL_FLAG(std::string, data_dir, "./data",
+          "RocksDB lives in <data_dir>/identity");
+ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50052",
+          "gRPC listen address (port 0 = any free port)");
+ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
+          "audit-service address the outbox is shipped to");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "admin token file (default <data_dir>/admin.token)");
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::ParseFlags(argc, argv,
+                   "identity-service: users, groups and the SCIM engine");
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  std::unique_ptr<scim::identity::IdentityComponent> component;
+  scim::ServiceMainHooks hooks;
+  hooks.open = [&](const std::string&)
+      -> absl::StatusOr<std::vector<grpc::Service*>> {
+    auto opened = scim::identity::IdentityComponent::Open(data_dir + "/identity");
+    if (!opened.ok()) return opened.status();
+    component = std::move(*opened);
+    return std::vector<grpc::Service*>{component->service()};
+  };
+  hooks.started = [&](const std::string& admin_token) {
+    component->StartShipping(
+        scim::v1::AuditService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_audit_addr),
+                                grpc::InsecureChannelCredentials())),
+        admin_token);
+  };
+  hooks.stopping = [&] { component->StopShipping(); };
+  return scim::RunServiceMain("identity-service", data_dir,
+                              absl::GetFlag(FLAGS_admin_token_file),
+                              absl::GetFlag(FLAGS_grpc_addr), hooks);
+}

@@ -1,0 +1,377 @@
+// ResourceStore semantics, run over every KvStore implementation.
+#include "identity-service/resource_store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "gtest/gtest.h"
+#include "identity-service/keys.h"
+
+namespace scim::identity {
+namespace {
+
+using v1::User;
+
+class ResourceStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "RocksDb") {
+      dir_ = (std::filesystem::temp_directory_path() /
+              absl::StrCat("rs_", getpid(), "_",
+                           ::testing::UnitTest::GetInstance()
+                               ->current_test_info()
+                               ->line()))
+                 .string();
+      std::filesystem::remove_all(dir_);
+      auto kv = OpenRocksDbKvStore(dir_, ColumnFamilies());
+      ASSERT_TRUE(kv.ok()) << kv.status();
+      kv_ = std::move(*kv);
+    } else {
+      kv_ = NewMemoryKvStore(ColumnFamilies());
+    }
+    outbox_ = std::make_unique<Outbox>(kv_.get());
+    store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(), &clock_,
+                                             &random_);
+  }
+  void TearDown() override {
+    store_.reset();
+    outbox_.reset();
+    kv_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  absl::StatusOr<User> Create(const std::string& tenant, User user) {
+    absl::Status s = store_->Create(UserResourceType(), tenant, &user, ctx_);
+    if (!s.ok()) return s;
+    return user;
+  }
+  absl::StatusOr<User> Create(const std::string& user_name) {
+    User user;
+    user.set_user_name(user_name);
+    return Create("acme", user);
+  }
+  absl::StatusOr<User> Get(const std::string& id,
+                           const std::string& tenant = "acme") {
+    User user;
+    absl::Status s = store_->Get(UserResourceType(), tenant, id, &user);
+    if (!s.ok()) return s;
+    return user;
+  }
+  absl::StatusOr<User> Replace(const std::string& id, User user,
+                               const std::string& if_match = "") {
+    absl::Status s = store_->Replace(UserResourceType(), "acme", id, if_match,
+                                     &user, ctx_);
+    if (!s.ok()) return s;
+    return user;
+  }
+  ListResult List(const std::string& filter, int start = 0, int count = -1,
+                  const std::string& tenant = "acme") {
+    v1::ListRequest request;
+    request.set_filter(filter);
+    request.set_start_index(start);
+    if (count >= 0) request.set_count(count);
+    ListResult result;
+    absl::Status s = store_->List(UserResourceType(), tenant, request, &result);
+    EXPECT_TRUE(s.ok()) << s;
+    return result;
+  }
+  std::vector<v1::AuditEvent> Events() {
+    std::vector<std::string> keys;
+    std::vector<v1::AuditEvent> events;
+    EXPECT_TRUE(outbox_->Peek(1000, &keys, &events).ok());
+    return events;
+  }
+  std::string StoredPassword(const std::string& id) {
+    auto bytes = kv_->Get(kResourcesCf, ResourceKey("acme", "User", id));
+    User stored;
+    stored.ParseFromString(**bytes);
+    return stored.password();
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  FakeRandom random_;
+  RequestContext ctx_{"key1", "10.0.0.1", "req-1"};
+  std::unique_ptr<KvStore> kv_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<ResourceStore> store_;
+};
+
+TEST_P(ResourceStoreTest, CreateAssignsIdMetaAndSchemas) {
+  User input;
+  input.set_user_name("bjensen");
+  input.set_id("client-chosen");  // readOnly: ignored
+  input.mutable_meta()->set_version("W/\"99\"");
+  input.add_groups()->set_value("g");  // readOnly: ignored
+  input.mutable_enterprise_user()->set_department("Sales");
+  auto user = Create("acme", input);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->id().size(), 36u);
+  EXPECT_NE(user->id(), "client-chosen");
+  EXPECT_EQ(user->groups_size(), 0);
+  EXPECT_EQ(user->meta().resource_type(), "User");
+  EXPECT_EQ(user->meta().version(), "W/\"1\"");
+  EXPECT_EQ(user->meta().location(), "/t/acme/scim/v2/Users/" + user->id());
+  EXPECT_EQ(user->meta().created().seconds(), 1700000000);
+  ASSERT_EQ(user->schemas_size(), 2);
+  EXPECT_EQ(user->schemas(1),
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+  auto got = Get(user->id());
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->SerializeAsString(), user->SerializeAsString());
+}
+
+TEST_P(ResourceStoreTest, PasswordIsStoredHashedAndNeverReturned) {
+  User input;
+  input.set_user_name("p");
+  input.set_password("t1meMa$heen");
+  auto user = Create("acme", input);
+  ASSERT_TRUE(user.ok());
+  EXPECT_FALSE(user->has_password());
+  EXPECT_FALSE(Get(user->id())->has_password());
+  ListResult listed = List("");
+  ASSERT_EQ(listed.resources.size(), 1u);
+  EXPECT_FALSE(static_cast<User&>(*listed.resources[0]).has_password());
+  std::string stored = StoredPassword(user->id());
+  EXPECT_EQ(stored.find("t1meMa$heen"), std::string::npos);
+  EXPECT_TRUE(VerifyPassword("t1meMa$heen", stored));
+  EXPECT_FALSE(VerifyPassword("wrong", stored));
+  // Replace without a password keeps it; with one changes it.
+  User replacement;
+  replacement.set_user_name("p");
+  ASSERT_TRUE(Replace(user->id(), replacement).ok());
+  EXPECT_TRUE(VerifyPassword("t1meMa$heen", StoredPassword(user->id())));
+  replacement.set_password("n3w");
+  ASSERT_TRUE(Replace(user->id(), replacement).ok());
+  EXPECT_TRUE(VerifyPassword("n3w", StoredPassword(user->id())));
+  for (const auto& e : Events()) {
+    EXPECT_EQ(e.DebugString().find("t1meMa"), std::string::npos);
+    EXPECT_EQ(e.DebugString().find("n3w"), std::string::npos);
+  }
+}
+
+TEST_P(ResourceStoreTest, UserNameIsRequired) {
+  for (const char* name : {"", "   "}) {
+    auto user = Create(name);
+    EXPECT_EQ(user.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ScimTypeOf(user.status()), "invalidValue");
+    EXPECT_NE(user.status().message().find("userName"), std::string::npos);
+  }
+  EXPECT_EQ(List("").total_results, 0);
+  EXPECT_TRUE(Events().empty());
+}
+
+TEST_P(ResourceStoreTest, UserNameIsUniqueIgnoringCaseWithNoPartialWrite) {
+  ASSERT_TRUE(Create("BJensen@Example.com").ok());
+  auto dup = Create("bjensen@example.COM");
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ScimTypeOf(dup.status()), "uniqueness");
+  EXPECT_EQ(List("").total_results, 1);
+  EXPECT_EQ(Events().size(), 1u);
+  // Another tenant may use the same name.
+  User other;
+  other.set_user_name("bjensen@example.com");
+  EXPECT_TRUE(Create("other", other).ok());
+}
+
+TEST_P(ResourceStoreTest, ConcurrentCreatesOfOneNameAdmitExactlyOne) {
+  std::atomic<int> created{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto user = Create("race");
+      if (user.ok()) created++;
+      if (absl::IsAlreadyExists(user.status())) conflicts++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(conflicts.load(), 3);
+}
+
+TEST_P(ResourceStoreTest, ReplaceIsAFullReplace) {
+  User input;
+  input.set_user_name("bjensen");
+  input.set_display_name("Babs");
+  input.set_external_id("e1");
+  auto user = Create("acme", input);
+  ASSERT_TRUE(user.ok());
+  clock_.Advance(absl::Seconds(10));
+  User replacement;
+  replacement.set_user_name("barbara");
+  replacement.set_title("CEO");
+  auto replaced = Replace(user->id(), replacement);
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_EQ(replaced->user_name(), "barbara");
+  EXPECT_FALSE(replaced->has_display_name());  // omitted = cleared
+  EXPECT_EQ(replaced->meta().version(), "W/\"2\"");
+  EXPECT_EQ(replaced->meta().created().seconds(), 1700000000);
+  EXPECT_EQ(replaced->meta().last_modified().seconds(), 1700000010);
+  EXPECT_EQ(replaced->id(), user->id());
+  // The old name and externalId are free; the new ones are indexed.
+  EXPECT_TRUE(Create("bjensen").ok());
+  EXPECT_EQ(List(R"(userName eq "BARBARA")").total_results, 1);
+  EXPECT_EQ(List(R"(externalId eq "e1")").total_results, 0);
+  auto events = Events();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[1].operation(), "user.replace");
+  std::vector<std::string> changed(events[1].changed_attributes().begin(),
+                                   events[1].changed_attributes().end());
+  EXPECT_EQ(changed, (std::vector<std::string>{"externalId", "userName",
+                                               "displayName", "title"}));
+}
+
+TEST_P(ResourceStoreTest, ReplaceChecksIdConflictsAndIfMatch) {
+  auto a = Create("a");
+  auto b = Create("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  User r;
+  r.set_user_name("B");
+  auto conflict = Replace(a->id(), r);
+  EXPECT_EQ(ScimTypeOf(conflict.status()), "uniqueness");
+  EXPECT_EQ(Get(a->id())->user_name(), "a");
+  r.set_user_name("a2");
+  r.set_id("other-id");
+  EXPECT_EQ(ScimTypeOf(Replace(a->id(), r).status()), "mutability");
+  r.clear_id();
+  EXPECT_EQ(Replace(a->id(), r, "W/\"7\"").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Replace(a->id(), r, "W/\"1\"").ok());
+  EXPECT_TRUE(Replace(a->id(), r, "\"2\"").ok());
+  EXPECT_TRUE(Replace(a->id(), r, "*").ok());
+  EXPECT_EQ(Replace("missing", r).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(ResourceStoreTest, DeleteRemovesEverything) {
+  User input;
+  input.set_user_name("gone");
+  input.set_external_id("x");
+  input.add_emails()->set_value("g@x");
+  auto user = Create("acme", input);
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(store_
+                ->Delete(UserResourceType(), "acme", user->id(), "W/\"5\"", ctx_)
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(
+      store_->Delete(UserResourceType(), "acme", user->id(), "", ctx_).ok());
+  EXPECT_EQ(Get(user->id()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete(UserResourceType(), "acme", user->id(), "", ctx_)
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(List(R"(emails.value eq "g@x")").total_results, 0);
+  EXPECT_TRUE(Create("gone").ok());  // name freed
+  int index_entries = 0;
+  ASSERT_TRUE(kv_->Scan(kIndexCf, "", "", [&](auto, auto) {
+                   ++index_entries;
+                   return true;
+                 }).ok());
+  EXPECT_EQ(index_entries, 0);
+  EXPECT_EQ(Events()[1].operation(), "user.delete");
+}
+
+TEST_P(ResourceStoreTest, ListPagesInCreationOrder) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 250; ++i) {
+    auto user = Create(absl::StrCat("user", i));
+    ASSERT_TRUE(user.ok());
+    ids.push_back(user->id());
+    clock_.Advance(absl::Milliseconds(1));
+  }
+  ListResult first = List("", 1, 100);
+  EXPECT_EQ(first.total_results, 250);
+  ASSERT_EQ(first.resources.size(), 100u);
+  EXPECT_EQ(static_cast<User&>(*first.resources[0]).id(), ids[0]);
+  ListResult last = List("", 201, 100);
+  ASSERT_EQ(last.resources.size(), 50u);
+  EXPECT_EQ(static_cast<User&>(*last.resources[49]).id(), ids[249]);
+  EXPECT_EQ(List("").resources.size(), 100u);          // default count
+  EXPECT_EQ(List("", 1, 1000).resources.size(), 200u);  // clamped
+  ListResult zero = List("", 1, 0);
+  EXPECT_EQ(zero.total_results, 250);
+  EXPECT_TRUE(zero.resources.empty());
+  ListResult negative = List("", -5, 1);
+  EXPECT_EQ(negative.start_index, 1);
+  EXPECT_EQ(static_cast<User&>(*negative.resources[0]).id(), ids[0]);
+  EXPECT_TRUE(List("", 1000, 10).resources.empty());
+  EXPECT_EQ(List("", 1, 10, "other").total_results, 0);
+}
+
+TEST_P(ResourceStoreTest, EqualityFiltersUseTheIndexes) {
+  User input;
+  input.set_user_name("bjensen");
+  input.set_external_id("Ext-1");
+  input.add_emails()->set_value("B@Example.com");
+  input.add_emails()->set_value("alias@example.com");
+  auto user = Create("acme", input);
+  ASSERT_TRUE(user.ok());
+  User other;
+  other.set_user_name("other");
+  other.add_emails()->set_value("b@example.com");
+  ASSERT_TRUE(Create("acme", other).ok());
+  EXPECT_EQ(List(R"(userName eq "BJENSEN")").total_results, 1);
+  EXPECT_EQ(List(R"(username EQ "nobody")").total_results, 0);
+  EXPECT_EQ(List(R"(externalId eq "Ext-1")").total_results, 1);
+  EXPECT_EQ(List(R"(externalId eq "ext-1")").total_results, 0);  // caseExact
+  EXPECT_EQ(List(R"(emails.value eq "b@example.com")").total_results, 2);
+  EXPECT_EQ(List(R"(emails.value eq "alias@EXAMPLE.com")").total_results, 1);
+  EXPECT_EQ(List(absl::StrCat("id eq \"", user->id(), "\"")).total_results, 1);
+  EXPECT_EQ(List(R"(userName eq "bjensen")", 1, 10, "other").total_results, 0);
+  v1::ListRequest request;
+  request.set_filter(R"(title eq "x")");
+  ListResult result;
+  absl::Status s = store_->List(UserResourceType(), "acme", request, &result);
+  EXPECT_EQ(ScimTypeOf(s), "invalidFilter");
+  request.set_filter("userName eq");
+  s = store_->List(UserResourceType(), "acme", request, &result);
+  EXPECT_EQ(ScimTypeOf(s), "invalidFilter");
+}
+
+TEST_P(ResourceStoreTest, EveryMutationWritesOneEvent) {
+  auto user = Create("evt");
+  ASSERT_TRUE(user.ok());
+  User r;
+  r.set_user_name("evt2");
+  ASSERT_TRUE(Replace(user->id(), r).ok());
+  ASSERT_TRUE(
+      store_->Delete(UserResourceType(), "acme", user->id(), "", ctx_).ok());
+  auto events = Events();
+  ASSERT_EQ(events.size(), 3u);
+  const char* ops[] = {"user.create", "user.replace", "user.delete"};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[i].operation(), ops[i]);
+    EXPECT_EQ(events[i].tenant(), "acme");
+    EXPECT_EQ(events[i].resource_id(), user->id());
+    EXPECT_EQ(events[i].actor(), "key1");
+    EXPECT_EQ(events[i].request_id(), "req-1");
+    EXPECT_EQ(events[i].client_address(), "10.0.0.1");
+    EXPECT_FALSE(events[i].id().empty());
+  }
+  EXPECT_EQ(events[0].changed_attributes(0), "userName");
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, ResourceStoreTest,
+                         ::testing::Values("Memory", "RocksDb"),
+                         [](const auto& info) { return info.param; });
+
+TEST(KeysTest, EscapedValuesAreNotPrefixesOfEachOther) {
+  std::string a = ValueKey("t", "User", "emails.value", "a");
+  std::string ab = ValueKey("t", "User", "emails.value", "a/b");
+  std::string nul = ValueKey("t", "User", "emails.value", std::string("a\0", 2));
+  EXPECT_NE(ab.rfind(a, 0), 0u);
+  EXPECT_NE(nul.rfind(a, 0), 0u);
+  EXPECT_LT(ValueKey("t", "U", "x", "a"), ValueKey("t", "U", "x", "b"));
+}
+
+TEST(VersionTest, ParseAndFormat) {
+  EXPECT_EQ(FormatVersion(3), "W/\"3\"");
+  EXPECT_EQ(ParseVersion("W/\"3\""), 3);
+  EXPECT_EQ(ParseVersion("\"12\""), 12);
+  EXPECT_EQ(ParseVersion("garbage"), -1);
+}
+
+}  // namespace
+}  // namespace scim::identity

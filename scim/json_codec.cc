@@ -1,0 +1,272 @@
+#include "scim/json_codec.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace scim {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using json = Json;
+
+const char* JsonTypeName(const json& value) { return value.type_name(); }
+
+absl::Status TypeError(const std::string& path, const char* expected,
+                       const json& value) {
+  return InvalidValue(absl::StrCat("attribute '", path, "' must be ", expected,
+                                   ", got ", JsonTypeName(value)));
+}
+
+bool IsTimestamp(const Descriptor* d) {
+  return d->full_name() == google::protobuf::Timestamp::descriptor()->full_name();
+}
+
+absl::Status DecodeMessage(const json& object, Message* message,
+                           const std::string& path,
+                           const DecodeOptions& options);
+
+// Decodes one JSON value into a singular field, or appends it to a repeated
+// one.
+absl::Status DecodeValue(const json& value, const FieldDescriptor* field,
+                         Message* message, const std::string& path,
+                         const DecodeOptions& options) {
+  const Reflection* r = message->GetReflection();
+  const bool repeated = field->is_repeated();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      if (!value.is_string()) return TypeError(path, "a string", value);
+      const std::string& s = value.get_ref<const std::string&>();
+      repeated ? r->AddString(message, field, s)
+               : r->SetString(message, field, s);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool b;
+      if (value.is_boolean()) {
+        b = value.get<bool>();
+      } else if (value.is_string() &&
+                 absl::EqualsIgnoreCase(value.get_ref<const std::string&>(),
+                                        "true")) {
+        b = true;  // Entra ID sends "True".
+      } else if (value.is_string() &&
+                 absl::EqualsIgnoreCase(value.get_ref<const std::string&>(),
+                                        "false")) {
+        b = false;
+      } else {
+        return TypeError(path, "a boolean", value);
+      }
+      repeated ? r->AddBool(message, field, b) : r->SetBool(message, field, b);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64: {
+      if (!value.is_number_integer()) return TypeError(path, "an integer", value);
+      int64_t n = value.get<int64_t>();
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32:
+          repeated ? r->AddInt32(message, field, static_cast<int32_t>(n))
+                   : r->SetInt32(message, field, static_cast<int32_t>(n));
+          break;
+        case FieldDescriptor::CPPTYPE_INT64:
+          repeated ? r->AddInt64(message, field, n)
+                   : r->SetInt64(message, field, n);
+          break;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          repeated ? r->AddUInt32(message, field, static_cast<uint32_t>(n))
+                   : r->SetUInt32(message, field, static_cast<uint32_t>(n));
+          break;
+        default:
+          repeated ? r->AddUInt64(message, field, static_cast<uint64_t>(n))
+                   : r->SetUInt64(message, field, static_cast<uint64_t>(n));
+      }
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT: {
+      if (!value.is_number()) return TypeError(path, "a number", value);
+      double d = value.get<double>();
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+        repeated ? r->AddDouble(message, field, d)
+                 : r->SetDouble(message, field, d);
+      } else {
+        repeated ? r->AddFloat(message, field, static_cast<float>(d))
+                 : r->SetFloat(message, field, static_cast<float>(d));
+      }
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      Message* sub = repeated ? r->AddMessage(message, field)
+                              : r->MutableMessage(message, field);
+      if (IsTimestamp(field->message_type())) {
+        google::protobuf::Timestamp ts;
+        if (!value.is_string() ||
+            !google::protobuf::util::TimeUtil::FromString(
+                value.get_ref<const std::string&>(), &ts)) {
+          return TypeError(path, "an RFC 3339 dateTime string", value);
+        }
+        sub->CopyFrom(ts);
+        return absl::OkStatus();
+      }
+      if (!value.is_object()) return TypeError(path, "a complex value", value);
+      return DecodeMessage(value, sub, path, options);
+    }
+    default:
+      return InvalidValue(absl::StrCat("attribute '", path,
+                                       "' has an unsupported type"));
+  }
+}
+
+absl::Status DecodeMessage(const json& object, Message* message,
+                           const std::string& path,
+                           const DecodeOptions& options) {
+  const Descriptor* descriptor = message->GetDescriptor();
+  for (const auto& [key, value] : object.items()) {
+    std::string child = path.empty() ? key : absl::StrCat(path, ".", key);
+    const FieldDescriptor* field = FindFieldByScimName(descriptor, key);
+    if (field == nullptr || field->is_map()) {
+      if (options.reject_unknown_attributes) {
+        return InvalidSyntax(
+            absl::StrCat("unknown attribute '", child, "'"));
+      }
+      continue;
+    }
+    if (value.is_null()) continue;  // RFC 7644 §3.5.2: null = unassigned.
+    if (field->is_repeated()) {
+      if (!value.is_array()) {
+        return TypeError(child, "an array (multi-valued attribute)", value);
+      }
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (value[i].is_null()) continue;
+        RETURN_IF_ERROR(DecodeValue(value[i], field, message,
+                                    absl::StrCat(child, "[", i, "]"), options));
+      }
+      continue;
+    }
+    RETURN_IF_ERROR(DecodeValue(value, field, message, child, options));
+  }
+  return absl::OkStatus();
+}
+
+json EncodeSingle(const Message& message, const FieldDescriptor* field,
+                  int index);
+
+json EncodeMessage(const Message& message) {
+  if (IsTimestamp(message.GetDescriptor())) {
+    return google::protobuf::util::TimeUtil::ToString(
+        static_cast<const google::protobuf::Timestamp&>(message));
+  }
+  json out = json::object();
+  const Reflection* r = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->is_map()) {
+      // Tenant extension schemas: map<urn, Struct> -> top-level URN keys.
+      for (int i = 0; i < r->FieldSize(message, field); ++i) {
+        const Message& entry = r->GetRepeatedMessage(message, field, i);
+        const Reflection* er = entry.GetReflection();
+        const Descriptor* ed = entry.GetDescriptor();
+        std::string struct_json;
+        if (google::protobuf::util::MessageToJsonString(
+                er->GetMessage(entry, ed->map_value()), &struct_json)
+                .ok()) {
+          out[er->GetString(entry, ed->map_key())] =
+              json::parse(struct_json, nullptr, false);
+        }
+      }
+      continue;
+    }
+    if (field->is_repeated()) {
+      json array = json::array();
+      for (int i = 0; i < r->FieldSize(message, field); ++i) {
+        array.push_back(EncodeSingle(message, field, i));
+      }
+      out[field->json_name()] = std::move(array);
+      continue;
+    }
+    json value = EncodeSingle(message, field, -1);
+    // An empty complex value carries nothing; leave it out.
+    if (value.is_object() && value.empty()) continue;
+    out[field->json_name()] = std::move(value);
+  }
+  return out;
+}
+
+json EncodeSingle(const Message& message, const FieldDescriptor* field,
+                  int index) {
+  const Reflection* r = message.GetReflection();
+  const bool rep = index >= 0;
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return rep ? r->GetRepeatedString(message, field, index)
+                 : r->GetString(message, field);
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return rep ? r->GetRepeatedBool(message, field, index)
+                 : r->GetBool(message, field);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return rep ? r->GetRepeatedInt32(message, field, index)
+                 : r->GetInt32(message, field);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return rep ? r->GetRepeatedInt64(message, field, index)
+                 : r->GetInt64(message, field);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return rep ? r->GetRepeatedUInt32(message, field, index)
+                 : r->GetUInt32(message, field);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return rep ? r->GetRepeatedUInt64(message, field, index)
+                 : r->GetUInt64(message, field);
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return rep ? r->GetRepeatedDouble(message, field, index)
+                 : r->GetDouble(message, field);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return rep ? r->GetRepeatedFloat(message, field, index)
+                 : r->GetFloat(message, field);
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return rep ? r->GetRepeatedEnum(message, field, index)->name()
+                 : r->GetEnum(message, field)->name();
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return EncodeMessage(rep ? r->GetRepeatedMessage(message, field, index)
+                               : r->GetMessage(message, field));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const FieldDescriptor* FindFieldByScimName(const Descriptor* descriptor,
+                                           absl::string_view name) {
+  // At most a few dozen fields: a scan beats a cache here.
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    if (absl::EqualsIgnoreCase(field->json_name(), name)) return field;
+  }
+  return nullptr;
+}
+
+absl::Status DecodeResource(const json& json_value, Message* message,
+                            const DecodeOptions& options) {
+  message->Clear();
+  if (!json_value.is_object()) {
+    return InvalidSyntax(absl::StrCat("the request body must be a JSON object, got ",
+                                      JsonTypeName(json_value)));
+  }
+  return DecodeMessage(json_value, message, "", options);
+}
+
+json EncodeResource(const Message& message) { return EncodeMessage(message); }
+
+}  // namespace scim

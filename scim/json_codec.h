@@ -1,0 +1,39 @@
+// SCIM JSON <-> protobuf, generic over descriptors: a field's JSON name is
+// its SCIM attribute name. No per-attribute code lives here or anywhere else.
+#ifndef SCIM_SCIM_JSON_CODEC_H_
+#define SCIM_SCIM_JSON_CODEC_H_
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "nlohmann/json.hpp"
+
+namespace scim {
+
+// Insertion-ordered, so responses list attributes in schema order.
+using Json = nlohmann::ordered_json;
+
+struct DecodeOptions {
+  // Unknown attributes are ignored by default (Entra's validator expects
+  // that); when set, the first unknown one is a 400 invalidSyntax.
+  bool reject_unknown_attributes = false;
+};
+
+// Decodes a SCIM JSON object into `message` (which is cleared first).
+// Attribute names match case-insensitively (RFC 7643 §2.1); `null` means
+// unassigned; booleans also accept "true"/"false" in any case. Any other type
+// mismatch is a 400 invalidValue naming the attribute path.
+absl::Status DecodeResource(const Json& json,
+                            google::protobuf::Message* message,
+                            const DecodeOptions& options = {});
+
+// Encodes the set fields of `message`. Map fields of google.protobuf.Struct
+// (tenant extension schemas) become top-level attributes keyed by their URN.
+Json EncodeResource(const google::protobuf::Message& message);
+
+// The field of `descriptor` whose JSON name equals `name` ignoring case.
+const google::protobuf::FieldDescriptor* FindFieldByScimName(
+    const google::protobuf::Descriptor* descriptor, absl::string_view name);
+
+}  // namespace scim
+
+#endif  // SCIM_SCIM_JSON_CODEC_H_

@@ -1,0 +1,135 @@
+// scimd: edge + identity + token + audit in one process, talking through the
+// same gRPC service interfaces over in-process channels. The embedded default
+// for one machine and for development.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "audit-service/audit_component.h"
+#include "common/admin_token.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/server.h"
+#include "edge/edge_flags.h"
+#include "edge/edge_server.h"
+#include "identity-service/identity_component.h"
+#include "token-service/token_component.h"
+
+ABSL_FLAG(std::string, data_dir, "./data",
+          "RocksDB directories and the admin token live here");
+ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080",
+          "SCIM HTTP edge address (port 0 = any free port)");
+ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50051",
+          "public gRPC API: identity, token, audit, admin (port 0 = any)");
+ABSL_FLAG(std::string, redis, "",
+          "redis://host:port for rate limits and the ETag cache; empty = "
+          "in-process");
+ABSL_FLAG(bool, demo, false,
+          "create tenant 'demo' on first start; print its SCIM base URL and a "
+          "fresh API key");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate: serve HTTPS and gRPC TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "admin token file (default <data_dir>/admin.token)");
+
+namespace {
+
+// Tenant `demo` (created once) and a fresh key, printed for the README.
+absl::Status PrintDemo(scim::token::TokenStore& tokens, const std::string& host,
+                       int port) {
+  if (!tokens.GetTenant("demo").ok()) {
+    auto created = tokens.CreateTenant("demo");
+    if (!created.ok()) return created.status();
+  }
+  auto key = tokens.CreateApiKey("demo", "demo");
+  if (!key.ok()) return key.status();
+  std::string shown_host = host == "0.0.0.0" ? "127.0.0.1" : host;
+  std::cout << "SCIM base URL: http://" << shown_host << ":" << port
+            << "/t/demo/scim/v2\n"
+            << "API key:       " << key->secret << "\n"
+            << std::flush;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::ParseFlags(argc, argv,
+                   "scimd: the SCIM 2.0 service, all parts in one process");
+  if (!absl::GetFlag(FLAGS_tls_cert).empty() ||
+      !absl::GetFlag(FLAGS_tls_key).empty()) {
+    scim::LogError("TLS is not available in this build yet; terminate TLS at "
+                   "the ingress or omit --tls_cert/--tls_key");
+    return 2;
+  }
+  if (!absl::GetFlag(FLAGS_redis).empty()) {
+    scim::LogWarning("Redis support is not built yet; using the in-process "
+                     "limiter and no ETag cache",
+                     {{"redis", absl::GetFlag(FLAGS_redis)}});
+  }
+  auto http = scim::ParseHostPort(absl::GetFlag(FLAGS_http_addr));
+  if (!http.ok()) {
+    scim::LogError("bad --http_addr", {{"error", http.status().ToString()}});
+    return 2;
+  }
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  auto admin = scim::LoadOrCreateAdminToken(
+      scim::AdminTokenPath(data_dir, absl::GetFlag(FLAGS_admin_token_file)),
+      *scim::RandomSource::Secure());
+  if (!admin.ok()) {
+    scim::LogError("cannot load the admin token",
+                   {{"error", admin.status().ToString()}});
+    return 1;
+  }
+  auto identity = scim::identity::IdentityComponent::Open(data_dir + "/identity");
+  auto token = scim::token::TokenComponent::Open(data_dir + "/token", *admin);
+  auto audit = scim::audit::AuditComponent::Open(data_dir + "/audit", *admin);
+  for (const absl::Status& s :
+       {identity.status(), token.status(), audit.status()}) {
+    if (!s.ok()) {
+      scim::LogError("cannot open storage", {{"error", s.ToString()}});
+      return 1;
+    }
+  }
+  int grpc_port = 0;
+  auto server = scim::StartGrpcServer(
+      absl::GetFlag(FLAGS_grpc_addr),
+      {(*identity)->service(), (*token)->service(), (*audit)->service()},
+      &grpc_port);
+  if (!server.ok()) {
+    scim::LogError("cannot serve gRPC", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      (*server)->InProcessChannel(grpc::ChannelArguments());
+  (*identity)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
+  scim::edge::Authenticator authenticator(
+      scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
+  scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
+                              &authenticator,
+                              scim::edge::EdgeOptionsFromFlags());
+  auto http_port = edge.Start(http->host, http->port);
+  if (!http_port.ok()) {
+    scim::LogError("cannot serve HTTP", {{"error", http_port.status().ToString()}});
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_demo)) {
+    if (absl::Status s = PrintDemo((*token)->store(), http->host, *http_port);
+        !s.ok()) {
+      scim::LogError("cannot create the demo tenant", {{"error", s.ToString()}});
+    }
+  }
+  scim::LogServing("scimd", {{"http_port", absl::StrCat(*http_port)},
+                             {"grpc_port", absl::StrCat(grpc_port)}});
+  scim::LogInfo("shutting down", {{"signal", scim::WaitForShutdownSignal()}});
+  edge.Stop();
+  // Flush the outbox while the in-process channel still reaches audit.
+  (*identity)->StopShipping();
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}

@@ -1,0 +1,38 @@
+# Shared by run.sh and test.sh: install what is missing, then build.
+# Sourced, not run.
+
+# Debian 12 packages the build, the binaries and the tests need.
+SCIM_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config git curl ca-certificates
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libcpp-httplib-dev libhiredis-dev librocksdb-dev
+  libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev
+)
+
+scim_sudo() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the packages (plus any given as arguments) that are not installed.
+scim_ensure_packages() {
+  local missing=()
+  local p
+  for p in "${SCIM_PACKAGES[@]}" "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    scim_sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive scim_sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+# Configures (once) and builds everything into build/ (binaries in build/bin).
+scim_build() {
+  if [ ! -f build/build.ninja ]; then
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+  fi
+  ninja -C build >&2
+}

@@ -1,0 +1,70 @@
+// The storage interface under every service: named column families of ordered
+// byte keys, with pessimistic transactions whose commit is durable.
+//
+// Services build their domain rules (uniqueness, versions, outbox) on top, so
+// the same rules hold over RocksDB and over the in-memory store used by unit
+// tests. Both implementations run the same contract suite.
+#ifndef SCIM_STORAGE_KV_STORE_H_
+#define SCIM_STORAGE_KV_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace scim {
+
+// Called per key in ascending order; return false to stop.
+using ScanFn =
+    std::function<bool(absl::string_view key, absl::string_view value)>;
+
+class KvTransaction {
+ public:
+  virtual ~KvTransaction() = default;
+  // Reads `key` (seeing this transaction's own writes) and locks it until the
+  // transaction ends, so that a check made on it still holds at commit.
+  virtual absl::StatusOr<std::optional<std::string>> GetForUpdate(
+      absl::string_view cf, absl::string_view key) = 0;
+  virtual absl::Status Put(absl::string_view cf, absl::string_view key,
+                           absl::string_view value) = 0;
+  virtual absl::Status Delete(absl::string_view cf, absl::string_view key) = 0;
+  // Applies every write atomically and durably (synced WAL). ABORTED when the
+  // transaction lost a lock race; the caller may retry from the start.
+  // Destroying an uncommitted transaction discards it.
+  virtual absl::Status Commit() = 0;
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view cf, absl::string_view key) = 0;
+  // Visits the keys that start with `prefix`, beginning at the first key
+  // >= `start` (or at `prefix` when `start` is empty).
+  virtual absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view start, const ScanFn& fn) = 0;
+  virtual std::unique_ptr<KvTransaction> BeginTransaction() = 0;
+};
+
+// Opens (creating if needed) a RocksDB TransactionDB at `path` with the given
+// column families.
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
+    const std::string& path, const std::vector<std::string>& column_families);
+
+// A process-local store with the same semantics, for tests.
+std::unique_ptr<KvStore> NewMemoryKvStore(
+    const std::vector<std::string>& column_families);
+
+// Runs `body` in a fresh transaction, retrying when it is ABORTED by a lock
+// conflict (a bounded number of times).
+absl::Status RunInTransaction(
+    KvStore& store, const std::function<absl::Status(KvTransaction&)>& body);
+
+}  // namespace scim
+
+#endif  // SCIM_STORAGE_KV_STORE_H_

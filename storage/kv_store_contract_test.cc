@@ -1,0 +1,208 @@
+// One contract, every KvStore implementation.
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "storage/kv_store.h"
+
+namespace scim {
+namespace {
+
+const std::vector<std::string> kCfs = {"a", "b"};
+
+struct Impl {
+  std::string name;
+  // Opens the store at `dir` (ignored by in-memory stores).
+  std::function<std::unique_ptr<KvStore>(const std::string& dir)> open;
+};
+
+class KvStoreContractTest : public ::testing::TestWithParam<Impl> {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            absl::StrCat("kvtest_", getpid(), "_",
+                         ::testing::UnitTest::GetInstance()
+                             ->current_test_info()
+                             ->line()))
+               .string();
+    std::filesystem::remove_all(dir_);
+    store_ = GetParam().open(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::optional<std::string> Get(const std::string& cf,
+                                 const std::string& key) {
+    auto v = store_->Get(cf, key);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : std::nullopt;
+  }
+
+  void Put(const std::string& cf, const std::string& key,
+           const std::string& value) {
+    ASSERT_TRUE(RunInTransaction(*store_, [&](KvTransaction& txn) {
+                  return txn.Put(cf, key, value);
+                }).ok());
+  }
+
+  std::vector<std::string> Keys(const std::string& cf,
+                                const std::string& prefix,
+                                const std::string& start = "") {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store_
+                    ->Scan(cf, prefix, start,
+                           [&](absl::string_view k, absl::string_view) {
+                             keys.emplace_back(k);
+                             return true;
+                           })
+                    .ok());
+    return keys;
+  }
+
+  std::string dir_;
+  std::unique_ptr<KvStore> store_;
+};
+
+TEST_P(KvStoreContractTest, PutGetDelete) {
+  EXPECT_FALSE(Get("a", "k").has_value());
+  Put("a", "k", "v1");
+  EXPECT_EQ(Get("a", "k"), "v1");
+  Put("a", "k", "v2");
+  EXPECT_EQ(Get("a", "k"), "v2");
+  ASSERT_TRUE(RunInTransaction(*store_, [](KvTransaction& txn) {
+                return txn.Delete("a", "k");
+              }).ok());
+  EXPECT_FALSE(Get("a", "k").has_value());
+}
+
+TEST_P(KvStoreContractTest, ColumnFamiliesAreSeparate) {
+  Put("a", "k", "in-a");
+  EXPECT_FALSE(Get("b", "k").has_value());
+  EXPECT_FALSE(store_->Get("nope", "k").ok());
+}
+
+TEST_P(KvStoreContractTest, BinaryKeysAndValues) {
+  std::string key("t\0x", 3), value("\0\1\2", 3);
+  Put("a", key, value);
+  EXPECT_EQ(Get("a", key), value);
+  EXPECT_FALSE(Get("a", "t").has_value());
+}
+
+TEST_P(KvStoreContractTest, ScanIsOrderedAndBoundedByPrefix) {
+  for (const char* k : {"t1/c", "t1/a", "t2/a", "t1/b", "t0/z", "t1"}) {
+    Put("a", k, "v");
+  }
+  EXPECT_EQ(Keys("a", "t1/"),
+            (std::vector<std::string>{"t1/a", "t1/b", "t1/c"}));
+  EXPECT_EQ(Keys("a", "t1/", "t1/b"),
+            (std::vector<std::string>{"t1/b", "t1/c"}));
+  EXPECT_EQ(Keys("a", "t1/", "t1/bb"), (std::vector<std::string>{"t1/c"}));
+  EXPECT_TRUE(Keys("a", "t3/").empty());
+  EXPECT_EQ(Keys("a", "").size(), 6u);
+}
+
+TEST_P(KvStoreContractTest, ScanStopsWhenAsked) {
+  for (int i = 0; i < 10; ++i) Put("a", absl::StrCat("k", i), "v");
+  int seen = 0;
+  ASSERT_TRUE(store_
+                  ->Scan("a", "k", "",
+                         [&](absl::string_view, absl::string_view) {
+                           return ++seen < 3;
+                         })
+                  .ok());
+  EXPECT_EQ(seen, 3);
+}
+
+TEST_P(KvStoreContractTest, TransactionIsAtomicAndInvisibleUntilCommit) {
+  {
+    auto txn = store_->BeginTransaction();
+    ASSERT_TRUE(txn->Put("a", "x", "1").ok());
+    ASSERT_TRUE(txn->Put("b", "y", "2").ok());
+    // Read-your-own-writes inside the transaction.
+    auto own = txn->GetForUpdate("a", "x");
+    ASSERT_TRUE(own.ok());
+    EXPECT_EQ(**own, "1");
+    EXPECT_FALSE(Get("a", "x").has_value());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(Get("a", "x"), "1");
+  EXPECT_EQ(Get("b", "y"), "2");
+}
+
+TEST_P(KvStoreContractTest, UncommittedTransactionIsDiscarded) {
+  {
+    auto txn = store_->BeginTransaction();
+    ASSERT_TRUE(txn->Put("a", "x", "1").ok());
+  }
+  EXPECT_FALSE(Get("a", "x").has_value());
+  Put("a", "x", "2");  // and the store is not left locked
+  EXPECT_EQ(Get("a", "x"), "2");
+}
+
+TEST_P(KvStoreContractTest, ConcurrentReadModifyWriteLosesNoUpdate) {
+  Put("a", "counter", "0");
+  constexpr int kThreads = 4, kIncrements = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kIncrements; ++i) {
+        absl::Status s = RunInTransaction(*store_, [](KvTransaction& txn) {
+          auto v = txn.GetForUpdate("a", "counter");
+          if (!v.ok()) return v.status();
+          int n = 0;
+          if (!absl::SimpleAtoi(**v, &n)) return absl::InternalError("nan");
+          return txn.Put("a", "counter", absl::StrCat(n + 1));
+        });
+        if (!s.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Get("a", "counter"), absl::StrCat(kThreads * kIncrements));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllStores, KvStoreContractTest,
+    ::testing::Values(
+        Impl{"Memory",
+             [](const std::string&) { return NewMemoryKvStore(kCfs); }},
+        Impl{"RocksDb",
+             [](const std::string& dir) -> std::unique_ptr<KvStore> {
+               auto s = OpenRocksDbKvStore(dir, kCfs);
+               return s.ok() ? std::move(*s) : nullptr;
+             }}),
+    [](const ::testing::TestParamInfo<Impl>& info) { return info.param.name; });
+
+TEST(RocksDbKvStoreTest, CommittedDataSurvivesReopen) {
+  std::string dir =
+      (std::filesystem::temp_directory_path() / absl::StrCat("kvreopen_", getpid()))
+          .string();
+  std::filesystem::remove_all(dir);
+  {
+    auto store = OpenRocksDbKvStore(dir, kCfs);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE(RunInTransaction(**store, [](KvTransaction& txn) {
+                  return txn.Put("b", "k", "durable");
+                }).ok());
+  }
+  auto store = OpenRocksDbKvStore(dir, kCfs);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto v = (*store)->Get("b", "k");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(**v, "durable");
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace scim

@@ -1,0 +1,152 @@
+// KvStore in memory. Transactions are serialized by one writer lock held from
+// begin to end: simpler than key locks and with the same observable
+// semantics (atomic, isolated, read-your-writes).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/kv_store.h"
+
+namespace scim {
+namespace {
+
+using Table = std::map<std::string, std::string, std::less<>>;
+
+class MemoryKvStore;
+
+class MemoryTransaction : public KvTransaction {
+ public:
+  explicit MemoryTransaction(MemoryKvStore* store);
+  ~MemoryTransaction() override;
+
+  absl::StatusOr<std::optional<std::string>> GetForUpdate(
+      absl::string_view cf, absl::string_view key) override;
+  absl::Status Put(absl::string_view cf, absl::string_view key,
+                   absl::string_view value) override;
+  absl::Status Delete(absl::string_view cf, absl::string_view key) override;
+  absl::Status Commit() override;
+
+ private:
+  MemoryKvStore* store_;
+  bool done_ = false;
+  // cf -> key -> value (nullopt = delete), in write order per key.
+  std::map<std::string, std::map<std::string, std::optional<std::string>>>
+      writes_;
+};
+
+class MemoryKvStore : public KvStore {
+ public:
+  explicit MemoryKvStore(const std::vector<std::string>& cfs) {
+    for (const auto& cf : cfs) tables_[cf];
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view cf, absl::string_view key) override {
+    absl::ReaderMutexLock lock(&data_mu_);
+    auto table = tables_.find(std::string(cf));
+    if (table == tables_.end()) return UnknownCf(cf);
+    auto it = table->second.find(key);
+    if (it == table->second.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                    absl::string_view start, const ScanFn& fn) override {
+    // Copy the range first so that `fn` may call back into the store.
+    std::vector<std::pair<std::string, std::string>> rows;
+    {
+      absl::ReaderMutexLock lock(&data_mu_);
+      auto table = tables_.find(std::string(cf));
+      if (table == tables_.end()) return UnknownCf(cf);
+      absl::string_view seek = start.empty() || start < prefix ? prefix : start;
+      for (auto it = table->second.lower_bound(seek);
+           it != table->second.end() && absl::StartsWith(it->first, prefix);
+           ++it) {
+        rows.emplace_back(it->first, it->second);
+      }
+    }
+    for (const auto& [key, value] : rows) {
+      if (!fn(key, value)) break;
+    }
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<KvTransaction> BeginTransaction() override {
+    return std::make_unique<MemoryTransaction>(this);
+  }
+
+  static absl::Status UnknownCf(absl::string_view cf) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown column family ", cf));
+  }
+
+  bool HasCf(absl::string_view cf) {
+    return tables_.count(std::string(cf)) > 0;
+  }
+
+  absl::Mutex writer_mu_;
+  absl::Mutex data_mu_;
+  std::map<std::string, Table> tables_ ABSL_GUARDED_BY(data_mu_);
+};
+
+MemoryTransaction::MemoryTransaction(MemoryKvStore* store) : store_(store) {
+  store_->writer_mu_.Lock();
+}
+
+MemoryTransaction::~MemoryTransaction() { store_->writer_mu_.Unlock(); }
+
+absl::StatusOr<std::optional<std::string>> MemoryTransaction::GetForUpdate(
+    absl::string_view cf, absl::string_view key) {
+  auto cf_writes = writes_.find(std::string(cf));
+  if (cf_writes != writes_.end()) {
+    auto it = cf_writes->second.find(std::string(key));
+    if (it != cf_writes->second.end()) return it->second;
+  }
+  return store_->Get(cf, key);
+}
+
+absl::Status MemoryTransaction::Put(absl::string_view cf,
+                                    absl::string_view key,
+                                    absl::string_view value) {
+  if (!store_->HasCf(cf)) return MemoryKvStore::UnknownCf(cf);
+  writes_[std::string(cf)][std::string(key)] = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status MemoryTransaction::Delete(absl::string_view cf,
+                                       absl::string_view key) {
+  if (!store_->HasCf(cf)) return MemoryKvStore::UnknownCf(cf);
+  writes_[std::string(cf)][std::string(key)] = std::nullopt;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryTransaction::Commit() {
+  if (done_) return absl::FailedPreconditionError("transaction already ended");
+  done_ = true;
+  absl::MutexLock lock(&store_->data_mu_);
+  for (auto& [cf, rows] : writes_) {
+    Table& table = store_->tables_[cf];
+    for (auto& [key, value] : rows) {
+      if (value.has_value()) {
+        table[key] = std::move(*value);
+      } else {
+        table.erase(key);
+      }
+    }
+  }
+  writes_.clear();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::unique_ptr<KvStore> NewMemoryKvStore(
+    const std::vector<std::string>& column_families) {
+  return std::make_unique<MemoryKvStore>(column_families);
+}
+
+}  // namespace scim

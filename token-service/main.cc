@@ -1,0 +1,30 @@
+// token-service as its own process; scimd embeds the same.
+#include "absl/flags/flag.h"
+#include "common/flags.h"
+#include "common/server.h"
+#include "common/service_main.h"
+#include "token-service/token_component.h"
+
+ABSL_FLAG(std::string, data_dir, "./data", "RocksDB lives in <data_dir>/token");
+ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50053",
+          "gRPC listen address (port 0 = any free port)");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "admin token file (default <data_dir>/admin.token)");
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::ParseFlags(argc, argv, "token-service: tenants and credentials");
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  std::unique_ptr<scim::token::TokenComponent> component;
+  scim::ServiceMainHooks hooks;
+  hooks.open = [&](const std::string& admin_token)
+      -> absl::StatusOr<std::vector<grpc::Service*>> {
+    auto opened = scim::token::TokenComponent::Open(data_dir + "/token", admin_token);
+    if (!opened.ok()) return opened.status();
+    component = std::move(*opened);
+    return std::vector<grpc::Service*>{component->service()};
+  };
+  return scim::RunServiceMain("token-service", data_dir,
+                              absl::GetFlag(FLAGS_admin_token_file),
+                              absl::GetFlag(FLAGS_grpc_addr), hooks);
+}

@@ -1,0 +1,31 @@
+// token-service assembled: RocksDB, store, gRPC service.
+#ifndef SCIM_TOKEN_SERVICE_TOKEN_COMPONENT_H_
+#define SCIM_TOKEN_SERVICE_TOKEN_COMPONENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "token-service/token_service.h"
+#include "token-service/token_store.h"
+
+namespace scim::token {
+
+class TokenComponent {
+ public:
+  static absl::StatusOr<std::unique_ptr<TokenComponent>> Open(
+      const std::string& db_dir, const std::string& admin_token);
+  TokenComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token);
+
+  grpc::Service* service() { return &service_; }
+  TokenStore& store() { return store_; }
+
+ private:
+  std::unique_ptr<KvStore> kv_;
+  TokenStore store_;
+  TokenServiceImpl service_;
+};
+
+}  // namespace scim::token
+
+#endif  // SCIM_TOKEN_SERVICE_TOKEN_COMPONENT_H_

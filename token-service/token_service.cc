@@ -1,0 +1,79 @@
+#include "token-service/token_service.h"
+
+#include "common/admin_token.h"
+#include "common/status.h"
+
+namespace scim::token {
+namespace {
+
+// Runs `body` only for admin callers; maps its status for the wire.
+template <typename Fn>
+grpc::Status AsAdmin(const grpc::ServerContext& context,
+                     const std::string& token, Fn body) {
+  absl::Status status = CheckAdmin(context, token);
+  if (status.ok()) status = body();
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
+
+grpc::Status TokenServiceImpl::CreateTenant(
+    grpc::ServerContext* context, const v1::CreateTenantRequest* request,
+    v1::Tenant* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, store_->CreateTenant(request->id()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::GetTenant(grpc::ServerContext* context,
+                                         const v1::GetTenantRequest* request,
+                                         v1::Tenant* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, store_->GetTenant(request->id()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::ListTenants(grpc::ServerContext* context,
+                                           const v1::ListTenantsRequest*,
+                                           v1::ListTenantsResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto tenants, store_->ListTenants());
+    for (auto& t : tenants) *response->add_tenants() = std::move(t);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::CreateApiKey(
+    grpc::ServerContext* context, const v1::CreateApiKeyRequest* request,
+    v1::CreateApiKeyResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(CreatedKey created,
+                     store_->CreateApiKey(request->tenant(), request->label()));
+    *response->mutable_key() = std::move(created.key);
+    response->set_secret(std::move(created.secret));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::ListApiKeys(
+    grpc::ServerContext* context, const v1::ListApiKeysRequest* request,
+    v1::ListApiKeysResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto keys, store_->ListApiKeys(request->tenant()));
+    for (auto& k : keys) *response->add_keys() = std::move(k);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::VerifyApiKey(
+    grpc::ServerContext*, const v1::VerifyApiKeyRequest* request,
+    v1::VerifyApiKeyResponse* response) {
+  auto verified = store_->VerifyApiKey(request->api_key());
+  if (!verified.ok()) return ToGrpcStatus(verified.status());
+  *response = std::move(*verified);
+  return grpc::Status::OK;
+}
+
+}  // namespace scim::token

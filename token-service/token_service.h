@@ -1,0 +1,44 @@
+// TokenService over gRPC. Admin RPCs require the admin token.
+#ifndef SCIM_TOKEN_SERVICE_TOKEN_SERVICE_H_
+#define SCIM_TOKEN_SERVICE_TOKEN_SERVICE_H_
+
+#include <string>
+
+#include "scim/v1/token.grpc.pb.h"
+#include "token-service/token_store.h"
+
+namespace scim::token {
+
+class TokenServiceImpl final : public v1::TokenService::Service {
+ public:
+  TokenServiceImpl(TokenStore* store, std::string admin_token)
+      : store_(store), admin_token_(std::move(admin_token)) {}
+
+  grpc::Status CreateTenant(grpc::ServerContext* context,
+                            const v1::CreateTenantRequest* request,
+                            v1::Tenant* response) override;
+  grpc::Status GetTenant(grpc::ServerContext* context,
+                         const v1::GetTenantRequest* request,
+                         v1::Tenant* response) override;
+  grpc::Status ListTenants(grpc::ServerContext* context,
+                           const v1::ListTenantsRequest* request,
+                           v1::ListTenantsResponse* response) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* context,
+                            const v1::CreateApiKeyRequest* request,
+                            v1::CreateApiKeyResponse* response) override;
+  grpc::Status ListApiKeys(grpc::ServerContext* context,
+                           const v1::ListApiKeysRequest* request,
+                           v1::ListApiKeysResponse* response) override;
+  // Open to any caller: presenting a key is itself the credential.
+  grpc::Status VerifyApiKey(grpc::ServerContext* context,
+                            const v1::VerifyApiKeyRequest* request,
+                            v1::VerifyApiKeyResponse* response) override;
+
+ private:
+  TokenStore* store_;
+  std::string admin_token_;
+};
+
+}  // namespace scim::token
+
+#endif  // SCIM_TOKEN_SERVICE_TOKEN_SERVICE_H_

@@ -1,0 +1,179 @@
+#include "token-service/token_store.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace scim::token {
+namespace {
+
+constexpr char kTenantsCf[] = "tenants";
+constexpr char kApiKeysCf[] = "api_keys";
+constexpr char kTenantKeysCf[] = "tenant_keys";
+constexpr char kKeyPrefix[] = "scim_";
+constexpr size_t kKeyIdLength = 16;
+// last_used is written at most this often per key: a write per request
+// would cost an fsync per request.
+constexpr absl::Duration kLastUsedGranularity = absl::Minutes(1);
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(t));
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixNanos(
+      google::protobuf::util::TimeUtil::TimestampToNanoseconds(ts));
+}
+
+absl::Status BadCredential() {
+  return ScimError(absl::StatusCode::kUnauthenticated, "",
+                   "the bearer token is not valid");
+}
+
+template <typename T>
+absl::StatusOr<T> Parse(const std::string& bytes) {
+  T out;
+  if (!out.ParseFromString(bytes)) return absl::DataLossError("corrupt record");
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ColumnFamilies() {
+  static const auto* cfs =
+      new std::vector<std::string>{kTenantsCf, kApiKeysCf, kTenantKeysCf};
+  return *cfs;
+}
+
+TokenStore::TokenStore(KvStore* kv, Clock* clock, RandomSource* random)
+    : kv_(kv), clock_(clock), random_(random) {}
+
+absl::StatusOr<v1::Tenant> TokenStore::CreateTenant(absl::string_view id) {
+  if (!IsValidTenantId(id)) {
+    return InvalidValue(absl::StrCat(
+        "tenant id '", id, "' must match [a-z0-9][a-z0-9-]{0,62}"));
+  }
+  v1::Tenant tenant;
+  tenant.set_id(std::string(id));
+  *tenant.mutable_created() = ToProto(clock_->Now());
+  tenant.mutable_settings()->set_delete_mode("hard");
+  tenant.mutable_settings()->set_unknown_attributes("ignore");
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(kTenantsCf, id));
+    if (existing.has_value()) {
+      return ScimError(absl::StatusCode::kAlreadyExists, "",
+                       absl::StrCat("tenant '", id, "' already exists"));
+    }
+    return txn.Put(kTenantsCf, id, tenant.SerializeAsString());
+  }));
+  return tenant;
+}
+
+absl::StatusOr<v1::Tenant> TokenStore::GetTenant(absl::string_view id) {
+  ASSIGN_OR_RETURN(auto bytes, kv_->Get(kTenantsCf, id));
+  if (!bytes.has_value()) {
+    return NotFound(absl::StrCat("tenant '", id, "' not found"));
+  }
+  return Parse<v1::Tenant>(*bytes);
+}
+
+absl::StatusOr<std::vector<v1::Tenant>> TokenStore::ListTenants() {
+  std::vector<v1::Tenant> out;
+  bool corrupt = false;
+  RETURN_IF_ERROR(kv_->Scan(kTenantsCf, "", "",
+                            [&](absl::string_view, absl::string_view value) {
+                              out.emplace_back();
+                              corrupt = !out.back().ParseFromArray(
+                                  value.data(), static_cast<int>(value.size()));
+                              return !corrupt;
+                            }));
+  if (corrupt) return absl::DataLossError("corrupt tenant record");
+  return out;
+}
+
+absl::StatusOr<CreatedKey> TokenStore::CreateApiKey(absl::string_view tenant,
+                                                    absl::string_view label) {
+  RETURN_IF_ERROR(GetTenant(tenant).status());
+  CreatedKey created;
+  const std::string key_id = HexEncode(random_->Bytes(kKeyIdLength / 2));
+  const std::string secret = Base64UrlEncode(random_->Bytes(32));
+  v1::ApiKey& key = created.key;
+  key.set_id(key_id);
+  key.set_tenant(std::string(tenant));
+  *key.mutable_created() = ToProto(clock_->Now());
+  key.set_state("active");
+  key.set_label(std::string(label));
+  key.set_secret_hash(Sha256(secret));
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key.SerializeAsString()));
+    return txn.Put(kTenantKeysCf, absl::StrCat(tenant, "/", key_id), "");
+  }));
+  key.clear_secret_hash();
+  created.secret = absl::StrCat(kKeyPrefix, key_id, "_", secret);
+  return created;
+}
+
+absl::StatusOr<std::vector<v1::ApiKey>> TokenStore::ListApiKeys(
+    absl::string_view tenant) {
+  RETURN_IF_ERROR(GetTenant(tenant).status());
+  std::vector<std::string> ids;
+  std::string prefix = absl::StrCat(tenant, "/");
+  RETURN_IF_ERROR(kv_->Scan(kTenantKeysCf, prefix, "",
+                            [&](absl::string_view key, absl::string_view) {
+                              ids.emplace_back(key.substr(prefix.size()));
+                              return true;
+                            }));
+  std::vector<v1::ApiKey> out;
+  for (const auto& id : ids) {
+    ASSIGN_OR_RETURN(auto bytes, kv_->Get(kApiKeysCf, id));
+    if (!bytes.has_value()) continue;
+    ASSIGN_OR_RETURN(v1::ApiKey key, Parse<v1::ApiKey>(*bytes));
+    key.clear_secret_hash();
+    out.push_back(std::move(key));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::VerifyApiKeyResponse> TokenStore::VerifyApiKey(
+    absl::string_view presented) {
+  if (!absl::StartsWith(presented, kKeyPrefix)) return BadCredential();
+  absl::string_view rest = presented.substr(sizeof(kKeyPrefix) - 1);
+  if (rest.size() <= kKeyIdLength + 1 || rest[kKeyIdLength] != '_') {
+    return BadCredential();
+  }
+  const std::string key_id(rest.substr(0, kKeyIdLength));
+  const absl::string_view secret = rest.substr(kKeyIdLength + 1);
+  ASSIGN_OR_RETURN(auto bytes, kv_->Get(kApiKeysCf, key_id));
+  if (!bytes.has_value()) return BadCredential();
+  ASSIGN_OR_RETURN(v1::ApiKey key, Parse<v1::ApiKey>(*bytes));
+  if (!ConstantTimeEquals(Sha256(secret), key.secret_hash())) {
+    return BadCredential();
+  }
+  const absl::Time now = clock_->Now();
+  if (key.state() != "active" ||
+      (key.has_expires() && FromProto(key.expires()) <= now)) {
+    return BadCredential();
+  }
+  ASSIGN_OR_RETURN(v1::Tenant tenant, GetTenant(key.tenant()));
+  if (!key.has_last_used() ||
+      now - FromProto(key.last_used()) >= kLastUsedGranularity) {
+    // Best effort: a lost last_used update must not fail the request.
+    (void)RunInTransaction(*kv_, [&](KvTransaction& txn) {
+      ASSIGN_OR_RETURN(auto current, txn.GetForUpdate(kApiKeysCf, key_id));
+      if (!current.has_value()) return absl::OkStatus();
+      ASSIGN_OR_RETURN(v1::ApiKey fresh, Parse<v1::ApiKey>(*current));
+      *fresh.mutable_last_used() = ToProto(now);
+      return txn.Put(kApiKeysCf, key_id, fresh.SerializeAsString());
+    });
+  }
+  v1::VerifyApiKeyResponse response;
+  response.set_tenant(key.tenant());
+  response.set_key_id(key_id);
+  response.set_tenant_disabled(tenant.disabled());
+  return response;
+}
+
+}  // namespace scim::token

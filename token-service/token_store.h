@@ -1,0 +1,57 @@
+// Tenants and their API keys, over a KvStore.
+//
+// An API key is "scim_<key id>_<secret>": the key id (16 hex digits) is
+// public and names the record; the secret (256 random bits, base64url) is
+// shown once and kept only as its SHA-256. A hash suffices (no slow KDF):
+// the secret has full entropy, so there is nothing to brute-force.
+//
+//   tenants      {tenant}            -> scim.v1.Tenant
+//   api_keys     {key id}            -> scim.v1.ApiKey
+//   tenant_keys  {tenant}/{key id}   -> ""
+#ifndef SCIM_TOKEN_SERVICE_TOKEN_STORE_H_
+#define SCIM_TOKEN_SERVICE_TOKEN_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/request_metadata.h"
+#include "scim/v1/token.pb.h"
+#include "storage/kv_store.h"
+
+namespace scim::token {
+
+const std::vector<std::string>& ColumnFamilies();
+
+struct CreatedKey {
+  v1::ApiKey key;     // without secret_hash
+  std::string secret; // the whole bearer key
+};
+
+class TokenStore {
+ public:
+  TokenStore(KvStore* kv, Clock* clock, RandomSource* random);
+
+  absl::StatusOr<v1::Tenant> CreateTenant(absl::string_view id);
+  absl::StatusOr<v1::Tenant> GetTenant(absl::string_view id);
+  absl::StatusOr<std::vector<v1::Tenant>> ListTenants();
+
+  absl::StatusOr<CreatedKey> CreateApiKey(absl::string_view tenant,
+                                          absl::string_view label);
+  absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(absl::string_view tenant);
+  // UNAUTHENTICATED for anything but a live key, with one detail for all
+  // failures so that a caller learns nothing about which part was wrong.
+  absl::StatusOr<v1::VerifyApiKeyResponse> VerifyApiKey(
+      absl::string_view presented);
+
+ private:
+  KvStore* kv_;
+  Clock* clock_;
+  RandomSource* random_;
+};
+
+}  // namespace scim::token
+
+#endif  // SCIM_TOKEN_SERVICE_TOKEN_STORE_H_

@@ -1,0 +1,99 @@
+#include "token-service/token_store.h"
+
+#include "absl/strings/match.h"
+#include "common/status.h"
+#include "gtest/gtest.h"
+
+namespace scim::token {
+namespace {
+
+class TokenStoreTest : public ::testing::Test {
+ protected:
+  TokenStoreTest()
+      : kv_(NewMemoryKvStore(ColumnFamilies())),
+        store_(kv_.get(), &clock_, RandomSource::Secure()) {}
+  FakeClock clock_;
+  std::unique_ptr<KvStore> kv_;
+  TokenStore store_;
+};
+
+TEST_F(TokenStoreTest, TenantIdsFollowTheContract) {
+  for (const std::string& ok : std::vector<std::string>{
+           "a", "demo", "acme-corp", "0", std::string(63, 'x')}) {
+    EXPECT_TRUE(store_.CreateTenant(ok).ok()) << ok;
+  }
+  for (const std::string& bad : std::vector<std::string>{
+           "", "-a", "Acme", "a_b", "a/b", "a b", "é", std::string(64, 'y')}) {
+    auto t = store_.CreateTenant(bad);
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(store_.CreateTenant("demo").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_.ListTenants()->size(), 5u);
+  auto demo = store_.GetTenant("demo");
+  ASSERT_TRUE(demo.ok());
+  EXPECT_EQ(demo->settings().delete_mode(), "hard");
+  EXPECT_EQ(store_.GetTenant("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TokenStoreTest, KeysAreHighEntropyShownOnceAndStoredHashed) {
+  ASSERT_TRUE(store_.CreateTenant("acme").ok());
+  auto key = store_.CreateApiKey("acme", "okta");
+  ASSERT_TRUE(key.ok()) << key.status();
+  // scim_ + 16 hex + _ + 43 base64url chars (256 bits).
+  EXPECT_TRUE(absl::StartsWith(key->secret, "scim_"));
+  EXPECT_EQ(key->secret.size(), 5u + 16 + 1 + 43);
+  EXPECT_TRUE(key->key.secret_hash().empty());
+  auto other = store_.CreateApiKey("acme", "okta");
+  EXPECT_NE(other->secret, key->secret);
+  // Nothing stored contains the secret.
+  std::string secret_part = key->secret.substr(22);
+  ASSERT_TRUE(kv_->Scan("api_keys", "", "", [&](auto, absl::string_view v) {
+                   EXPECT_EQ(v.find(secret_part), absl::string_view::npos);
+                   return true;
+                 }).ok());
+  auto keys = store_.ListApiKeys("acme");
+  ASSERT_EQ(keys->size(), 2u);
+  for (const auto& k : *keys) EXPECT_TRUE(k.secret_hash().empty());
+  EXPECT_EQ(store_.CreateApiKey("nope", "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(TokenStoreTest, VerifyAcceptsOnlyTheExactKey) {
+  ASSERT_TRUE(store_.CreateTenant("acme").ok());
+  auto key = store_.CreateApiKey("acme", "");
+  auto ok = store_.VerifyApiKey(key->secret);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->tenant(), "acme");
+  EXPECT_EQ(ok->key_id(), key->key.id());
+  std::string tampered = key->secret;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  for (const std::string& bad :
+       {std::string(""), std::string("scim_"), std::string("Bearer x"),
+        tampered, key->secret.substr(0, key->secret.size() - 1),
+        key->secret + "x", std::string("scim_0000000000000000_") + "x",
+        std::string("scim_") + key->key.id()}) {
+    auto v = store_.VerifyApiKey(bad);
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kUnauthenticated) << bad;
+    EXPECT_EQ(v.status().message(), "the bearer token is not valid");
+  }
+}
+
+TEST_F(TokenStoreTest, LastUsedIsRecordedCoarsely) {
+  ASSERT_TRUE(store_.CreateTenant("acme").ok());
+  auto key = store_.CreateApiKey("acme", "");
+  EXPECT_FALSE((*store_.ListApiKeys("acme"))[0].has_last_used());
+  ASSERT_TRUE(store_.VerifyApiKey(key->secret).ok());
+  auto first = (*store_.ListApiKeys("acme"))[0].last_used().seconds();
+  EXPECT_EQ(first, 1700000000);
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(store_.VerifyApiKey(key->secret).ok());
+  EXPECT_EQ((*store_.ListApiKeys("acme"))[0].last_used().seconds(), first);
+  clock_.Advance(absl::Seconds(31));
+  ASSERT_TRUE(store_.VerifyApiKey(key->secret).ok());
+  EXPECT_EQ((*store_.ListApiKeys("acme"))[0].last_used().seconds(),
+            1700000061);
+}
+
+}  // namespace
+}  // namespace scim::token
