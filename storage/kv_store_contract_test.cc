@@ -206,3 +206,20 @@ TEST(RocksDbKvStoreTest, CommittedDataSurvivesReopen) {
 
 }  // namespace
 }  // namespace scim
+
+namespace scim {
+namespace {
+
+TEST(RocksDbKvStoreTest, CreatesMissingParentDirectories) {
+  std::string root = (std::filesystem::temp_directory_path() /
+                      absl::StrCat("kvnested_", getpid()))
+                         .string();
+  std::filesystem::remove_all(root);
+  auto store = OpenRocksDbKvStore(root + "/a/b/db", kCfs);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store->reset();
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace scim

@@ -1,6 +1,7 @@
 // KvStore over a RocksDB TransactionDB: pessimistic key locks for the checks
 // made inside a write, synced WAL on commit (concurrent commits share one
 // fsync: RocksDB's group commit).
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -146,6 +147,9 @@ absl::Status RocksDbTransaction::Delete(absl::string_view cf,
 
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     const std::string& path, const std::vector<std::string>& column_families) {
+  // RocksDB creates only the last path component; a fresh --data_dir has none.
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;

@@ -1,0 +1,239 @@
+// The foundation scenario over real processes: scimd alone, and the four
+// separate binaries talking gRPC, administered with scimctl.
+#include <signal.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "tests/test_process.h"
+
+namespace scim::testing {
+namespace {
+
+using json = nlohmann::json;
+
+// scimctl against `server` (and `audit_server` when apart).
+struct Ctl {
+  std::string server, audit_server, token_file;
+
+  std::string Run(const std::string& args, int* code) const {
+    std::string cmd = absl::StrCat(BinDir(), "/scimctl --server=", server,
+                                   " --admin_token_file=", token_file);
+    if (!audit_server.empty()) absl::StrAppend(&cmd, " --audit_server=", audit_server);
+    return RunCommand(absl::StrCat(cmd, " ", args, " 2>/dev/null"), code);
+  }
+  std::string MustRun(const std::string& args) const {
+    int code = 0;
+    std::string out = Run(args, &code);
+    EXPECT_EQ(code, 0) << "scimctl " << args;
+    return out;
+  }
+};
+
+std::string Line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+void ExpectScimError(const httplib::Result& res, int status) {
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, status) << res->body;
+  json body = json::parse(res->body, nullptr, false);
+  EXPECT_EQ(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+  EXPECT_EQ(body["status"], std::to_string(status));
+  EXPECT_FALSE(body.value("detail", "").empty());
+}
+
+// Everything the foundation promises, through HTTP and scimctl.
+void RunScenario(int http_port, const Ctl& ctl) {
+  EXPECT_EQ(Line(ctl.MustRun("tenant create acme")), "acme");
+  EXPECT_EQ(Line(ctl.MustRun("tenant create beta")), "beta");
+  int code = 0;
+  ctl.Run("tenant create acme", &code);
+  EXPECT_NE(code, 0);  // exists
+  ctl.Run("tenant create Bad_Name", &code);
+  EXPECT_NE(code, 0);
+  std::string listed = ctl.MustRun("tenant list");
+  EXPECT_TRUE(absl::StartsWith(listed, "acme ")) << listed;
+  EXPECT_NE(listed.find("\nbeta "), std::string::npos) << listed;
+  json tenant = json::parse(ctl.MustRun("tenant get acme"));
+  EXPECT_EQ(tenant["id"], "acme");
+  EXPECT_EQ(tenant["settings"]["deleteMode"], "hard");
+  const std::string acme_key = Line(ctl.MustRun("key create --tenant=acme"));
+  const std::string beta_key = Line(ctl.MustRun("key create --tenant=beta"));
+  EXPECT_TRUE(absl::StartsWith(acme_key, "scim_"));
+  std::string keys = ctl.MustRun("key list --tenant=acme");
+  std::vector<std::string> fields = absl::StrSplit(Line(keys), ' ');
+  ASSERT_EQ(fields.size(), 5u) << keys;
+  EXPECT_TRUE(absl::StrContains(acme_key, fields[0]));
+  EXPECT_EQ(fields[4], "active");
+  EXPECT_FALSE(absl::StrContains(keys, acme_key.substr(22)));  // no secret
+
+  httplib::Client http("127.0.0.1", http_port);
+  http.set_url_encode(false);
+  const httplib::Headers acme = {{"Authorization", "Bearer " + acme_key}};
+  const httplib::Headers beta = {{"Authorization", "Bearer " + beta_key}};
+  const std::string users = "/t/acme/scim/v2/Users";
+
+  auto created = http.Post(users.c_str(), acme,
+                           R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+                               "userName":"bjensen@example.com","active":true,
+                               "emails":[{"value":"bjensen@example.com"}]})",
+                           "application/scim+json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["id"];
+  EXPECT_FALSE(created->get_header_value("Location").empty());
+  EXPECT_EQ(created->get_header_value("ETag"), "W/\"1\"");
+
+  auto got = http.Get((users + "/" + id).c_str(), acme);
+  ASSERT_EQ(got->status, 200);
+  auto found = http.Get(
+      (users + "?filter=userName%20eq%20%22BJENSEN@EXAMPLE.COM%22").c_str(), acme);
+  ASSERT_EQ(found->status, 200);
+  EXPECT_EQ(json::parse(found->body)["Resources"][0]["id"], id);
+  auto replaced = http.Put((users + "/" + id).c_str(), acme,
+                           R"({"userName":"bjensen@example.com","title":"Guide"})",
+                           "application/json");
+  ASSERT_EQ(replaced->status, 200) << replaced->body;
+  EXPECT_EQ(json::parse(replaced->body)["title"], "Guide");
+
+  ExpectScimError(http.Post(users.c_str(), acme,
+                            R"({"userName":"BJensen@Example.com"})",
+                            "application/json"),
+                  409);
+  ExpectScimError(http.Post(users.c_str(), acme, "{not json", "application/json"),
+                  400);
+  ExpectScimError(http.Post(users.c_str(), acme, R"({"name":{"givenName":"x"}})",
+                            "application/json"),
+                  400);
+  ExpectScimError(http.Get(users.c_str()), 401);
+  ExpectScimError(http.Get(users.c_str(), {{"Authorization", "Bearer wrong"}}),
+                  401);
+  // Tenant B's key on tenant A's URL: refused, and no data in the answer.
+  auto cross = http.Get((users + "/" + id).c_str(), beta);
+  ExpectScimError(cross, 401);
+  EXPECT_FALSE(absl::StrContains(cross->body, "bjensen"));
+  ExpectScimError(http.Get(("/t/beta/scim/v2/Users/" + id).c_str(), beta), 404);
+
+  auto deleted = http.Delete((users + "/" + id).c_str(), acme);
+  EXPECT_EQ(deleted->status, 204);
+  ExpectScimError(http.Get((users + "/" + id).c_str(), acme), 404);
+
+  // The three mutations reach the audit log through the outbox.
+  std::vector<std::string> ops;
+  for (int i = 0; i < 100 && ops.size() < 3; ++i) {
+    ops.clear();
+    for (absl::string_view line :
+         absl::StrSplit(ctl.MustRun("audit tail --tenant=acme --limit=10"), '\n')) {
+      if (line.empty()) continue;
+      json event = json::parse(line);
+      ops.push_back(event["operation"]);
+      EXPECT_EQ(event["resourceId"], id);
+    }
+    if (ops.size() < 3) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(ops, (std::vector<std::string>{"user.create", "user.replace",
+                                           "user.delete"}));
+}
+
+TEST(EndToEndTest, Scimd) {
+  const std::string dir = MakeTempDir("scimd_e2e");
+  auto scimd = TestProcess::Start(
+      "scimd", {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
+                "--grpc_addr=127.0.0.1:0", "--access_log=false"},
+      dir);
+  ASSERT_TRUE(scimd.ok()) << scimd.status();
+  Ctl ctl{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "",
+          dir + "/data/admin.token"};
+  RunScenario(std::stoi((*scimd)->Field("http_port")), ctl);
+  // Admin RPCs without the admin token are refused.
+  int code = 0;
+  RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinDir(),
+                          "/scimctl --server=", ctl.server,
+                          " tenant list 2>/dev/null"),
+             &code);
+  EXPECT_NE(code, 0);
+  (*scimd)->Signal(SIGTERM);
+  EXPECT_EQ((*scimd)->Wait(), 0);
+}
+
+TEST(EndToEndTest, SeparateBinaries) {
+  const std::string dir = MakeTempDir("split_e2e");
+  const std::string data = "--data_dir=" + dir + "/data";
+  const std::string token_file = "--admin_token_file=" + dir + "/admin.token";
+  auto audit = TestProcess::Start(
+      "audit-service", {data, token_file, "--grpc_addr=127.0.0.1:0"}, dir);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  const std::string audit_addr = "127.0.0.1:" + (*audit)->Field("grpc_port");
+  auto token = TestProcess::Start(
+      "token-service", {data, token_file, "--grpc_addr=127.0.0.1:0"}, dir);
+  ASSERT_TRUE(token.ok()) << token.status();
+  const std::string token_addr = "127.0.0.1:" + (*token)->Field("grpc_port");
+  auto identity = TestProcess::Start(
+      "identity-service", {data, token_file, "--grpc_addr=127.0.0.1:0",
+                           "--audit_addr=" + audit_addr},
+      dir);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  auto edge = TestProcess::Start(
+      "scim-edge",
+      {"--http_addr=127.0.0.1:0", "--access_log=false",
+       "--identity_addr=127.0.0.1:" + (*identity)->Field("grpc_port"),
+       "--token_addr=" + token_addr},
+      dir);
+  ASSERT_TRUE(edge.ok()) << edge.status();
+  Ctl ctl{token_addr, audit_addr, dir + "/admin.token"};
+  RunScenario(std::stoi((*edge)->Field("http_port")), ctl);
+  for (auto* p : {&*edge, &*identity, &*token, &*audit}) {
+    (*p)->Signal(SIGTERM);
+    EXPECT_EQ((*p)->Wait(), 0);
+  }
+}
+
+TEST(EndToEndTest, EveryBinaryHasHelpWithEnvNames) {
+  for (const char* binary : {"scimd", "scim-edge", "identity-service",
+                             "token-service", "audit-service", "scimctl"}) {
+    int code = -1;
+    std::string out =
+        RunCommand(absl::StrCat(BinDir(), "/", binary, " --help"), &code);
+    EXPECT_EQ(code, 0) << binary;
+    EXPECT_TRUE(absl::StrContains(out, "SCIM_")) << binary << ": " << out;
+  }
+  int code = -1;
+  std::string out = RunCommand(
+      absl::StrCat(BinDir(), "/scimd --help"), &code);
+  for (const char* flag : {"--data_dir", "--http_addr", "--grpc_addr", "--redis",
+                           "--demo", "--tls_cert", "--tls_key"}) {
+    EXPECT_TRUE(absl::StrContains(out, flag)) << flag;
+  }
+  EXPECT_TRUE(absl::StrContains(out, "SCIM_DATA_DIR"));
+}
+
+TEST(EndToEndTest, FlagsComeFromTheEnvironment) {
+  const std::string dir = MakeTempDir("scimd_env");
+  setenv("SCIM_DATA_DIR", (dir + "/envdata").c_str(), 1);
+  auto scimd = TestProcess::Start(
+      "scimd", {"--http_addr=127.0.0.1:0", "--grpc_addr=127.0.0.1:0", "--demo"},
+      dir);
+  unsetenv("SCIM_DATA_DIR");
+  ASSERT_TRUE(scimd.ok()) << scimd.status();
+  struct stat st;
+  ASSERT_EQ(stat((dir + "/envdata/admin.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // --demo printed a base URL and a key that work.
+  std::string out = (*scimd)->Stdout();
+  EXPECT_TRUE(absl::StrContains(out, "/t/demo/scim/v2")) << out;
+  std::string key = out.substr(out.find("scim_"));
+  key = key.substr(0, key.find('\n'));
+  httplib::Client http("127.0.0.1", std::stoi((*scimd)->Field("http_port")));
+  auto res = http.Get("/t/demo/scim/v2/Users",
+                      {{"Authorization", "Bearer " + key}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+}  // namespace
+}  // namespace scim::testing

@@ -1,0 +1,133 @@
+#include "tests/test_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+
+namespace scim::testing {
+
+std::string BinDir() { return SCIM_BIN_DIR; }
+
+std::string MakeTempDir(const std::string& prefix) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  return mkdtemp(buf.data());
+}
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TestProcess>> TestProcess::Start(
+    const std::string& binary, const std::vector<std::string>& args,
+    const std::string& log_dir, absl::Duration timeout) {
+  auto process = std::unique_ptr<TestProcess>(new TestProcess());
+  static int counter = 0;
+  std::string stem = absl::StrCat(log_dir, "/", binary, "-", ++counter);
+  process->stdout_path_ = stem + ".out";
+  process->stderr_path_ = stem + ".err";
+  std::string path = BinDir() + "/" + binary;
+  std::vector<std::string> argv_strings = {path};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    freopen(process->stdout_path_.c_str(), "w", stdout);
+    freopen(process->stderr_path_.c_str(), "w", stderr);
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  process->pid_ = pid;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    for (absl::string_view line :
+         absl::StrSplit(ReadFile(process->stderr_path_), '\n')) {
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      if (parsed.is_object() && parsed.value("msg", "") == "serving") {
+        for (auto& [k, v] : parsed.items()) {
+          if (v.is_string()) process->serving_[k] = v.get<std::string>();
+        }
+        return process;
+      }
+    }
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      process->pid_ = -1;
+      return absl::InternalError(absl::StrCat(
+          binary, " exited before serving: ", ReadFile(process->stderr_path_)));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      binary, " did not start serving: ", ReadFile(process->stderr_path_)));
+}
+
+TestProcess::~TestProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::string TestProcess::Field(const std::string& name) const {
+  auto it = serving_.find(name);
+  return it == serving_.end() ? "" : it->second;
+}
+
+std::string TestProcess::Stdout() const { return ReadFile(stdout_path_); }
+
+void TestProcess::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int TestProcess::Wait(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (pid_ > 0 && absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return -1;
+}
+
+std::string RunCommand(const std::string& command, int* exit_code) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    *exit_code = -1;
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  int status = pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+}  // namespace scim::testing

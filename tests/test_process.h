@@ -1,0 +1,49 @@
+// Runs the project's binaries as real processes for cross-service tests.
+#ifndef SCIM_TESTS_TEST_PROCESS_H_
+#define SCIM_TESTS_TEST_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace scim::testing {
+
+// build/bin, where CMake puts every binary.
+std::string BinDir();
+// A fresh, empty directory under the system temp dir.
+std::string MakeTempDir(const std::string& prefix);
+
+class TestProcess {
+ public:
+  // Starts BinDir()/binary with `args`, stderr and stdout to files in
+  // `log_dir`, and waits until it logs its "serving" line.
+  static absl::StatusOr<std::unique_ptr<TestProcess>> Start(
+      const std::string& binary, const std::vector<std::string>& args,
+      const std::string& log_dir, absl::Duration timeout = absl::Seconds(30));
+  ~TestProcess();  // SIGKILLs the process if it still runs
+
+  // A field of the serving line, e.g. "http_port".
+  std::string Field(const std::string& name) const;
+  std::string Stdout() const;
+  void Signal(int sig);
+  // Waits for exit; returns the exit status (or 128 + signal).
+  int Wait(absl::Duration timeout = absl::Seconds(30));
+
+ private:
+  pid_t pid_ = -1;
+  std::string stdout_path_, stderr_path_;
+  std::map<std::string, std::string> serving_;
+};
+
+// Runs a shell command; returns its stdout and sets `exit_code`.
+std::string RunCommand(const std::string& command, int* exit_code);
+
+}  // namespace scim::testing
+
+#endif  // SCIM_TESTS_TEST_PROCESS_H_
