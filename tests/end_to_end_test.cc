@@ -20,7 +20,7 @@ struct Ctl {
   std::string server, audit_server, token_file;
 
   std::string Run(const std::string& args, int* code) const {
-    std::string cmd = absl::StrCat(BinDir(), "/scimctl --server=", server,
+    std::string cmd = absl::StrCat(BinaryPath("scimctl"), " --server=", server,
                                    " --admin_token_file=", token_file);
     if (!audit_server.empty()) absl::StrAppend(&cmd, " --audit_server=", audit_server);
     return RunCommand(absl::StrCat(cmd, " ", args, " 2>/dev/null"), code);
@@ -152,8 +152,8 @@ TEST(EndToEndTest, Scimd) {
   RunScenario(std::stoi((*scimd)->Field("http_port")), ctl);
   // Admin RPCs without the admin token are refused.
   int code = 0;
-  RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinDir(),
-                          "/scimctl --server=", ctl.server,
+  RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinaryPath("scimctl"),
+                          " --server=", ctl.server,
                           " tenant list 2>/dev/null"),
              &code);
   EXPECT_NE(code, 0);
@@ -198,13 +198,13 @@ TEST(EndToEndTest, EveryBinaryHasHelpWithEnvNames) {
                              "token-service", "audit-service", "scimctl"}) {
     int code = -1;
     std::string out =
-        RunCommand(absl::StrCat(BinDir(), "/", binary, " --help"), &code);
+        RunCommand(absl::StrCat(BinaryPath(binary), " --help"), &code);
     EXPECT_EQ(code, 0) << binary;
     EXPECT_TRUE(absl::StrContains(out, "SCIM_")) << binary << ": " << out;
   }
   int code = -1;
   std::string out = RunCommand(
-      absl::StrCat(BinDir(), "/scimd --help"), &code);
+      absl::StrCat(BinaryPath("scimd"), " --help"), &code);
   for (const char* flag : {"--data_dir", "--http_addr", "--grpc_addr", "--redis",
                            "--demo", "--tls_cert", "--tls_key"}) {
     EXPECT_TRUE(absl::StrContains(out, flag)) << flag;

@@ -2,10 +2,12 @@
 # Runs the README's walk-through block verbatim against a fresh scimd.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-$root/build/bin}
+# $1: scimd itself, or the directory holding it (default build/bin).
+scimd=${1:-$root/build/bin}
+[ -d "$scimd" ] && scimd=$scimd/scimd
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-"$bin/scimd" --data_dir="$work/data" --http_addr=127.0.0.1:0 \
+"$scimd" --data_dir="$work/data" --http_addr=127.0.0.1:0 \
   --grpc_addr=127.0.0.1:0 --access_log=false --demo >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 1 300); do grep -q '"serving"' "$work/err" && break; sleep 0.05; done

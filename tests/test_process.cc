@@ -16,7 +16,21 @@
 
 namespace scim::testing {
 
-std::string BinDir() { return SCIM_BIN_DIR; }
+std::string BinaryPath(const std::string& binary) {
+  const std::string dir = SCIM_BIN_DIR;
+  if (!dir.empty()) return dir + "/" + binary;
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir != nullptr && workspace != nullptr) {
+    for (const char* package : {"scimd", "edge", "identity-service",
+                                "token-service", "audit-service", "scimctl"}) {
+      std::string path =
+          absl::StrCat(srcdir, "/", workspace, "/", package, "/", binary);
+      if (access(path.c_str(), X_OK) == 0) return path;
+    }
+  }
+  return binary;
+}
 
 std::string MakeTempDir(const std::string& prefix) {
   std::string pattern =
@@ -45,7 +59,7 @@ absl::StatusOr<std::unique_ptr<TestProcess>> TestProcess::Start(
   std::string stem = absl::StrCat(log_dir, "/", binary, "-", ++counter);
   process->stdout_path_ = stem + ".out";
   process->stderr_path_ = stem + ".err";
-  std::string path = BinDir() + "/" + binary;
+  std::string path = BinaryPath(binary);
   std::vector<std::string> argv_strings = {path};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   pid_t pid = fork();

@@ -14,8 +14,9 @@
 
 namespace scim::testing {
 
-// build/bin, where CMake puts every binary.
-std::string BinDir();
+// Where a project binary is: build/bin under CMake, the test's runfiles
+// under Bazel.
+std::string BinaryPath(const std::string& binary);
 // A fresh, empty directory under the system temp dir.
 std::string MakeTempDir(const std::string& prefix);
 
