@@ -1,29 +1,44 @@
-// audit-service assembled: RocksDB, store, gRPC service.
+// audit-service assembled: RocksDB, signing key, store, gRPC service, and the
+// retention pruner.
 #ifndef SCIM_AUDIT_SERVICE_AUDIT_COMPONENT_H_
 #define SCIM_AUDIT_SERVICE_AUDIT_COMPONENT_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "audit-service/audit_service.h"
 #include "audit-service/audit_store.h"
+#include "common/signing_key.h"
 
 namespace scim::audit {
 
 class AuditComponent {
  public:
+  // RocksDB in `db_dir`; the checkpoint signing key in db_dir/signing.key.
   static absl::StatusOr<std::unique_ptr<AuditComponent>> Open(
       const std::string& db_dir, const std::string& admin_token);
-  AuditComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token);
+  AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,
+                 const std::string& admin_token);
+  ~AuditComponent();
+
+  // Every `every`, prunes each tenant's events older than `retention`
+  // (leaving signed checkpoints). Zero retention keeps everything.
+  void StartRetention(absl::Duration retention,
+                      absl::Duration every = absl::Minutes(10));
 
   grpc::Service* service() { return &service_; }
   AuditStore& store() { return store_; }
 
  private:
   std::unique_ptr<KvStore> kv_;
+  SigningKey signer_;
   AuditStore store_;
   AuditServiceImpl service_;
+  std::atomic<bool> stop_{false};
+  std::thread pruner_;
 };
 
 }  // namespace scim::audit

@@ -2,32 +2,100 @@
 
 #include "common/admin_token.h"
 #include "common/status.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace scim::audit {
+namespace {
+
+// Runs `body` only for admin callers; maps its status for the wire.
+template <typename Fn>
+grpc::Status AsAdmin(const grpc::ServerContext& context,
+                     const std::string& token, Fn body) {
+  absl::Status status = CheckAdmin(context, token);
+  if (status.ok()) status = body();
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
 
 grpc::Status AuditServiceImpl::Append(grpc::ServerContext* context,
                                       const v1::AppendRequest* request,
                                       v1::AppendResponse* response) {
-  absl::Status status = CheckAdmin(*context, admin_token_);
-  if (!status.ok()) return ToGrpcStatus(status);
-  std::vector<v1::AuditEvent> events(request->events().begin(),
-                                     request->events().end());
-  auto appended = store_->Append(events);
-  if (!appended.ok()) return ToGrpcStatus(appended.status());
-  response->set_appended(*appended);
-  return grpc::Status::OK;
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    std::vector<v1::AuditEvent> events(request->events().begin(),
+                                       request->events().end());
+    ASSIGN_OR_RETURN(int appended, store_->Append(events));
+    response->set_appended(appended);
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status AuditServiceImpl::Tail(grpc::ServerContext* context,
                                     const v1::TailRequest* request,
                                     v1::TailResponse* response) {
-  absl::Status status = CheckAdmin(*context, admin_token_);
-  if (!status.ok()) return ToGrpcStatus(status);
-  int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 20;
-  auto events = store_->Tail(request->tenant(), limit);
-  if (!events.ok()) return ToGrpcStatus(events.status());
-  for (auto& e : *events) *response->add_events() = std::move(e);
-  return grpc::Status::OK;
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    int limit = request->limit() > 0 ? std::min(request->limit(), 1000) : 20;
+    ASSIGN_OR_RETURN(auto events, store_->Tail(request->tenant(), limit));
+    for (auto& e : events) *response->add_events() = std::move(e);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AuditServiceImpl::Query(grpc::ServerContext* context,
+                                     const v1::QueryRequest* request,
+                                     v1::QueryResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, store_->Query(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AuditServiceImpl::Follow(
+    grpc::ServerContext* context, const v1::FollowRequest* request,
+    grpc::ServerWriter<v1::AuditEvent>* writer) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    if (request->tenant().empty()) return InvalidValue("tenant is required");
+    uint64_t after = request->after_sequence();
+    while (!context->IsCancelled()) {
+      v1::QueryRequest query;
+      query.set_tenant(request->tenant());
+      query.set_after_sequence(after);
+      query.set_limit(1000);
+      ASSIGN_OR_RETURN(v1::QueryResponse page, store_->Query(query));
+      for (const auto& event : page.events()) {
+        if (!writer->Write(event)) return absl::OkStatus();  // client gone
+        after = event.sequence();
+      }
+      if (page.events().empty()) {
+        store_->WaitForEvents(request->tenant(), after, absl::Seconds(1));
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AuditServiceImpl::Verify(grpc::ServerContext* context,
+                                      const v1::VerifyRequest* request,
+                                      v1::VerifyResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    if (request->tenant().empty()) return InvalidValue("tenant is required");
+    ASSIGN_OR_RETURN(*response, store_->Verify(request->tenant()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AuditServiceImpl::Prune(grpc::ServerContext* context,
+                                     const v1::PruneRequest* request,
+                                     v1::PruneResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    if (request->tenant().empty()) return InvalidValue("tenant is required");
+    if (!request->has_before()) return InvalidValue("before is required");
+    absl::Time before = absl::FromUnixNanos(
+        google::protobuf::util::TimeUtil::TimestampToNanoseconds(
+            request->before()));
+    ASSIGN_OR_RETURN(*response, store_->Prune(request->tenant(), before));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace scim::audit

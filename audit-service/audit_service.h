@@ -20,6 +20,18 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status Tail(grpc::ServerContext* context,
                     const v1::TailRequest* request,
                     v1::TailResponse* response) override;
+  grpc::Status Query(grpc::ServerContext* context,
+                     const v1::QueryRequest* request,
+                     v1::QueryResponse* response) override;
+  grpc::Status Follow(grpc::ServerContext* context,
+                      const v1::FollowRequest* request,
+                      grpc::ServerWriter<v1::AuditEvent>* writer) override;
+  grpc::Status Verify(grpc::ServerContext* context,
+                      const v1::VerifyRequest* request,
+                      v1::VerifyResponse* response) override;
+  grpc::Status Prune(grpc::ServerContext* context,
+                     const v1::PruneRequest* request,
+                     v1::PruneResponse* response) override;
 
  private:
   AuditStore* store_;

@@ -8,6 +8,9 @@
 ABSL_FLAG(std::string, data_dir, "./data", "RocksDB lives in <data_dir>/audit");
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50054",
           "gRPC listen address (port 0 = any free port)");
+ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
+          "drop audit events older than this (e.g. 8760h), leaving signed "
+          "checkpoints; 0 keeps everything");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -22,6 +25,7 @@ int main(int argc, char** argv) {
     auto opened = scim::audit::AuditComponent::Open(data_dir + "/audit", admin_token);
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
+    component->StartRetention(absl::GetFlag(FLAGS_audit_retention));
     return std::vector<grpc::Service*>{component->service()};
   };
   return scim::RunServiceMain("audit-service", data_dir,

@@ -26,7 +26,8 @@ class EdgeTest : public ::testing::Test {
     token_ = std::make_unique<token::TokenComponent>(
         NewMemoryKvStore(token::ColumnFamilies()), "admin");
     audit_ = std::make_unique<audit::AuditComponent>(
-        NewMemoryKvStore(audit::ColumnFamilies()), "admin");
+        NewMemoryKvStore(audit::ColumnFamilies()),
+        *SigningKey::Generate(*RandomSource::Secure()), "admin");
     int port = 0;
     auto server = StartGrpcServer(
         "127.0.0.1:0",

@@ -34,7 +34,8 @@ class OutboxTest : public ::testing::Test {
   OutboxTest()
       : kv_(NewMemoryKvStore(ColumnFamilies())),
         audit_kv_(NewMemoryKvStore(audit::ColumnFamilies())),
-        audit_(audit_kv_.get()),
+        signer_(*SigningKey::Generate(random_)),
+        audit_(audit_kv_.get(), &signer_, &clock_),
         outbox_(kv_.get()),
         store_(kv_.get(), &outbox_, &clock_, &random_),
         sink_(&audit_) {}
@@ -50,6 +51,7 @@ class OutboxTest : public ::testing::Test {
   FakeClock clock_;
   FakeRandom random_;
   std::unique_ptr<KvStore> kv_, audit_kv_;
+  SigningKey signer_;
   audit::AuditStore audit_;
   Outbox outbox_;
   ResourceStore store_;

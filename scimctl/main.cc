@@ -26,6 +26,14 @@ ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
           "itself and wins)");
 ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
 ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail");
+ABSL_FLAG(bool, follow, false, "audit tail: keep streaming new events");
+ABSL_FLAG(std::string, since, "", "audit export: RFC 3339 start time");
+ABSL_FLAG(std::string, until, "", "audit export: RFC 3339 end time");
+ABSL_FLAG(std::string, before, "", "audit prune: RFC 3339 time");
+ABSL_FLAG(std::string, operation, "",
+          "audit export: operation, or a prefix ending in '.'");
+ABSL_FLAG(std::string, actor, "", "audit export: credential id");
+ABSL_FLAG(std::string, resource_id, "", "audit export: resource id");
 
 namespace {
 
@@ -39,7 +47,17 @@ commands:
   tenant get NAME           the tenant and its settings as JSON
   key create --tenant=NAME  print the new API key (shown only this once)
   key list --tenant=NAME    one line per key: id created last_used expiry state
-  audit tail --tenant=NAME [--limit=N]   one JSON event per line)";
+  audit tail --tenant=NAME [--limit=N] [--follow]
+                            one JSON event per line (--follow: keep streaming)
+  audit verify --tenant=NAME
+                            "ok N events" and exit 0, or the first broken
+                            link and exit 1
+  audit export --tenant=NAME [--since=T] [--until=T] [--operation=OP]
+               [--actor=ID] [--resource_id=ID]
+                            every matching event, one JSON line each
+  audit prune --tenant=NAME --before=T
+                            drop events older than T, keeping a signed
+                            checkpoint so the rest still verifies)";
 
 int Fail(const std::string& message) {
   std::cerr << "scimctl: " << message << "\n";
@@ -78,6 +96,18 @@ std::string ToJson(const google::protobuf::Message& m) {
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, options);
   return out;
+}
+
+// RFC 3339 text -> Timestamp, exiting on bad input.
+bool ParseTime(const std::string& flag, const std::string& text,
+               google::protobuf::Timestamp* out) {
+  if (text.empty()) return false;
+  if (!google::protobuf::util::TimeUtil::FromString(text, out)) {
+    std::cerr << "scimctl: --" << flag << " must be an RFC 3339 time, e.g. "
+              << "2026-01-31T00:00:00Z\n";
+    std::exit(2);
+  }
+  return true;
 }
 
 std::string RequireTenant() {
@@ -160,18 +190,84 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (noun == "audit" && verb == "tail" && args.size() == 2) {
+  if (noun == "audit" && args.size() == 2) {
     std::string audit_addr = absl::GetFlag(FLAGS_audit_server);
     auto audit = scim::v1::AuditService::NewStub(
         audit_addr.empty() ? channel : grpc::CreateChannel(audit_addr, creds));
-    scim::v1::TailRequest request;
-    request.set_tenant(RequireTenant());
-    request.set_limit(absl::GetFlag(FLAGS_limit));
-    scim::v1::TailResponse response;
-    grpc::Status s = audit->Tail(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    for (const auto& e : response.events()) std::cout << ToJson(e) << "\n";
-    return 0;
+    const std::string tenant = RequireTenant();
+    if (verb == "tail") {
+      scim::v1::TailRequest request;
+      request.set_tenant(tenant);
+      request.set_limit(absl::GetFlag(FLAGS_limit));
+      scim::v1::TailResponse response;
+      grpc::Status s = audit->Tail(AdminContext(token).get(), request, &response);
+      if (!s.ok()) return Fail(s);
+      uint64_t last = 0;
+      for (const auto& e : response.events()) {
+        std::cout << ToJson(e) << "\n";
+        last = e.sequence();
+      }
+      std::cout << std::flush;
+      if (!absl::GetFlag(FLAGS_follow)) return 0;
+      scim::v1::FollowRequest follow;
+      follow.set_tenant(tenant);
+      follow.set_after_sequence(last);
+      auto context = AdminContext(token);
+      context->set_deadline(std::chrono::system_clock::time_point::max());
+      auto reader = audit->Follow(context.get(), follow);
+      scim::v1::AuditEvent event;
+      while (reader->Read(&event)) std::cout << ToJson(event) << std::endl;
+      grpc::Status end = reader->Finish();
+      return end.ok() ? 0 : Fail(end);
+    }
+    if (verb == "verify") {
+      scim::v1::VerifyRequest request;
+      request.set_tenant(tenant);
+      scim::v1::VerifyResponse response;
+      grpc::Status s = audit->Verify(AdminContext(token).get(), request, &response);
+      if (!s.ok()) return Fail(s);
+      if (response.ok()) {
+        std::cout << "ok " << response.events() << " events\n";
+        return 0;
+      }
+      std::cout << "broken at event " << response.first_broken_sequence()
+                << ": " << response.detail() << "\n";
+      return 1;
+    }
+    if (verb == "export") {
+      scim::v1::QueryRequest request;
+      request.set_tenant(tenant);
+      ParseTime("since", absl::GetFlag(FLAGS_since), request.mutable_start_time());
+      ParseTime("until", absl::GetFlag(FLAGS_until), request.mutable_end_time());
+      if (absl::GetFlag(FLAGS_since).empty()) request.clear_start_time();
+      if (absl::GetFlag(FLAGS_until).empty()) request.clear_end_time();
+      request.set_operation(absl::GetFlag(FLAGS_operation));
+      request.set_actor(absl::GetFlag(FLAGS_actor));
+      request.set_resource_id(absl::GetFlag(FLAGS_resource_id));
+      request.set_limit(1000);
+      for (;;) {
+        scim::v1::QueryResponse page;
+        grpc::Status s = audit->Query(AdminContext(token).get(), request, &page);
+        if (!s.ok()) return Fail(s);
+        for (const auto& e : page.events()) std::cout << ToJson(e) << "\n";
+        if (page.next_after_sequence() == 0) return 0;
+        request.set_after_sequence(page.next_after_sequence());
+      }
+    }
+    if (verb == "prune") {
+      scim::v1::PruneRequest request;
+      request.set_tenant(tenant);
+      if (!ParseTime("before", absl::GetFlag(FLAGS_before),
+                     request.mutable_before())) {
+        std::cerr << "scimctl: --before=TIME is required\n";
+        return 2;
+      }
+      scim::v1::PruneResponse response;
+      grpc::Status s = audit->Prune(AdminContext(token).get(), request, &response);
+      if (!s.ok()) return Fail(s);
+      std::cout << "pruned " << response.pruned() << " events\n";
+      return 0;
+    }
   }
   std::cerr << "scimctl: unknown command: " << absl::StrJoin(args, " ") << "\n\n"
             << kUsage << "\n";

@@ -31,6 +31,9 @@ ABSL_FLAG(bool, demo, false,
           "fresh API key");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate: serve HTTPS and gRPC TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
+          "drop audit events older than this (e.g. 8760h), leaving signed "
+          "checkpoints; 0 keeps everything");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<grpc::Channel> channel =
       (*server)->InProcessChannel(grpc::ChannelArguments());
   (*identity)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
+  (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
   scim::edge::Authenticator authenticator(
       scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),

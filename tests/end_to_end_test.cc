@@ -2,6 +2,8 @@
 // separate binaries talking gRPC, administered with scimctl.
 #include <signal.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -138,6 +140,17 @@ void RunScenario(int http_port, const Ctl& ctl) {
   }
   EXPECT_EQ(ops, (std::vector<std::string>{"user.create", "user.replace",
                                            "user.delete"}));
+  // The chain verifies, and export finds events by resource and operation.
+  std::string verified = ctl.MustRun("audit verify --tenant=acme");
+  EXPECT_TRUE(absl::StartsWith(verified, "ok ")) << verified;
+  EXPECT_TRUE(absl::EndsWith(Line(verified), " events")) << verified;
+  std::string exported = ctl.MustRun(
+      "audit export --tenant=acme --operation=user.replace --resource_id=" + id);
+  EXPECT_EQ(std::count(exported.begin(), exported.end(), '\n'), 1) << exported;
+  // A full replace: the PUT set title and cleared active and emails.
+  EXPECT_TRUE(absl::StrContains(
+      exported, "\"changedAttributes\":[\"title\",\"active\",\"emails\"]"))
+      << exported;
 }
 
 TEST(EndToEndTest, Scimd) {
