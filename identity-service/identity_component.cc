@@ -13,7 +13,7 @@ absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
 
 IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv)
     : kv_(std::move(kv)),
-      outbox_(kv_.get()),
+      outbox_(kv_.get(), kOutboxCf),
       store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
       service_(&store_) {}
 
@@ -22,14 +22,9 @@ IdentityComponent::~IdentityComponent() { StopShipping(); }
 void IdentityComponent::StartShipping(
     std::shared_ptr<v1::AuditService::StubInterface> audit,
     const std::string& admin_token) {
-  sink_ = NewGrpcAuditSink(std::move(audit), admin_token);
-  shipper_ = std::make_unique<OutboxShipper>(&outbox_, sink_.get());
-  shipper_->Start();
+  outbox_.StartShipping(audit::NewGrpcAuditSink(std::move(audit), admin_token));
 }
 
-void IdentityComponent::StopShipping() {
-  if (shipper_) shipper_->Stop();
-  shipper_.reset();
-}
+void IdentityComponent::StopShipping() { outbox_.StopShipping(); }
 
 }  // namespace scim::identity

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "identity-service/identity_service.h"
-#include "identity-service/outbox.h"
+#include "audit-service/outbox.h"
 #include "identity-service/resource_store.h"
 
 namespace scim::identity {
@@ -30,15 +30,13 @@ class IdentityComponent {
 
   grpc::Service* service() { return &service_; }
   ResourceStore& store() { return store_; }
-  Outbox& outbox() { return outbox_; }
+  audit::Outbox& outbox() { return outbox_; }
 
  private:
   std::unique_ptr<KvStore> kv_;
-  Outbox outbox_;
+  audit::Outbox outbox_;
   ResourceStore store_;
   IdentityServiceImpl service_;
-  std::unique_ptr<AuditSink> sink_;
-  std::unique_ptr<OutboxShipper> shipper_;
 };
 
 }  // namespace scim::identity

@@ -1,24 +1,12 @@
 #include "identity-service/identity_service.h"
 
-#include "common/request_metadata.h"
 #include "common/status.h"
 
 namespace scim::identity {
 namespace {
 
-std::string Metadata(const grpc::ServerContext& context, const char* key) {
-  auto it = context.client_metadata().find(key);
-  if (it == context.client_metadata().end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
 RequestContext ContextOf(const grpc::ServerContext& context) {
-  RequestContext out;
-  out.actor = Metadata(context, kActorMetadata);
-  out.request_id = Metadata(context, kRequestIdMetadata);
-  out.client_address = Metadata(context, kClientAddressMetadata);
-  if (out.client_address.empty()) out.client_address = context.peer();
-  return out;
+  return audit::EventContextFromGrpc(context);
 }
 
 absl::Status CheckTenant(const std::string& tenant) {

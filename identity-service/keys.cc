@@ -45,8 +45,4 @@ std::string IndexKey(absl::string_view tenant, absl::string_view type,
   return absl::StrCat(ValueKey(tenant, type, attribute, value), id);
 }
 
-std::string OutboxKey(uint64_t sequence) {
-  return absl::StrFormat("%020u", sequence);
-}
-
 }  // namespace scim::identity

@@ -4,7 +4,7 @@
 //   unique     {tenant}/{type}/{attr}/{esc(value)}       -> id
 //   index      {tenant}/{type}/{attr}/{esc(value)}{id}   -> ""
 //   members    {tenant}/{group}/{member}, members_reverse the other way
-//   outbox     {20-digit sequence}                       -> scim.v1.AuditEvent
+//   outbox     (audit-service/outbox.h)
 //
 // Tenant ids are [a-z0-9-] and type names alphanumeric, so '/' separates them
 // unambiguously; attribute values are escaped so that a value is never a
@@ -37,7 +37,6 @@ std::string ValueKey(absl::string_view tenant, absl::string_view type,
 std::string IndexKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value,
                      absl::string_view id);
-std::string OutboxKey(uint64_t sequence);
 
 // Order-preserving, prefix-free escaping: 0x00 -> 0x00 0xFF, then 0x00 0x01.
 std::string EscapeKeyComponent(absl::string_view value);

@@ -186,7 +186,7 @@ bool VerifyPassword(absl::string_view password, absl::string_view stored) {
       expected, absl::string_view(reinterpret_cast<char*>(hash), 32));
 }
 
-ResourceStore::ResourceStore(KvStore* kv, Outbox* outbox, Clock* clock,
+ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
                              RandomSource* random)
     : kv_(kv), outbox_(outbox), clock_(clock), random_(random) {}
 
@@ -272,27 +272,18 @@ absl::Status ResourceStore::AddEvent(const ResourceType& type,
                                      std::vector<std::string> changed,
                                      const RequestContext& context,
                                      KvTransaction& txn) {
-  v1::AuditEvent event;
-  event.set_id(NewUuidV7(*clock_, *random_));
-  event.set_tenant(std::string(tenant));
-  *event.mutable_time() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-          absl::ToUnixNanos(clock_->Now()));
-  event.set_actor(context.actor);
-  event.set_client_address(context.client_address);
-  event.set_request_id(context.request_id);
-  event.set_operation(absl::StrCat(absl::AsciiStrToLower(type.name), ".",
-                                   operation));
-  event.set_resource_type(type.name);
-  event.set_resource_id(std::string(id));
+  v1::AuditEvent event = audit::NewEvent(
+      *clock_, *random_, tenant,
+      absl::StrCat(absl::AsciiStrToLower(type.name), ".", operation), type.name,
+      id, context);
   for (auto& c : changed) event.add_changed_attributes(std::move(c));
-  event.set_outcome("success");
   return outbox_->Add(txn, event);
 }
 
 absl::Status ResourceStore::Create(const ResourceType& type,
                                    absl::string_view tenant, Message* resource,
                                    const RequestContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
   ClearReadOnly(type, resource);
   RETURN_IF_ERROR(CheckRequired(type, *resource));
   const std::string id = NewUuidV7(*clock_, *random_);
@@ -323,7 +314,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
                             stored->SerializeAsString()));
     return AddEvent(type, tenant, id, "create", changed, context, txn);
   }));
-  outbox_->Notify();
+  outbox_->Committed();
   return absl::OkStatus();
 }
 
@@ -350,6 +341,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                                     absl::string_view if_match,
                                     Message* resource,
                                     const RequestContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::string given_id = GetString(*resource, "id");
   if (!given_id.empty() && given_id != id) {
     return ScimError(absl::StatusCode::kInvalidArgument,
@@ -406,7 +398,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     return AddEvent(type, tenant, id, "replace", std::move(changed), context,
                     txn);
   }));
-  outbox_->Notify();
+  outbox_->Committed();
   resource->CopyFrom(*stored);
   if (pw != nullptr) resource->GetReflection()->ClearField(resource, pw);
   return absl::OkStatus();
@@ -417,6 +409,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
                                    absl::string_view id,
                                    absl::string_view if_match,
                                    const RequestContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::unique_ptr<Message> old = NewMessage(type);
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     const std::string key = ResourceKey(tenant, type.name, id);
@@ -434,7 +427,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, key));
     return AddEvent(type, tenant, id, "delete", {}, context, txn);
   }));
-  outbox_->Notify();
+  outbox_->Committed();
   return absl::OkStatus();
 }
 

@@ -16,7 +16,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "google/protobuf/message.h"
-#include "identity-service/outbox.h"
+#include "audit-service/outbox.h"
 #include "scim/v1/resources.pb.h"
 #include "storage/kv_store.h"
 
@@ -45,12 +45,7 @@ struct ResourceType {
 
 const ResourceType& UserResourceType();
 
-// Who is asking, for the audit trail.
-struct RequestContext {
-  std::string actor;
-  std::string client_address;
-  std::string request_id;
-};
+using RequestContext = audit::EventContext;
 
 struct ListResult {
   int64_t total_results = 0;
@@ -64,7 +59,7 @@ inline constexpr int32_t kMaxCount = 200;
 
 class ResourceStore {
  public:
-  ResourceStore(KvStore* kv, Outbox* outbox, Clock* clock,
+  ResourceStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
                 RandomSource* random);
 
   // `resource` is the client's input; on success it holds the stored
@@ -102,7 +97,7 @@ class ResourceStore {
                            std::vector<std::string>* ids);
 
   KvStore* kv_;
-  Outbox* outbox_;
+  audit::Outbox* outbox_;
   Clock* clock_;
   RandomSource* random_;
 };

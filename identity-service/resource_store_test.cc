@@ -32,7 +32,7 @@ class ResourceStoreTest : public ::testing::TestWithParam<std::string> {
     } else {
       kv_ = NewMemoryKvStore(ColumnFamilies());
     }
-    outbox_ = std::make_unique<Outbox>(kv_.get());
+    outbox_ = std::make_unique<audit::Outbox>(kv_.get(), kOutboxCf);
     store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(), &clock_,
                                              &random_);
   }
@@ -96,7 +96,7 @@ class ResourceStoreTest : public ::testing::TestWithParam<std::string> {
   FakeRandom random_;
   RequestContext ctx_{"key1", "10.0.0.1", "req-1"};
   std::unique_ptr<KvStore> kv_;
-  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<audit::Outbox> outbox_;
   std::unique_ptr<ResourceStore> store_;
 };
 
@@ -351,6 +351,30 @@ TEST_P(ResourceStoreTest, EveryMutationWritesOneEvent) {
     EXPECT_FALSE(events[i].id().empty());
   }
   EXPECT_EQ(events[0].changed_attributes(0), "userName");
+}
+
+TEST_P(ResourceStoreTest, AFullAuditBacklogRefusesWritesWholly) {
+  // audit-service away for long: at the bound, writes fail closed.
+  audit::Outbox small(kv_.get(), kOutboxCf, /*max_depth=*/2);
+  ResourceStore store(kv_.get(), &small, &clock_, &random_);
+  for (const char* name : {"a", "b"}) {
+    User user;
+    user.set_user_name(name);
+    ASSERT_TRUE(store.Create(UserResourceType(), "acme", &user, ctx_).ok());
+  }
+  User user;
+  user.set_user_name("c");
+  absl::Status s = store.Create(UserResourceType(), "acme", &user, ctx_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("audit backlog"), std::string::npos);
+  EXPECT_EQ(List("").total_results, 2);
+  // Once events are shipped (removed), writes resume.
+  std::vector<std::string> keys;
+  std::vector<v1::AuditEvent> events;
+  ASSERT_TRUE(small.Peek(10, &keys, &events).ok());
+  ASSERT_TRUE(small.Remove(keys).ok());
+  EXPECT_EQ(small.Depth(), 0u);
+  EXPECT_TRUE(store.Create(UserResourceType(), "acme", &user, ctx_).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, ResourceStoreTest,

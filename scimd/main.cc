@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<grpc::Channel> channel =
       (*server)->InProcessChannel(grpc::ChannelArguments());
   (*identity)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
+  (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
   scim::edge::Authenticator authenticator(
       scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   edge.Stop();
   // Flush the outbox while the in-process channel still reaches audit.
   (*identity)->StopShipping();
+  (*token)->StopShipping();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;
 }

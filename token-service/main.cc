@@ -3,11 +3,15 @@
 #include "common/flags.h"
 #include "common/server.h"
 #include "common/service_main.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "token-service/token_component.h"
 
 ABSL_FLAG(std::string, data_dir, "./data", "RocksDB lives in <data_dir>/token");
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50053",
           "gRPC listen address (port 0 = any free port)");
+ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
+          "audit-service address that key and tenant events are shipped to");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -24,6 +28,14 @@ int main(int argc, char** argv) {
     component = std::move(*opened);
     return std::vector<grpc::Service*>{component->service()};
   };
+  hooks.started = [&](const std::string& admin_token) {
+    component->StartShipping(
+        scim::v1::AuditService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_audit_addr),
+                                grpc::InsecureChannelCredentials())),
+        admin_token);
+  };
+  hooks.stopping = [&] { component->StopShipping(); };
   return scim::RunServiceMain("token-service", data_dir,
                               absl::GetFlag(FLAGS_admin_token_file),
                               absl::GetFlag(FLAGS_grpc_addr), hooks);

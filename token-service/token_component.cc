@@ -12,7 +12,18 @@ absl::StatusOr<std::unique_ptr<TokenComponent>> TokenComponent::Open(
 TokenComponent::TokenComponent(std::unique_ptr<KvStore> kv,
                                const std::string& admin_token)
     : kv_(std::move(kv)),
-      store_(kv_.get(), Clock::Real(), RandomSource::Secure()),
+      outbox_(kv_.get(), TokenStore::kOutboxCf),
+      store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
       service_(&store_, admin_token) {}
+
+TokenComponent::~TokenComponent() { StopShipping(); }
+
+void TokenComponent::StartShipping(
+    std::shared_ptr<v1::AuditService::StubInterface> audit,
+    const std::string& admin_token) {
+  outbox_.StartShipping(audit::NewGrpcAuditSink(std::move(audit), admin_token));
+}
+
+void TokenComponent::StopShipping() { outbox_.StopShipping(); }
 
 }  // namespace scim::token

@@ -17,11 +17,21 @@ class TokenComponent {
       const std::string& db_dir, const std::string& admin_token);
   TokenComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token);
 
+  ~TokenComponent();
+
+  // Starts shipping key and tenant events to `audit` with the admin token.
+  void StartShipping(std::shared_ptr<v1::AuditService::StubInterface> audit,
+                     const std::string& admin_token);
+  // Flushes what it can of the outbox and stops the shipper.
+  void StopShipping();
+
   grpc::Service* service() { return &service_; }
   TokenStore& store() { return store_; }
+  audit::Outbox& outbox() { return outbox_; }
 
  private:
   std::unique_ptr<KvStore> kv_;
+  audit::Outbox outbox_;
   TokenStore store_;
   TokenServiceImpl service_;
 };

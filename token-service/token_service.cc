@@ -21,7 +21,9 @@ grpc::Status TokenServiceImpl::CreateTenant(
     grpc::ServerContext* context, const v1::CreateTenantRequest* request,
     v1::Tenant* response) {
   return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response, store_->CreateTenant(request->id()));
+    ASSIGN_OR_RETURN(*response,
+                     store_->CreateTenant(request->id(),
+                                          audit::EventContextFromGrpc(*context)));
     return absl::OkStatus();
   });
 }
@@ -49,8 +51,10 @@ grpc::Status TokenServiceImpl::CreateApiKey(
     grpc::ServerContext* context, const v1::CreateApiKeyRequest* request,
     v1::CreateApiKeyResponse* response) {
   return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(CreatedKey created,
-                     store_->CreateApiKey(request->tenant(), request->label()));
+    ASSIGN_OR_RETURN(
+        CreatedKey created,
+        store_->CreateApiKey(request->tenant(), request->label(),
+                             audit::EventContextFromGrpc(*context)));
     *response->mutable_key() = std::move(created.key);
     response->set_secret(std::move(created.secret));
     return absl::OkStatus();

@@ -43,15 +43,17 @@ absl::StatusOr<T> Parse(const std::string& bytes) {
 }  // namespace
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const auto* cfs =
-      new std::vector<std::string>{kTenantsCf, kApiKeysCf, kTenantKeysCf};
+  static const auto* cfs = new std::vector<std::string>{
+      kTenantsCf, kApiKeysCf, kTenantKeysCf, TokenStore::kOutboxCf};
   return *cfs;
 }
 
-TokenStore::TokenStore(KvStore* kv, Clock* clock, RandomSource* random)
-    : kv_(kv), clock_(clock), random_(random) {}
+TokenStore::TokenStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
+                       RandomSource* random)
+    : kv_(kv), outbox_(outbox), clock_(clock), random_(random) {}
 
-absl::StatusOr<v1::Tenant> TokenStore::CreateTenant(absl::string_view id) {
+absl::StatusOr<v1::Tenant> TokenStore::CreateTenant(
+    absl::string_view id, const audit::EventContext& context) {
   if (!IsValidTenantId(id)) {
     return InvalidValue(absl::StrCat(
         "tenant id '", id, "' must match [a-z0-9][a-z0-9-]{0,62}"));
@@ -61,14 +63,19 @@ absl::StatusOr<v1::Tenant> TokenStore::CreateTenant(absl::string_view id) {
   *tenant.mutable_created() = ToProto(clock_->Now());
   tenant.mutable_settings()->set_delete_mode("hard");
   tenant.mutable_settings()->set_unknown_attributes("ignore");
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(kTenantsCf, id));
     if (existing.has_value()) {
       return ScimError(absl::StatusCode::kAlreadyExists, "",
                        absl::StrCat("tenant '", id, "' already exists"));
     }
-    return txn.Put(kTenantsCf, id, tenant.SerializeAsString());
+    RETURN_IF_ERROR(txn.Put(kTenantsCf, id, tenant.SerializeAsString()));
+    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, id,
+                                             "tenant.create", "Tenant", id,
+                                             context));
   }));
+  outbox_->Committed();
   return tenant;
 }
 
@@ -94,9 +101,11 @@ absl::StatusOr<std::vector<v1::Tenant>> TokenStore::ListTenants() {
   return out;
 }
 
-absl::StatusOr<CreatedKey> TokenStore::CreateApiKey(absl::string_view tenant,
-                                                    absl::string_view label) {
+absl::StatusOr<CreatedKey> TokenStore::CreateApiKey(
+    absl::string_view tenant, absl::string_view label,
+    const audit::EventContext& context) {
   RETURN_IF_ERROR(GetTenant(tenant).status());
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
   CreatedKey created;
   const std::string key_id = HexEncode(random_->Bytes(kKeyIdLength / 2));
   const std::string secret = Base64UrlEncode(random_->Bytes(32));
@@ -109,8 +118,14 @@ absl::StatusOr<CreatedKey> TokenStore::CreateApiKey(absl::string_view tenant,
   key.set_secret_hash(Sha256(secret));
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key.SerializeAsString()));
-    return txn.Put(kTenantKeysCf, absl::StrCat(tenant, "/", key_id), "");
+    RETURN_IF_ERROR(
+        txn.Put(kTenantKeysCf, absl::StrCat(tenant, "/", key_id), ""));
+    // The key id only: the event never carries the secret or its hash.
+    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
+                                             "key.create", "ApiKey", key_id,
+                                             context));
   }));
+  outbox_->Committed();
   key.clear_secret_hash();
   created.secret = absl::StrCat(kKeyPrefix, key_id, "_", secret);
   return created;

@@ -8,6 +8,7 @@
 //   tenants      {tenant}            -> scim.v1.Tenant
 //   api_keys     {key id}            -> scim.v1.ApiKey
 //   tenant_keys  {tenant}/{key id}   -> ""
+//   outbox       audit events of tenant and key changes (audit-service/outbox.h)
 #ifndef SCIM_TOKEN_SERVICE_TOKEN_STORE_H_
 #define SCIM_TOKEN_SERVICE_TOKEN_STORE_H_
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "audit-service/outbox.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/request_metadata.h"
@@ -32,14 +34,20 @@ struct CreatedKey {
 
 class TokenStore {
  public:
-  TokenStore(KvStore* kv, Clock* clock, RandomSource* random);
+  // Column family of the audit outbox this store writes to.
+  static constexpr char kOutboxCf[] = "outbox";
 
-  absl::StatusOr<v1::Tenant> CreateTenant(absl::string_view id);
+  TokenStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
+             RandomSource* random);
+
+  absl::StatusOr<v1::Tenant> CreateTenant(
+      absl::string_view id, const audit::EventContext& context = {});
   absl::StatusOr<v1::Tenant> GetTenant(absl::string_view id);
   absl::StatusOr<std::vector<v1::Tenant>> ListTenants();
 
-  absl::StatusOr<CreatedKey> CreateApiKey(absl::string_view tenant,
-                                          absl::string_view label);
+  absl::StatusOr<CreatedKey> CreateApiKey(
+      absl::string_view tenant, absl::string_view label,
+      const audit::EventContext& context = {});
   absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(absl::string_view tenant);
   // UNAUTHENTICATED for anything but a live key, with one detail for all
   // failures so that a caller learns nothing about which part was wrong.
@@ -48,6 +56,7 @@ class TokenStore {
 
  private:
   KvStore* kv_;
+  audit::Outbox* outbox_;
   Clock* clock_;
   RandomSource* random_;
 };

@@ -11,9 +11,17 @@ class TokenStoreTest : public ::testing::Test {
  protected:
   TokenStoreTest()
       : kv_(NewMemoryKvStore(ColumnFamilies())),
-        store_(kv_.get(), &clock_, RandomSource::Secure()) {}
+        outbox_(kv_.get(), TokenStore::kOutboxCf),
+        store_(kv_.get(), &outbox_, &clock_, RandomSource::Secure()) {}
+  std::vector<v1::AuditEvent> Events() {
+    std::vector<std::string> keys;
+    std::vector<v1::AuditEvent> events;
+    EXPECT_TRUE(outbox_.Peek(1000, &keys, &events).ok());
+    return events;
+  }
   FakeClock clock_;
   std::unique_ptr<KvStore> kv_;
+  audit::Outbox outbox_;
   TokenStore store_;
 };
 
@@ -93,6 +101,27 @@ TEST_F(TokenStoreTest, LastUsedIsRecordedCoarsely) {
   ASSERT_TRUE(store_.VerifyApiKey(key->secret).ok());
   EXPECT_EQ((*store_.ListApiKeys("acme"))[0].last_used().seconds(),
             1700000061);
+}
+
+TEST_F(TokenStoreTest, TenantAndKeyChangesAreAuditedWithoutSecrets) {
+  ASSERT_TRUE(store_.CreateTenant("acme", {"admin", "10.1.1.1", "r1"}).ok());
+  auto key = store_.CreateApiKey("acme", "okta", {"admin", "10.1.1.1", "r2"});
+  ASSERT_TRUE(key.ok());
+  EXPECT_FALSE(store_.CreateTenant("acme").ok());  // no event for a failure
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].operation(), "tenant.create");
+  EXPECT_EQ(events[0].tenant(), "acme");
+  EXPECT_EQ(events[0].actor(), "admin");
+  EXPECT_EQ(events[1].operation(), "key.create");
+  EXPECT_EQ(events[1].resource_id(), key->key.id());
+  EXPECT_EQ(events[1].request_id(), "r2");
+  const std::string secret = key->secret.substr(22);
+  for (const auto& e : events) {
+    std::string bytes = e.SerializeAsString();
+    EXPECT_EQ(bytes.find(secret), std::string::npos);
+    EXPECT_EQ(bytes.find(Sha256(secret)), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "identity-service/outbox.h"
+#include "audit-service/outbox.h"
 
 #include <algorithm>
 
@@ -6,31 +6,105 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "grpcpp/client_context.h"
-#include "identity-service/keys.h"
+#include "absl/strings/str_format.h"
+#include "common/request_metadata.h"
+#include "google/protobuf/util/time_util.h"
 
-namespace scim::identity {
+namespace scim::audit {
 
-Outbox::Outbox(KvStore* store) : store_(store) {
+namespace {
+
+std::string OutboxKey(uint64_t sequence) {
+  return absl::StrFormat("%020u", sequence);
+}
+
+std::string Metadata(const grpc::ServerContext& context, const char* key) {
+  auto it = context.client_metadata().find(key);
+  if (it == context.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+EventContext EventContextFromGrpc(const grpc::ServerContext& context) {
+  EventContext out;
+  out.actor = Metadata(context, kActorMetadata);
+  out.request_id = Metadata(context, kRequestIdMetadata);
+  out.client_address = Metadata(context, kClientAddressMetadata);
+  if (out.client_address.empty()) out.client_address = context.peer();
+  return out;
+}
+
+v1::AuditEvent NewEvent(Clock& clock, RandomSource& random,
+                        absl::string_view tenant, absl::string_view operation,
+                        absl::string_view resource_type,
+                        absl::string_view resource_id,
+                        const EventContext& context) {
+  v1::AuditEvent event;
+  event.set_id(NewUuidV7(clock, random));
+  event.set_tenant(std::string(tenant));
+  *event.mutable_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(clock.Now()));
+  event.set_actor(context.actor);
+  event.set_client_address(context.client_address);
+  event.set_request_id(context.request_id);
+  event.set_operation(std::string(operation));
+  event.set_resource_type(std::string(resource_type));
+  event.set_resource_id(std::string(resource_id));
+  event.set_outcome("success");
+  return event;
+}
+
+Outbox::Outbox(KvStore* store, std::string cf, size_t max_depth)
+    : store_(store), cf_(std::move(cf)), max_depth_(max_depth) {
   uint64_t last = 0;
-  (void)store_->Scan(kOutboxCf, "", "",
+  size_t depth = 0;
+  (void)store_->Scan(cf_, "", "",
                      [&](absl::string_view key, absl::string_view) {
                        uint64_t seq = 0;
                        if (absl::SimpleAtoi(key, &seq)) last = std::max(last, seq);
+                       ++depth;
                        return true;
                      });
   next_sequence_ = last + 1;
+  depth_ = depth;
+}
+
+Outbox::~Outbox() { StopShipping(absl::ZeroDuration()); }
+
+absl::Status Outbox::CheckCapacity() const {
+  if (depth_ < max_depth_) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "the audit backlog is full (", depth_.load(),
+      " events waiting for audit-service); writes resume once it drains"));
 }
 
 absl::Status Outbox::Add(KvTransaction& txn, const v1::AuditEvent& event) {
-  return txn.Put(kOutboxCf, OutboxKey(next_sequence_++),
-                 event.SerializeAsString());
+  return txn.Put(cf_, OutboxKey(next_sequence_++), event.SerializeAsString());
+}
+
+void Outbox::Committed(size_t added) {
+  depth_ += added;
+  Wake();
+}
+
+void Outbox::StartShipping(std::unique_ptr<AuditSink> sink) {
+  sink_ = std::move(sink);
+  shipper_ = std::make_unique<OutboxShipper>(this, sink_.get());
+  shipper_->Start();
+}
+
+void Outbox::StopShipping(absl::Duration drain) {
+  if (shipper_) shipper_->Stop(drain);
+  shipper_.reset();
 }
 
 absl::Status Outbox::Peek(size_t max, std::vector<std::string>* keys,
                           std::vector<v1::AuditEvent>* events) {
   absl::Status parse_status;
   RETURN_IF_ERROR(store_->Scan(
-      kOutboxCf, "", "", [&](absl::string_view key, absl::string_view value) {
+      cf_, "", "", [&](absl::string_view key, absl::string_view value) {
         v1::AuditEvent event;
         if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_status = absl::DataLossError("corrupt outbox event");
@@ -44,23 +118,15 @@ absl::Status Outbox::Peek(size_t max, std::vector<std::string>* keys,
 }
 
 absl::Status Outbox::Remove(const std::vector<std::string>& keys) {
-  return RunInTransaction(*store_, [&](KvTransaction& txn) {
-    for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(kOutboxCf, key));
+  RETURN_IF_ERROR(RunInTransaction(*store_, [&](KvTransaction& txn) {
+    for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf_, key));
     return absl::OkStatus();
-  });
+  }));
+  depth_ -= std::min(depth_.load(), keys.size());
+  return absl::OkStatus();
 }
 
-size_t Outbox::Depth() {
-  size_t n = 0;
-  (void)store_->Scan(kOutboxCf, "", "",
-                     [&](absl::string_view, absl::string_view) {
-                       ++n;
-                       return true;
-                     });
-  return n;
-}
-
-void Outbox::Notify() {
+void Outbox::Wake() {
   absl::MutexLock lock(&mu_);
   pending_ = true;
 }
@@ -116,7 +182,7 @@ void OutboxShipper::Start() {
 void OutboxShipper::Stop(absl::Duration drain) {
   if (!thread_.joinable()) return;
   stop_ = true;
-  outbox_->Notify();
+  outbox_->Committed(0);
   thread_.join();
   absl::Time deadline = absl::Now() + drain;
   while (absl::Now() < deadline) {
@@ -143,7 +209,8 @@ void OutboxShipper::Run() {
     if (!shipped.ok()) {
       if (!reported) {
         LogWarning("audit shipping failed; events stay in the outbox",
-                   {{"error", shipped.status().ToString()}});
+                   {{"error", shipped.status().ToString()},
+                    {"outbox_depth", absl::StrCat(outbox_->Depth())}});
         reported = true;
       }
       // Not WaitForWork: new writes must not defeat the backoff.
@@ -161,4 +228,4 @@ void OutboxShipper::Run() {
   }
 }
 
-}  // namespace scim::identity
+}  // namespace scim::audit
