@@ -128,10 +128,12 @@ struct EdgeServer::Call {
 
 EdgeServer::EdgeServer(
     std::shared_ptr<v1::IdentityService::StubInterface> identity,
-    Authenticator* authenticator, EdgeOptions options)
+    Authenticator* authenticator, EdgeOptions options,
+    DenialRecorder* denials)
     : identity_(std::move(identity)),
       authenticator_(authenticator),
       options_(options),
+      denials_(denials),
       server_(std::make_unique<httplib::Server>()) {}
 
 EdgeServer::~EdgeServer() { Stop(); }
@@ -254,32 +256,35 @@ void EdgeServer::Dispatch(Call& call) {
   if (!absl::StartsWithIgnoreCase(auth, "Bearer ") ||
       absl::StripAsciiWhitespace(auth.substr(7)).empty()) {
     call.res.set_header("WWW-Authenticate", "Bearer realm=\"scim\"");
-    call.Error(401, "",
-               "authentication required: send Authorization: Bearer <API key>");
+    Deny(call, 401,
+         "authentication required: send Authorization: Bearer <API key>");
     return;
   }
   auto principal = authenticator_->Verify(
       std::string(absl::StripAsciiWhitespace(auth.substr(7))));
   if (!principal.ok()) {
-    if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
-      call.res.set_header("WWW-Authenticate",
-                          "Bearer realm=\"scim\", error=\"invalid_token\"");
+    if (principal.status().code() != absl::StatusCode::kUnauthenticated) {
+      call.Error(principal.status());  // token-service unreachable: 503
+      return;
     }
-    call.Error(principal.status());
+    call.res.set_header("WWW-Authenticate",
+                        "Bearer realm=\"scim\", error=\"invalid_token\"");
+    Deny(call, 401, std::string(principal.status().message()));
     return;
   }
   call.principal = *principal;
   if (principal->tenant != call.tenant) {
-    // Same answer as an unknown key: nothing about tenant B leaks to A.
+    // Same answer as an unknown key: nothing about tenant B leaks to A. The
+    // audit event names the key, for tenant A's security team.
     call.res.set_header("WWW-Authenticate",
                         "Bearer realm=\"scim\", error=\"invalid_token\"");
-    call.Error(401, "", "the bearer token is not valid for this tenant");
+    Deny(call, 401, "the bearer token is not valid for this tenant");
     return;
   }
   if (principal->tenant_disabled) {
-    call.Error(403, "",
-               absl::StrCat("the SCIM integration for tenant '", call.tenant,
-                            "' is disabled"));
+    Deny(call, 403,
+         absl::StrCat("the SCIM integration for tenant '", call.tenant,
+                      "' is disabled"));
     return;
   }
 
@@ -305,6 +310,15 @@ void EdgeServer::Dispatch(Call& call) {
     }
   }
   call.Error(404, "", absl::StrCat("no such endpoint: ", path));
+}
+
+void EdgeServer::Deny(Call& call, int status, const std::string& detail) {
+  call.Error(status, "", detail);
+  if (denials_ != nullptr) {
+    denials_->Record(call.tenant, status, detail,
+                     {call.principal.credential_id, call.req.remote_addr,
+                      call.request_id});
+  }
 }
 
 void EdgeServer::HandleUsers(Call& call, const std::string& id) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "edge/authenticator.h"
+#include "edge/denial_recorder.h"
 #include "scim/v1/identity.grpc.pb.h"
 
 namespace httplib {
@@ -32,8 +33,10 @@ struct EdgeOptions {
 
 class EdgeServer {
  public:
+  // `denials` (optional) records refused requests in the audit log.
   EdgeServer(std::shared_ptr<v1::IdentityService::StubInterface> identity,
-             Authenticator* authenticator, EdgeOptions options);
+             Authenticator* authenticator, EdgeOptions options,
+             DenialRecorder* denials = nullptr);
   ~EdgeServer();
 
   // Binds `host:port` (0 = any free port), serves in a background thread and
@@ -48,10 +51,13 @@ class EdgeServer {
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Dispatch(Call& call);
   void HandleUsers(Call& call, const std::string& id);
+  // Answers a refused request and records it (401, 403).
+  void Deny(Call& call, int status, const std::string& detail);
 
   std::shared_ptr<v1::IdentityService::StubInterface> identity_;
   Authenticator* authenticator_;
   EdgeOptions options_;
+  DenialRecorder* denials_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> ready_{false};

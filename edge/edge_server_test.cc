@@ -42,8 +42,11 @@ class EdgeTest : public ::testing::Test {
     options.threads = 8;
     options.max_body_bytes = 64 * 1024;
     options.access_log = false;
+    denials_ = std::make_unique<DenialRecorder>(
+        audit::NewGrpcAuditSink(v1::AuditService::NewStub(channel), "admin"),
+        Clock::Real(), RandomSource::Secure());
     edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
-                                         auth_.get(), options);
+                                         auth_.get(), options, denials_.get());
     auto http_port = edge_->Start("127.0.0.1", 0);
     ASSERT_TRUE(http_port.ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", *http_port);
@@ -58,6 +61,7 @@ class EdgeTest : public ::testing::Test {
 
   void TearDown() override {
     edge_->Stop();
+    denials_.reset();
     identity_->StopShipping();
     grpc_->Shutdown();
   }
@@ -93,6 +97,7 @@ class EdgeTest : public ::testing::Test {
   std::unique_ptr<audit::AuditComponent> audit_;
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<DenialRecorder> denials_;
   std::unique_ptr<EdgeServer> edge_;
   std::unique_ptr<httplib::Client> client_;
   std::string acme_key_, beta_key_;
@@ -270,6 +275,44 @@ TEST_F(EdgeTest, MutationsReachTheAuditLog) {
   EXPECT_EQ((*events)[0].operation(), "user.create");
   EXPECT_EQ((*events)[0].client_address(), "127.0.0.1");
   EXPECT_FALSE((*events)[0].actor().empty());
+}
+
+TEST_F(EdgeTest, RefusedRequestsAreAudited) {
+  ASSERT_EQ(client_->Get(users_.c_str())->status, 401);
+  ASSERT_EQ(client_->Get(users_.c_str(), Auth(beta_key_))->status, 401);
+  std::vector<v1::AuditEvent> denied;
+  for (int i = 0; i < 100 && denied.size() < 2; ++i) {
+    v1::QueryRequest q;
+    q.set_tenant("acme");
+    q.set_operation("request.denied");
+    auto page = audit_->store().Query(q);
+    ASSERT_TRUE(page.ok());
+    denied.assign(page->events().begin(), page->events().end());
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(denied.size(), 2u);
+  EXPECT_TRUE(absl::StartsWith(denied[0].outcome(), "denied: 401"));
+  EXPECT_EQ(denied[0].client_address(), "127.0.0.1");
+  // The foreign key is named (by id, never by secret).
+  const std::string beta_id = beta_key_.substr(5, 16);
+  EXPECT_EQ(denied[1].actor(), beta_id);
+  EXPECT_EQ(denied[1].SerializeAsString().find(beta_key_.substr(22)),
+            std::string::npos);
+  EXPECT_TRUE(audit_->store().Verify("acme")->ok());
+}
+
+TEST(DenialRecorderTest, BoundedWhileAuditIsAway) {
+  class DownSink : public audit::AuditSink {
+   public:
+    absl::Status Append(const std::vector<v1::AuditEvent>&) override {
+      return absl::UnavailableError("down");
+    }
+  };
+  DenialRecorder recorder(std::make_unique<DownSink>(), Clock::Real(),
+                          RandomSource::Secure(), /*max_pending=*/5);
+  for (int i = 0; i < 8; ++i) recorder.Record("acme", 401, "x", {});
+  EXPECT_EQ(recorder.pending(), 5u);
+  EXPECT_EQ(recorder.dropped(), 3u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // and token-service over gRPC.
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/admin_token.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server.h"
@@ -16,6 +17,11 @@ ABSL_FLAG(std::string, identity_addr, "127.0.0.1:50052",
           "identity-service gRPC address");
 ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
           "token-service gRPC address");
+ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
+          "audit-service gRPC address, where refused requests are recorded");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "admin token file for recording refused requests in the audit log; "
+          "empty = do not record them");
 
 int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
@@ -33,8 +39,27 @@ int main(int argc, char** argv) {
       scim::v1::IdentityService::NewStub(
           grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), creds));
   scim::edge::Authenticator authenticator(token, scim::Clock::Real());
+  std::unique_ptr<scim::edge::DenialRecorder> denials;
+  if (const std::string path = absl::GetFlag(FLAGS_admin_token_file);
+      !path.empty()) {
+    auto admin = scim::LoadOrCreateAdminToken(path, *scim::RandomSource::Secure());
+    if (!admin.ok()) {
+      scim::LogError("cannot read the admin token",
+                     {{"error", admin.status().ToString()}});
+      return 1;
+    }
+    denials = std::make_unique<scim::edge::DenialRecorder>(
+        scim::audit::NewGrpcAuditSink(
+            scim::v1::AuditService::NewStub(
+                grpc::CreateChannel(absl::GetFlag(FLAGS_audit_addr), creds)),
+            *admin),
+        scim::Clock::Real(), scim::RandomSource::Secure());
+  } else {
+    scim::LogWarning("refused requests are not recorded in the audit log "
+                     "(no --admin_token_file)");
+  }
   scim::edge::EdgeServer edge(identity, &authenticator,
-                              scim::edge::EdgeOptionsFromFlags());
+                              scim::edge::EdgeOptionsFromFlags(), denials.get());
   auto port = edge.Start(http->host, http->port);
   if (!port.ok()) {
     scim::LogError("cannot serve", {{"error", port.status().ToString()}});

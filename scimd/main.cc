@@ -115,9 +115,13 @@ int main(int argc, char** argv) {
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
   scim::edge::Authenticator authenticator(
       scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
+  scim::edge::DenialRecorder denials(
+      scim::audit::NewGrpcAuditSink(scim::v1::AuditService::NewStub(channel),
+                                    *admin),
+      scim::Clock::Real(), scim::RandomSource::Secure());
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
                               &authenticator,
-                              scim::edge::EdgeOptionsFromFlags());
+                              scim::edge::EdgeOptionsFromFlags(), &denials);
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
     scim::LogError("cannot serve HTTP", {{"error", http_port.status().ToString()}});

@@ -137,6 +137,7 @@ void RunScenario(int http_port, const Ctl& ctl) {
          absl::StrSplit(ctl.MustRun("audit tail --tenant=acme --limit=10"), '\n')) {
       if (line.empty()) continue;
       json event = json::parse(line);
+      if (event["operation"] == "request.denied") continue;  // checked below
       ops.push_back(event["operation"]);
       if (absl::StartsWith(ops.back(), "user.")) {
         EXPECT_EQ(event["resourceId"], id);
@@ -146,6 +147,10 @@ void RunScenario(int http_port, const Ctl& ctl) {
     if (ops.size() < expected.size()) absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(ops, expected);
+  // The three refused requests against acme are on its record too.
+  std::string denied = ctl.MustRun(
+      "audit export --tenant=acme --operation=request.denied");
+  EXPECT_EQ(std::count(denied.begin(), denied.end(), '\n'), 3) << denied;
   // The chain verifies, and export finds events by resource and operation.
   std::string verified = ctl.MustRun("audit verify --tenant=acme");
   EXPECT_TRUE(absl::StartsWith(verified, "ok ")) << verified;
@@ -203,7 +208,7 @@ TEST(EndToEndTest, SeparateBinaries) {
       "scim-edge",
       {"--http_addr=127.0.0.1:0", "--access_log=false",
        "--identity_addr=127.0.0.1:" + (*identity)->Field("grpc_port"),
-       "--token_addr=" + token_addr},
+       "--token_addr=" + token_addr, "--audit_addr=" + audit_addr, token_file},
       dir);
   ASSERT_TRUE(edge.ok()) << edge.status();
   Ctl ctl{token_addr, audit_addr, dir + "/admin.token"};

@@ -1,0 +1,50 @@
+// Records the requests the edge refuses (401, 403, later 429) in the tenant's
+// audit log.
+//
+// Unlike mutations these are not acknowledged writes, so a bounded in-memory
+// queue shipped in the background is enough: it retries while audit-service
+// is away and, when full, drops new denials and counts them (a flood of bad
+// credentials must not exhaust the edge's memory).
+#ifndef SCIM_EDGE_DENIAL_RECORDER_H_
+#define SCIM_EDGE_DENIAL_RECORDER_H_
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "audit-service/outbox.h"
+
+namespace scim::edge {
+
+class DenialRecorder {
+ public:
+  DenialRecorder(std::unique_ptr<audit::AuditSink> sink, Clock* clock,
+                 RandomSource* random, size_t max_pending = 10000);
+  ~DenialRecorder();  // ships what it can for up to a second
+
+  // Queues a "request.denied" event for `tenant`.
+  void Record(const std::string& tenant, int http_status,
+              const std::string& detail, const audit::EventContext& context);
+  size_t dropped() const { return dropped_; }
+  size_t pending();
+
+ private:
+  void Run();
+
+  std::unique_ptr<audit::AuditSink> sink_;
+  Clock* clock_;
+  RandomSource* random_;
+  const size_t max_pending_;
+  std::atomic<size_t> dropped_{0};
+  absl::Mutex mu_;
+  std::deque<v1::AuditEvent> queue_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_DENIAL_RECORDER_H_
