@@ -1,12 +1,14 @@
 #include "audit-service/outbox.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/numbers.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "grpcpp/client_context.h"
 #include "absl/strings/str_format.h"
+#include "common/metrics.h"
 #include "common/request_metadata.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -16,6 +18,29 @@ namespace {
 
 std::string OutboxKey(uint64_t sequence) {
   return absl::StrFormat("%020u", sequence);
+}
+
+prometheus::Gauge* DepthGauge(const std::string& name) {
+  static auto& family = prometheus::BuildGauge()
+                            .Name("scim_audit_outbox_depth")
+                            .Help("Audit events waiting to be shipped")
+                            .Register(MetricsRegistry());
+  return &family.Add({{"outbox", name}});
+}
+
+prometheus::Counter* OutboxCounter(const std::string& metric,
+                                   const std::string& help,
+                                   const std::string& name) {
+  static absl::Mutex mu;
+  static auto* families =
+      new std::map<std::string, prometheus::Family<prometheus::Counter>*>();
+  absl::MutexLock lock(&mu);
+  auto& family = (*families)[metric];
+  if (family == nullptr) {
+    family = &prometheus::BuildCounter().Name(metric).Help(help).Register(
+        MetricsRegistry());
+  }
+  return &family->Add({{"outbox", name}});
 }
 
 std::string Metadata(const grpc::ServerContext& context, const char* key) {
@@ -56,8 +81,18 @@ v1::AuditEvent NewEvent(Clock& clock, RandomSource& random,
   return event;
 }
 
-Outbox::Outbox(KvStore* store, std::string cf, size_t max_depth)
-    : store_(store), cf_(std::move(cf)), max_depth_(max_depth) {
+Outbox::Outbox(KvStore* store, std::string cf, const std::string& name,
+               size_t max_depth)
+    : store_(store),
+      cf_(std::move(cf)),
+      max_depth_(max_depth),
+      depth_gauge_(DepthGauge(name)),
+      rejected_writes_(OutboxCounter(
+          "scim_audit_outbox_rejected_writes_total",
+          "Writes refused because the audit backlog was full", name)),
+      shipping_failures(OutboxCounter("scim_audit_shipping_failures_total",
+                                      "Failed deliveries to audit-service",
+                                      name)) {
   uint64_t last = 0;
   size_t depth = 0;
   (void)store_->Scan(cf_, "", "",
@@ -69,12 +104,14 @@ Outbox::Outbox(KvStore* store, std::string cf, size_t max_depth)
                      });
   next_sequence_ = last + 1;
   depth_ = depth;
+  depth_gauge_->Set(static_cast<double>(depth));
 }
 
 Outbox::~Outbox() { StopShipping(absl::ZeroDuration()); }
 
 absl::Status Outbox::CheckCapacity() const {
   if (depth_ < max_depth_) return absl::OkStatus();
+  rejected_writes_->Increment();
   return absl::UnavailableError(absl::StrCat(
       "the audit backlog is full (", depth_.load(),
       " events waiting for audit-service); writes resume once it drains"));
@@ -86,6 +123,7 @@ absl::Status Outbox::Add(KvTransaction& txn, const v1::AuditEvent& event) {
 
 void Outbox::Committed(size_t added) {
   depth_ += added;
+  depth_gauge_->Set(static_cast<double>(depth_.load()));
   Wake();
 }
 
@@ -123,6 +161,7 @@ absl::Status Outbox::Remove(const std::vector<std::string>& keys) {
     return absl::OkStatus();
   }));
   depth_ -= std::min(depth_.load(), keys.size());
+  depth_gauge_->Set(static_cast<double>(depth_.load()));
   return absl::OkStatus();
 }
 
@@ -207,6 +246,7 @@ void OutboxShipper::Run() {
   while (!stop_) {
     auto shipped = ShipOnce();
     if (!shipped.ok()) {
+      outbox_->shipping_failures->Increment();
       if (!reported) {
         LogWarning("audit shipping failed; events stay in the outbox",
                    {{"error", shipped.status().ToString()},

@@ -15,6 +15,8 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "grpcpp/server_context.h"
@@ -60,9 +62,11 @@ class Outbox {
   // for long, failing closed beats changes nobody can account for.
   static constexpr size_t kDefaultMaxDepth = 1000000;
 
-  // `cf` is the outbox column family of `store`. Continues the sequence
+  // `cf` is the outbox column family of `store`; `name` labels its metrics
+  // (scim_audit_outbox_depth{outbox="identity"}). Continues the sequence
   // after whatever the outbox still holds.
-  Outbox(KvStore* store, std::string cf, size_t max_depth = kDefaultMaxDepth);
+  Outbox(KvStore* store, std::string cf, const std::string& name = "outbox",
+         size_t max_depth = kDefaultMaxDepth);
   ~Outbox();
 
   // UNAVAILABLE while the backlog is at its bound; call before a mutation.
@@ -100,6 +104,11 @@ class Outbox {
   bool pending_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<AuditSink> sink_;
   std::unique_ptr<OutboxShipper> shipper_;
+  prometheus::Gauge* depth_gauge_;
+  prometheus::Counter* rejected_writes_;
+
+ public:
+  prometheus::Counter* const shipping_failures;
 };
 
 // Delivers an outbox at least once, in order, retrying with backoff while

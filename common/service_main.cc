@@ -1,9 +1,17 @@
 #include "common/service_main.h"
 
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/metrics.h"
+#include "prometheus/exposer.h"
 #include "common/admin_token.h"
 #include "common/log.h"
 #include "common/server.h"
+
+// Here, not in each main: every service binary has it, and only they do.
+ABSL_FLAG(std::string, metrics_addr, "",
+          "serve Prometheus /metrics on this address (port 0 = any free "
+          "port); empty = off");
 
 namespace scim {
 
@@ -28,8 +36,21 @@ int RunServiceMain(const std::string& binary, const std::string& data_dir,
     LogError("cannot serve", {{"error", server.status().ToString()}});
     return 1;
   }
+  std::unique_ptr<prometheus::Exposer> metrics;
+  std::vector<std::pair<std::string, std::string>> serving = {
+      {"grpc_port", absl::StrCat(port)}};
+  if (const std::string addr = absl::GetFlag(FLAGS_metrics_addr); !addr.empty()) {
+    int metrics_port = 0;
+    auto exposer = ServeMetrics(addr, &metrics_port);
+    if (!exposer.ok()) {
+      LogError("cannot serve metrics", {{"error", exposer.status().ToString()}});
+      return 1;
+    }
+    metrics = std::move(*exposer);
+    serving.emplace_back("metrics_port", absl::StrCat(metrics_port));
+  }
   if (hooks.started) hooks.started(*admin);
-  LogServing(binary, {{"grpc_port", absl::StrCat(port)}});
+  LogServing(binary, serving);
   LogInfo("shutting down", {{"signal", WaitForShutdownSignal()}});
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   if (hooks.stopping) hooks.stopping();

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "prometheus/counter.h"
 
 namespace scim::edge {
 
@@ -24,6 +26,20 @@ DenialRecorder::~DenialRecorder() {
   thread_.join();
 }
 
+namespace {
+
+prometheus::Counter& DroppedDenials() {
+  static auto& counter =
+      prometheus::BuildCounter()
+          .Name("scim_audit_denials_dropped_total")
+          .Help("Refused requests not recorded: the edge's queue was full")
+          .Register(MetricsRegistry())
+          .Add({});
+  return counter;
+}
+
+}  // namespace
+
 void DenialRecorder::Record(const std::string& tenant, int http_status,
                             const std::string& detail,
                             const audit::EventContext& context) {
@@ -33,6 +49,7 @@ void DenialRecorder::Record(const std::string& tenant, int http_status,
   absl::MutexLock lock(&mu_);
   if (queue_.size() >= max_pending_) {
     ++dropped_;
+    DroppedDenials().Increment();
     return;
   }
   queue_.push_back(std::move(event));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/random.h"
 #include "common/request_metadata.h"
 #include "common/status.h"
@@ -225,6 +226,11 @@ void EdgeServer::Dispatch(Call& call) {
   if (path == "/healthz") {
     call.route = "/healthz";
     call.res.set_content("{\"status\":\"ok\"}", "application/json");
+    return;
+  }
+  if (path == "/metrics") {
+    call.route = "/metrics";
+    call.res.set_content(MetricsText(), "text/plain; version=0.0.4");
     return;
   }
   if (path == "/readyz") {

@@ -260,6 +260,11 @@ TEST_F(EdgeTest, HealthAndRequestIds) {
   auto res = client_->Get(users_.c_str(), {{"Authorization", "Bearer " + acme_key_},
                                            {"X-Request-Id", "trace-123"}});
   EXPECT_EQ(res->get_header_value("X-Request-Id"), "trace-123");
+  auto metrics = client_->Get("/metrics");
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("scim_audit_outbox_depth{outbox=\"identity\"}"),
+            std::string::npos)
+      << metrics->body;
   edge_->SetReady(false);
   ExpectError(client_->Get("/readyz"), 503);
 }

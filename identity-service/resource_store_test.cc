@@ -355,7 +355,7 @@ TEST_P(ResourceStoreTest, EveryMutationWritesOneEvent) {
 
 TEST_P(ResourceStoreTest, AFullAuditBacklogRefusesWritesWholly) {
   // audit-service away for long: at the bound, writes fail closed.
-  audit::Outbox small(kv_.get(), kOutboxCf, /*max_depth=*/2);
+  audit::Outbox small(kv_.get(), kOutboxCf, "test", /*max_depth=*/2);
   ResourceStore store(kv_.get(), &small, &clock_, &random_);
   for (const char* name : {"a", "b"}) {
     User user;

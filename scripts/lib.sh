@@ -6,7 +6,7 @@ SCIM_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcpp-httplib-dev libhiredis-dev librocksdb-dev
-  libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev
+  libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev prometheus-cpp-dev
 )
 
 scim_sudo() {

@@ -201,9 +201,17 @@ TEST(EndToEndTest, SeparateBinaries) {
   const std::string token_addr = "127.0.0.1:" + (*token)->Field("grpc_port");
   auto identity = TestProcess::Start(
       "identity-service", {data, token_file, "--grpc_addr=127.0.0.1:0",
-                           "--audit_addr=" + audit_addr},
+                           "--audit_addr=" + audit_addr,
+                           "--metrics_addr=127.0.0.1:0"},
       dir);
   ASSERT_TRUE(identity.ok()) << identity.status();
+  httplib::Client metrics("127.0.0.1",
+                          std::stoi((*identity)->Field("metrics_port")));
+  auto scraped = metrics.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_TRUE(absl::StrContains(scraped->body,
+                                "scim_audit_outbox_depth{outbox=\"identity\"}"))
+      << scraped->body;
   auto edge = TestProcess::Start(
       "scim-edge",
       {"--http_addr=127.0.0.1:0", "--access_log=false",
