@@ -5,19 +5,6 @@
 #include "google/protobuf/util/time_util.h"
 
 namespace scim::audit {
-namespace {
-
-// Runs `body` only for admin callers; maps its status for the wire.
-template <typename Fn>
-grpc::Status AsAdmin(const grpc::ServerContext& context,
-                     const std::string& token, Fn body) {
-  absl::Status status = CheckAdmin(context, token);
-  if (status.ok()) status = body();
-  return ToGrpcStatus(status);
-}
-
-}  // namespace
-
 grpc::Status AuditServiceImpl::Append(grpc::ServerContext* context,
                                       const v1::AppendRequest* request,
                                       v1::AppendResponse* response) {

@@ -7,6 +7,8 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "absl/strings/str_format.h"
 #include "common/metrics.h"
 #include "common/request_metadata.h"
@@ -201,6 +203,12 @@ class GrpcAuditSink : public AuditSink {
 };
 
 }  // namespace
+
+std::shared_ptr<v1::AuditService::StubInterface> ConnectAudit(
+    const std::string& address) {
+  return v1::AuditService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
 
 std::unique_ptr<AuditSink> NewGrpcAuditSink(
     std::shared_ptr<v1::AuditService::StubInterface> stub,

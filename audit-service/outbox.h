@@ -49,6 +49,10 @@ class AuditSink {
   virtual absl::Status Append(const std::vector<v1::AuditEvent>& events) = 0;
 };
 
+// An AuditService stub on a new channel to `address` (separate processes).
+std::shared_ptr<v1::AuditService::StubInterface> ConnectAudit(
+    const std::string& address);
+
 // AuditSink over an AuditService stub, authenticated with the admin token.
 std::unique_ptr<AuditSink> NewGrpcAuditSink(
     std::shared_ptr<v1::AuditService::StubInterface> stub,

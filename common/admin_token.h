@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/random.h"
+#include "common/status.h"
 #include "grpcpp/server_context.h"
 
 namespace scim {
@@ -23,6 +24,16 @@ std::string BearerFromMetadata(const grpc::ServerContext& context);
 // OK iff the call carries `token` as its bearer (constant-time compare).
 absl::Status CheckAdmin(const grpc::ServerContext& context,
                         absl::string_view token);
+
+// Runs `body` (returning absl::Status) only for callers holding the admin
+// token; the result mapped for the wire. The shape of every admin RPC.
+template <typename Fn>
+grpc::Status AsAdmin(const grpc::ServerContext& context,
+                     absl::string_view token, Fn body) {
+  absl::Status status = CheckAdmin(context, token);
+  if (status.ok()) status = body();
+  return ToGrpcStatus(status);
+}
 
 }  // namespace scim
 

@@ -50,8 +50,7 @@ int main(int argc, char** argv) {
     }
     denials = std::make_unique<scim::edge::DenialRecorder>(
         scim::audit::NewGrpcAuditSink(
-            scim::v1::AuditService::NewStub(
-                grpc::CreateChannel(absl::GetFlag(FLAGS_audit_addr), creds)),
+            scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr)),
             *admin),
         scim::Clock::Real(), scim::RandomSource::Secure());
   } else {

@@ -3,8 +3,6 @@
 #include "common/flags.h"
 #include "common/server.h"
 #include "common/service_main.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "identity-service/identity_component.h"
 
 ABSL_FLAG(std::string, data_dir, "./data",
@@ -32,10 +30,7 @@ int main(int argc, char** argv) {
   };
   hooks.started = [&](const std::string& admin_token) {
     component->StartShipping(
-        scim::v1::AuditService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_audit_addr),
-                                grpc::InsecureChannelCredentials())),
-        admin_token);
+        scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr)), admin_token);
   };
   hooks.stopping = [&] { component->StopShipping(); };
   return scim::RunServiceMain("identity-service", data_dir,

@@ -123,6 +123,33 @@ absl::Status PreconditionFailed(absl::string_view current) {
                                 current));
 }
 
+// `bytes` as read for `id`: absent = 404.
+absl::Status ParseStored(const std::optional<std::string>& bytes,
+                         const ResourceType& type, absl::string_view id,
+                         Message* out) {
+  if (!bytes.has_value()) {
+    return NotFound(absl::StrCat(type.name, " ", id, " not found"));
+  }
+  if (!out->ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("corrupt ", type.name, " ", id));
+  }
+  return absl::OkStatus();
+}
+
+// The start of every update and delete: reads and locks the stored resource
+// and checks If-Match against it, inside the write's transaction.
+absl::Status LoadForUpdate(KvTransaction& txn, const ResourceType& type,
+                           absl::string_view tenant, absl::string_view id,
+                           absl::string_view if_match, Message* out) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   txn.GetForUpdate(kResourcesCf,
+                                    ResourceKey(tenant, type.name, id)));
+  RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
+  const std::string& version = GetMeta(*out).version();
+  if (!IfMatchAccepts(if_match, version)) return PreconditionFailed(version);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const ResourceType& UserResourceType() {
@@ -323,12 +350,7 @@ absl::Status ResourceStore::Get(const ResourceType& type,
                                 Message* out) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                    kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
-  if (!bytes.has_value()) {
-    return NotFound(absl::StrCat(type.name, " ", id, " not found"));
-  }
-  if (!out->ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("corrupt ", type.name, " ", id));
-  }
+  RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
   if (const FieldDescriptor* pw = Field(*out, "password")) {
     out->GetReflection()->ClearField(out, pw);
   }
@@ -361,19 +383,8 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> stored = NewMessage(type);
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    const std::string key = ResourceKey(tenant, type.name, id);
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                     txn.GetForUpdate(kResourcesCf, key));
-    if (!bytes.has_value()) {
-      return NotFound(absl::StrCat(type.name, " ", id, " not found"));
-    }
-    if (!old->ParseFromString(*bytes)) {
-      return absl::DataLossError(absl::StrCat("corrupt ", type.name, " ", id));
-    }
+    RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     const v1::Meta& old_meta = GetMeta(*old);
-    if (!IfMatchAccepts(if_match, old_meta.version())) {
-      return PreconditionFailed(old_meta.version());
-    }
     stored->CopyFrom(*resource);
     SetString(stored.get(), "id", std::string(id));
     SetSchemas(type, stored.get());
@@ -394,7 +405,8 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     }
     std::vector<std::string> changed = ChangedAttributes(old.get(), *stored);
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), stored.get(), txn));
-    RETURN_IF_ERROR(txn.Put(kResourcesCf, key, stored->SerializeAsString()));
+    RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
+                            stored->SerializeAsString()));
     return AddEvent(type, tenant, id, "replace", std::move(changed), context,
                     txn);
   }));
@@ -412,19 +424,9 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::unique_ptr<Message> old = NewMessage(type);
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    const std::string key = ResourceKey(tenant, type.name, id);
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                     txn.GetForUpdate(kResourcesCf, key));
-    if (!bytes.has_value()) {
-      return NotFound(absl::StrCat(type.name, " ", id, " not found"));
-    }
-    if (!old->ParseFromString(*bytes)) {
-      return absl::DataLossError(absl::StrCat("corrupt ", type.name, " ", id));
-    }
-    const std::string& version = GetMeta(*old).version();
-    if (!IfMatchAccepts(if_match, version)) return PreconditionFailed(version);
+    RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), nullptr, txn));
-    RETURN_IF_ERROR(txn.Delete(kResourcesCf, key));
+    RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));
     return AddEvent(type, tenant, id, "delete", {}, context, txn);
   }));
   outbox_->Committed();

@@ -24,37 +24,10 @@ using json = nlohmann::json;
 
 TEST(AuditPipelineTest, AuditDownDuringWritesLosesNothing) {
   const std::string dir = MakeTempDir("audit_pipeline");
-  const std::string data = "--data_dir=" + dir + "/data";
-  const std::string token_file = "--admin_token_file=" + dir + "/admin.token";
-  auto audit = TestProcess::Start(
-      "audit-service", {data, token_file, "--grpc_addr=127.0.0.1:0"}, dir);
-  ASSERT_TRUE(audit.ok()) << audit.status();
-  const std::string audit_port = (*audit)->Field("grpc_port");
-  const std::string audit_addr = "127.0.0.1:" + audit_port;
-  auto token = TestProcess::Start(
-      "token-service",
-      {data, token_file, "--grpc_addr=127.0.0.1:0", "--audit_addr=" + audit_addr},
-      dir);
-  ASSERT_TRUE(token.ok()) << token.status();
-  const std::string token_addr = "127.0.0.1:" + (*token)->Field("grpc_port");
-  auto identity = TestProcess::Start(
-      "identity-service", {data, token_file, "--grpc_addr=127.0.0.1:0",
-                           "--audit_addr=" + audit_addr},
-      dir);
-  ASSERT_TRUE(identity.ok()) << identity.status();
-  auto edge = TestProcess::Start(
-      "scim-edge",
-      {"--http_addr=127.0.0.1:0", "--access_log=false",
-       "--identity_addr=127.0.0.1:" + (*identity)->Field("grpc_port"),
-       "--token_addr=" + token_addr},
-      dir);
-  ASSERT_TRUE(edge.ok()) << edge.status();
-
+  auto split = StartSplitDeployment(dir);
+  ASSERT_TRUE(split.ok()) << split.status();
   auto ctl = [&](const std::string& args, int* code) {
-    return RunCommand(absl::StrCat(BinaryPath("scimctl"), " --server=", token_addr,
-                                   " --audit_server=", audit_addr, " ",
-                                   token_file, " ", args, " 2>&1"),
-                      code);
+    return split->ctl.Run(args, code);
   };
   int code = 0;
   ctl("tenant create acme", &code);
@@ -68,7 +41,7 @@ TEST(AuditPipelineTest, AuditDownDuringWritesLosesNothing) {
   std::vector<std::string> acknowledged;
   std::atomic<int> failed{0};
   std::atomic<bool> stop{false};
-  const int port = std::stoi((*edge)->Field("http_port"));
+  const int port = split->http_port;
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
@@ -89,8 +62,8 @@ TEST(AuditPipelineTest, AuditDownDuringWritesLosesNothing) {
     });
   }
   absl::SleepFor(absl::Milliseconds(500));
-  (*audit)->Signal(SIGTERM);  // audit-service goes away mid-load
-  ASSERT_EQ((*audit)->Wait(), 0);
+  split->audit->Signal(SIGTERM);  // audit-service goes away mid-load
+  ASSERT_EQ(split->audit->Wait(), 0);
   size_t before_outage;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -103,9 +76,7 @@ TEST(AuditPipelineTest, AuditDownDuringWritesLosesNothing) {
     during_outage = acknowledged.size() - before_outage;
   }
   // Back, on the same address, with the same store.
-  auto restarted = TestProcess::Start(
-      "audit-service",
-      {data, token_file, "--grpc_addr=127.0.0.1:" + audit_port}, dir);
+  auto restarted = TestProcess::Start("audit-service", split->audit_args, dir);
   ASSERT_TRUE(restarted.ok()) << restarted.status();
   absl::SleepFor(absl::Milliseconds(300));
   stop = true;

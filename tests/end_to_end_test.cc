@@ -17,16 +17,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// scimctl against `server` (and `audit_server` when apart).
-struct Ctl {
-  std::string server, audit_server, token_file;
-
-  std::string Run(const std::string& args, int* code) const {
-    std::string cmd = absl::StrCat(BinaryPath("scimctl"), " --server=", server,
-                                   " --admin_token_file=", token_file);
-    if (!audit_server.empty()) absl::StrAppend(&cmd, " --audit_server=", audit_server);
-    return RunCommand(absl::StrCat(cmd, " ", args, " 2>/dev/null"), code);
-  }
+// ScimCtl that expects every command to succeed.
+struct Ctl : ScimCtl {
   std::string MustRun(const std::string& args) const {
     int code = 0;
     std::string out = Run(args, &code);
@@ -171,8 +163,8 @@ TEST(EndToEndTest, Scimd) {
                 "--grpc_addr=127.0.0.1:0", "--access_log=false"},
       dir);
   ASSERT_TRUE(scimd.ok()) << scimd.status();
-  Ctl ctl{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "",
-          dir + "/data/admin.token"};
+  Ctl ctl{{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "",
+           dir + "/data/admin.token"}};
   RunScenario(std::stoi((*scimd)->Field("http_port")), ctl);
   // Admin RPCs without the admin token are refused.
   int code = 0;
@@ -187,43 +179,21 @@ TEST(EndToEndTest, Scimd) {
 
 TEST(EndToEndTest, SeparateBinaries) {
   const std::string dir = MakeTempDir("split_e2e");
-  const std::string data = "--data_dir=" + dir + "/data";
-  const std::string token_file = "--admin_token_file=" + dir + "/admin.token";
-  auto audit = TestProcess::Start(
-      "audit-service", {data, token_file, "--grpc_addr=127.0.0.1:0"}, dir);
-  ASSERT_TRUE(audit.ok()) << audit.status();
-  const std::string audit_addr = "127.0.0.1:" + (*audit)->Field("grpc_port");
-  auto token = TestProcess::Start(
-      "token-service",
-      {data, token_file, "--grpc_addr=127.0.0.1:0", "--audit_addr=" + audit_addr},
-      dir);
-  ASSERT_TRUE(token.ok()) << token.status();
-  const std::string token_addr = "127.0.0.1:" + (*token)->Field("grpc_port");
-  auto identity = TestProcess::Start(
-      "identity-service", {data, token_file, "--grpc_addr=127.0.0.1:0",
-                           "--audit_addr=" + audit_addr,
-                           "--metrics_addr=127.0.0.1:0"},
-      dir);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  auto split = StartSplitDeployment(dir);
+  ASSERT_TRUE(split.ok()) << split.status();
   httplib::Client metrics("127.0.0.1",
-                          std::stoi((*identity)->Field("metrics_port")));
+                          std::stoi(split->identity->Field("metrics_port")));
   auto scraped = metrics.Get("/metrics");
   ASSERT_TRUE(scraped);
   EXPECT_TRUE(absl::StrContains(scraped->body,
                                 "scim_audit_outbox_depth{outbox=\"identity\"}"))
       << scraped->body;
-  auto edge = TestProcess::Start(
-      "scim-edge",
-      {"--http_addr=127.0.0.1:0", "--access_log=false",
-       "--identity_addr=127.0.0.1:" + (*identity)->Field("grpc_port"),
-       "--token_addr=" + token_addr, "--audit_addr=" + audit_addr, token_file},
-      dir);
-  ASSERT_TRUE(edge.ok()) << edge.status();
-  Ctl ctl{token_addr, audit_addr, dir + "/admin.token"};
-  RunScenario(std::stoi((*edge)->Field("http_port")), ctl);
-  for (auto* p : {&*edge, &*identity, &*token, &*audit}) {
-    (*p)->Signal(SIGTERM);
-    EXPECT_EQ((*p)->Wait(), 0);
+  Ctl ctl{split->ctl};
+  RunScenario(split->http_port, ctl);
+  for (auto* p : {split->edge.get(), split->identity.get(), split->token.get(),
+                  split->audit.get()}) {
+    p->Signal(SIGTERM);
+    EXPECT_EQ(p->Wait(), 0);
   }
 }
 

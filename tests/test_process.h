@@ -45,6 +45,28 @@ class TestProcess {
 // Runs a shell command; returns its stdout and sets `exit_code`.
 std::string RunCommand(const std::string& command, int* exit_code);
 
+// scimctl against a running deployment: `server` (token-service or scimd),
+// `audit_server` when audit-service runs apart.
+struct ScimCtl {
+  std::string server, audit_server, token_file;
+  // Runs `scimctl ... args`; returns its stdout (stderr dropped).
+  std::string Run(const std::string& args, int* exit_code) const;
+};
+
+// audit-service, token-service, identity-service and scim-edge as separate
+// processes on free ports, sharing `dir`/data and `dir`/admin.token, wired
+// as on Kubernetes (every part ships its audit events; identity-service
+// serves metrics).
+struct SplitDeployment {
+  std::unique_ptr<TestProcess> audit, token, identity, edge;
+  std::string audit_port, audit_addr, token_addr;
+  int http_port = 0;
+  ScimCtl ctl;
+  // The flags audit-service was started with (to restart it).
+  std::vector<std::string> audit_args;
+};
+absl::StatusOr<SplitDeployment> StartSplitDeployment(const std::string& dir);
+
 }  // namespace scim::testing
 
 #endif  // SCIM_TESTS_TEST_PROCESS_H_

@@ -4,19 +4,6 @@
 #include "common/status.h"
 
 namespace scim::token {
-namespace {
-
-// Runs `body` only for admin callers; maps its status for the wire.
-template <typename Fn>
-grpc::Status AsAdmin(const grpc::ServerContext& context,
-                     const std::string& token, Fn body) {
-  absl::Status status = CheckAdmin(context, token);
-  if (status.ok()) status = body();
-  return ToGrpcStatus(status);
-}
-
-}  // namespace
-
 grpc::Status TokenServiceImpl::CreateTenant(
     grpc::ServerContext* context, const v1::CreateTenantRequest* request,
     v1::Tenant* response) {
