@@ -192,6 +192,11 @@ absl::StatusOr<int> EdgeServer::Start(const std::string& host, int port) {
   return bound;
 }
 
+void EdgeServer::AddDependency(
+    std::string name, std::shared_ptr<grpc::ChannelInterface> channel) {
+  dependencies_.emplace_back(std::move(name), std::move(channel));
+}
+
 void EdgeServer::Stop() {
   ready_ = false;
   if (server_) server_->stop();
@@ -238,6 +243,13 @@ void EdgeServer::Dispatch(Call& call) {
     if (!ready_) {
       call.Error(503, "", "not ready");
       return;
+    }
+    for (const auto& [name, channel] : dependencies_) {
+      if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                     std::chrono::milliseconds(300))) {
+        call.Error(503, "", absl::StrCat("not ready: ", name, " is unreachable"));
+        return;
+      }
     }
     call.res.set_content("{\"status\":\"ready\"}", "application/json");
     return;

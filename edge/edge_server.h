@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "edge/authenticator.h"
 #include "edge/denial_recorder.h"
+#include "grpcpp/impl/codegen/channel_interface.h"
 #include "scim/v1/identity.grpc.pb.h"
 
 namespace httplib {
@@ -45,6 +46,10 @@ class EdgeServer {
   // Stops accepting and waits for the serving thread.
   void Stop();
   void SetReady(bool ready) { ready_ = ready; }
+  // /readyz answers 503 while `channel` (a service the edge calls) cannot
+  // connect.
+  void AddDependency(std::string name,
+                     std::shared_ptr<grpc::ChannelInterface> channel);
 
  private:
   struct Call;
@@ -61,6 +66,8 @@ class EdgeServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> ready_{false};
+  std::vector<std::pair<std::string, std::shared_ptr<grpc::ChannelInterface>>>
+      dependencies_;
 };
 
 }  // namespace scim::edge

@@ -9,6 +9,8 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "identity-service/identity_component.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "identity-service/keys.h"
 #include "nlohmann/json.hpp"
 #include "token-service/token_component.h"
@@ -267,6 +269,13 @@ TEST_F(EdgeTest, HealthAndRequestIds) {
       << metrics->body;
   edge_->SetReady(false);
   ExpectError(client_->Get("/readyz"), 503);
+  edge_->SetReady(true);
+  // A dependency that cannot be reached makes the edge unready.
+  edge_->AddDependency("nowhere", grpc::CreateChannel(
+                                      "127.0.0.1:1",
+                                      grpc::InsecureChannelCredentials()));
+  json body = ExpectError(client_->Get("/readyz"), 503);
+  EXPECT_NE(body.value("detail", "").find("nowhere"), std::string::npos);
 }
 
 TEST_F(EdgeTest, MutationsReachTheAuditLog) {

@@ -32,12 +32,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto creds = grpc::InsecureChannelCredentials();
+  auto token_channel = grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), creds);
+  auto identity_channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), creds);
   std::shared_ptr<scim::v1::TokenService::StubInterface> token =
-      scim::v1::TokenService::NewStub(
-          grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), creds));
+      scim::v1::TokenService::NewStub(token_channel);
   std::shared_ptr<scim::v1::IdentityService::StubInterface> identity =
-      scim::v1::IdentityService::NewStub(
-          grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), creds));
+      scim::v1::IdentityService::NewStub(identity_channel);
   scim::edge::Authenticator authenticator(token, scim::Clock::Real());
   std::unique_ptr<scim::edge::DenialRecorder> denials;
   if (const std::string path = absl::GetFlag(FLAGS_admin_token_file);
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
   }
   scim::edge::EdgeServer edge(identity, &authenticator,
                               scim::edge::EdgeOptionsFromFlags(), denials.get());
+  edge.AddDependency("token-service", token_channel);
+  edge.AddDependency("identity-service", identity_channel);
   auto port = edge.Start(http->host, http->port);
   if (!port.ok()) {
     scim::LogError("cannot serve", {{"error", port.status().ToString()}});
