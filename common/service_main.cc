@@ -3,6 +3,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "common/metrics.h"
+#include "common/rpc_observer.h"
 #include "prometheus/exposer.h"
 #include "common/admin_token.h"
 #include "common/log.h"
@@ -13,12 +14,16 @@ ABSL_FLAG(std::string, metrics_addr, "",
           "serve Prometheus /metrics on this address (port 0 = any free "
           "port); empty = off");
 
+ABSL_FLAG(bool, rpc_log, true,
+          "log one JSON line per RPC (with the caller's request id)");
+
 namespace scim {
 
 int RunServiceMain(const std::string& binary, const std::string& data_dir,
                    const std::string& admin_token_file,
                    const std::string& grpc_addr,
                    const ServiceMainHooks& hooks) {
+  SetRpcLogging(absl::GetFlag(FLAGS_rpc_log));
   auto admin = LoadOrCreateAdminToken(AdminTokenPath(data_dir, admin_token_file),
                                       *RandomSource::Secure());
   if (!admin.ok()) {

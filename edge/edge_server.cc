@@ -17,6 +17,8 @@
 #include "grpcpp/client_context.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
 #include "scim/json_codec.h"
 
 namespace scim::edge {
@@ -31,6 +33,26 @@ constexpr char kListResponseSchema[] =
 constexpr absl::string_view kNotYetBuilt[] = {
     "Groups", "Bulk", ".search", "ServiceProviderConfig", "ResourceTypes",
     "Schemas"};
+
+void RecordHttpMetrics(const std::string& method, const std::string& route,
+                       int status, absl::Duration latency) {
+  static auto& requests = prometheus::BuildCounter()
+                              .Name("scim_http_requests_total")
+                              .Help("HTTP requests, by method, route and status")
+                              .Register(MetricsRegistry());
+  static auto& durations =
+      prometheus::BuildHistogram()
+          .Name("scim_http_request_duration_seconds")
+          .Help("HTTP request latency, by method and route")
+          .Register(MetricsRegistry());
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  requests.Add({{"method", method}, {"route", route},
+                {"status", std::to_string(status)}})
+      .Increment();
+  durations.Add({{"method", method}, {"route", route}}, *buckets)
+      .Observe(absl::ToDoubleSeconds(latency));
+}
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -212,14 +234,15 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   res.set_header("X-Request-Id", call.request_id);
   Dispatch(call);
+  const absl::Duration latency = absl::Now() - start;
+  RecordHttpMetrics(req.method, call.route, res.status, latency);
   if (options_.access_log) {
     LogInfo("request",
             {{"request_id", call.request_id},
              {"method", req.method},
              {"route", call.route},
              {"status", absl::StrCat(res.status)},
-             {"latency_ms",
-              absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
+             {"latency_ms", absl::StrCat(absl::ToDoubleMilliseconds(latency))},
              {"tenant", call.tenant},
              {"credential", call.principal.credential_id},
              {"remote", req.remote_addr}});

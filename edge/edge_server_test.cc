@@ -264,9 +264,15 @@ TEST_F(EdgeTest, HealthAndRequestIds) {
   EXPECT_EQ(res->get_header_value("X-Request-Id"), "trace-123");
   auto metrics = client_->Get("/metrics");
   ASSERT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("scim_audit_outbox_depth{outbox=\"identity\"}"),
-            std::string::npos)
-      << metrics->body;
+  for (const char* series : {
+           "scim_audit_outbox_depth{outbox=\"identity\"}",
+           "scim_http_requests_total{method=\"GET\",route=\"/t/{tenant}/scim/v2/Users\",status=\"200\"}",
+           "scim_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\"",
+           "scim_grpc_server_handled_total{code=\"0\",method=\"/scim.v1.IdentityService/ListUsers\"}",
+           "scim_grpc_server_handling_seconds_count{method=\"/scim.v1.TokenService/VerifyApiKey\"}"}) {
+    EXPECT_NE(metrics->body.find(series), std::string::npos)
+        << series << "\n" << metrics->body;
+  }
   edge_->SetReady(false);
   ExpectError(client_->Get("/readyz"), 503);
   edge_->SetReady(true);

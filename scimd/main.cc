@@ -11,6 +11,7 @@
 #include "common/admin_token.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/rpc_observer.h"
 #include "common/server.h"
 #include "edge/edge_flags.h"
 #include "edge/edge_server.h"
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  // One process: the edge's access log line already names each request.
+  scim::SetRpcLogging(false);
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   auto admin = scim::LoadOrCreateAdminToken(

@@ -190,6 +190,23 @@ TEST(EndToEndTest, SeparateBinaries) {
       << scraped->body;
   Ctl ctl{split->ctl};
   RunScenario(split->http_port, ctl);
+  // A request id given to the edge reaches identity-service's log.
+  httplib::Client http("127.0.0.1", split->http_port);
+  std::string key = Line(ctl.MustRun("key create --tenant=beta"));
+  auto traced = http.Get("/t/beta/scim/v2/Users",
+                         {{"Authorization", "Bearer " + key},
+                          {"X-Request-Id", "trace-e2e-42"}});
+  ASSERT_TRUE(traced);
+  EXPECT_EQ(traced->get_header_value("X-Request-Id"), "trace-e2e-42");
+  bool logged = false;
+  for (absl::string_view line : absl::StrSplit(split->identity->Stderr(), '\n')) {
+    json entry = json::parse(line, nullptr, false);
+    if (entry.is_object() && entry.value("request_id", "") == "trace-e2e-42" &&
+        entry.value("method", "") == "/scim.v1.IdentityService/ListUsers") {
+      logged = true;
+    }
+  }
+  EXPECT_TRUE(logged) << split->identity->Stderr();
   for (auto* p : {split->edge.get(), split->identity.get(), split->token.get(),
                   split->audit.get()}) {
     p->Signal(SIGTERM);

@@ -112,6 +112,8 @@ std::string TestProcess::Field(const std::string& name) const {
 
 std::string TestProcess::Stdout() const { return ReadFile(stdout_path_); }
 
+std::string TestProcess::Stderr() const { return ReadFile(stderr_path_); }
+
 void TestProcess::Signal(int sig) {
   if (pid_ > 0) kill(pid_, sig);
 }

@@ -32,6 +32,7 @@ class TestProcess {
   // A field of the serving line, e.g. "http_port".
   std::string Field(const std::string& name) const;
   std::string Stdout() const;
+  std::string Stderr() const;  // its JSON log lines
   void Signal(int sig);
   // Waits for exit; returns the exit status (or 128 + signal).
   int Wait(absl::Duration timeout = absl::Seconds(30));
