@@ -18,6 +18,7 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Open(
 AuditComponent::AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,
                                const std::string& admin_token)
     : kv_(std::move(kv)),
+      store_metrics_("rocksdb", "store", "audit", [this] { return kv_->Stats(); }),
       signer_(std::move(signer)),
       store_(kv_.get(), &signer_, Clock::Real()),
       service_(&store_, admin_token) {}

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "audit-service/audit_service.h"
 #include "audit-service/audit_store.h"
 #include "common/signing_key.h"
@@ -34,6 +35,8 @@ class AuditComponent {
 
  private:
   std::unique_ptr<KvStore> kv_;
+  // Declared after kv_: unregistered before the store closes.
+  GaugeHook store_metrics_;
   SigningKey signer_;
   AuditStore store_;
   AuditServiceImpl service_;

@@ -1,6 +1,9 @@
 #include "common/metrics.h"
 
 #include <exception>
+#include <set>
+
+#include "absl/synchronization/mutex.h"
 
 #include "absl/strings/str_cat.h"
 #include "prometheus/exposer.h"
@@ -9,6 +12,36 @@
 namespace scim {
 
 namespace {
+
+// Live hooks; collected after the registry's own families.
+class Hooks : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    absl::MutexLock lock(&mu_);
+    std::vector<prometheus::MetricFamily> out;
+    for (const GaugeHook* hook : hooks_) {
+      for (auto& family : hook->Collect()) out.push_back(std::move(family));
+    }
+    return out;
+  }
+  void Add(const GaugeHook* hook) {
+    absl::MutexLock lock(&mu_);
+    hooks_.insert(hook);
+  }
+  void Remove(const GaugeHook* hook) {
+    absl::MutexLock lock(&mu_);
+    hooks_.erase(hook);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::set<const GaugeHook*> hooks_ ABSL_GUARDED_BY(mu_);
+};
+
+const std::shared_ptr<Hooks>& SharedHooks() {
+  static auto* hooks = new std::shared_ptr<Hooks>(std::make_shared<Hooks>());
+  return *hooks;
+}
 
 // Owning and never destroyed: the exposer keeps only a weak_ptr to it.
 const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
@@ -19,10 +52,39 @@ const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
 
 }  // namespace
 
+GaugeHook::GaugeHook(std::string prefix, std::string label,
+                     std::string label_value, ReadFn read)
+    : prefix_(std::move(prefix)),
+      label_(std::move(label)),
+      label_value_(std::move(label_value)),
+      read_(std::move(read)) {
+  SharedHooks()->Add(this);
+}
+
+GaugeHook::~GaugeHook() { SharedHooks()->Remove(this); }
+
+std::vector<prometheus::MetricFamily> GaugeHook::Collect() const {
+  std::vector<prometheus::MetricFamily> out;
+  for (const auto& [name, value] : read_()) {
+    prometheus::MetricFamily family;
+    family.name = absl::StrCat("scim_", prefix_, "_", name);
+    family.help = absl::StrCat(prefix_, " ", name);
+    family.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric metric;
+    metric.label.push_back({label_, label_value_});
+    metric.gauge.value = value;
+    family.metric.push_back(std::move(metric));
+    out.push_back(std::move(family));
+  }
+  return out;
+}
+
 prometheus::Registry& MetricsRegistry() { return *SharedRegistry(); }
 
 std::string MetricsText() {
-  return prometheus::TextSerializer().Serialize(MetricsRegistry().Collect());
+  auto families = MetricsRegistry().Collect();
+  for (auto& family : SharedHooks()->Collect()) families.push_back(std::move(family));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
@@ -31,6 +93,7 @@ absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
   try {
     auto exposer = std::make_unique<prometheus::Exposer>(address);
     exposer->RegisterCollectable(SharedRegistry());
+    exposer->RegisterCollectable(SharedHooks());
     auto ports = exposer->GetListeningPorts();
     *bound_port = ports.empty() ? 0 : ports.front();
     return exposer;

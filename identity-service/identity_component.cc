@@ -13,6 +13,7 @@ absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
 
 IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv)
     : kv_(std::move(kv)),
+      store_metrics_("rocksdb", "store", "identity", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), kOutboxCf, "identity"),
       store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
       service_(&store_) {}

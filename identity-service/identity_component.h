@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "identity-service/identity_service.h"
 #include "audit-service/outbox.h"
 #include "identity-service/resource_store.h"
@@ -34,6 +35,8 @@ class IdentityComponent {
 
  private:
   std::unique_ptr<KvStore> kv_;
+  // Declared after kv_: unregistered before the store closes.
+  GaugeHook store_metrics_;
   audit::Outbox outbox_;
   ResourceStore store_;
   IdentityServiceImpl service_;

@@ -49,6 +49,9 @@ class KvStore {
   virtual absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                             absl::string_view start, const ScanFn& fn) = 0;
   virtual std::unique_ptr<KvTransaction> BeginTransaction() = 0;
+  // Engine health figures for metrics (name -> value); empty for stores
+  // that have none.
+  virtual std::vector<std::pair<std::string, double>> Stats() { return {}; }
 };
 
 // Opens (creating if needed) a RocksDB TransactionDB at `path` with the given

@@ -103,6 +103,24 @@ class RocksDbKvStore : public KvStore {
     return FromRocks(it->status());
   }
 
+  std::vector<std::pair<std::string, double>> Stats() override {
+    std::vector<std::pair<std::string, double>> out;
+    const std::pair<const char*, const char*> properties[] = {
+        {"live_data_bytes", "rocksdb.estimate-live-data-size"},
+        {"pending_compaction_bytes", "rocksdb.estimate-pending-compaction-bytes"},
+        {"memtable_bytes", "rocksdb.cur-size-all-mem-tables"},
+        {"write_stopped", "rocksdb.is-write-stopped"},
+        {"delayed_write_rate", "rocksdb.actual-delayed-write-rate"},
+    };
+    for (const auto& [name, property] : properties) {
+      uint64_t value = 0;
+      if (db_->GetAggregatedIntProperty(property, &value)) {
+        out.emplace_back(name, static_cast<double>(value));
+      }
+    }
+    return out;
+  }
+
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     rocksdb::WriteOptions write_options;
     write_options.sync = true;

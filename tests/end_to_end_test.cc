@@ -185,9 +185,14 @@ TEST(EndToEndTest, SeparateBinaries) {
                           std::stoi(split->identity->Field("metrics_port")));
   auto scraped = metrics.Get("/metrics");
   ASSERT_TRUE(scraped);
-  EXPECT_TRUE(absl::StrContains(scraped->body,
-                                "scim_audit_outbox_depth{outbox=\"identity\"}"))
-      << scraped->body;
+  for (const char* series :
+       {"scim_audit_outbox_depth{outbox=\"identity\"}",
+        "scim_rocksdb_live_data_bytes{store=\"identity\"}",
+        "scim_rocksdb_pending_compaction_bytes{store=\"identity\"}",
+        "scim_rocksdb_write_stopped{store=\"identity\"} 0"}) {
+    EXPECT_TRUE(absl::StrContains(scraped->body, series))
+        << series << "\n" << scraped->body;
+  }
   Ctl ctl{split->ctl};
   RunScenario(split->http_port, ctl);
   // A request id given to the edge reaches identity-service's log.

@@ -12,6 +12,7 @@ absl::StatusOr<std::unique_ptr<TokenComponent>> TokenComponent::Open(
 TokenComponent::TokenComponent(std::unique_ptr<KvStore> kv,
                                const std::string& admin_token)
     : kv_(std::move(kv)),
+      store_metrics_("rocksdb", "store", "token", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), TokenStore::kOutboxCf, "token"),
       store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
       service_(&store_, admin_token) {}

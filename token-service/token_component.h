@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "token-service/token_service.h"
 #include "token-service/token_store.h"
 
@@ -31,6 +32,8 @@ class TokenComponent {
 
  private:
   std::unique_ptr<KvStore> kv_;
+  // Declared after kv_: unregistered before the store closes.
+  GaugeHook store_metrics_;
   audit::Outbox outbox_;
   TokenStore store_;
   TokenServiceImpl service_;
