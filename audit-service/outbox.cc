@@ -205,9 +205,9 @@ class GrpcAuditSink : public AuditSink {
 }  // namespace
 
 std::shared_ptr<v1::AuditService::StubInterface> ConnectAudit(
-    const std::string& address) {
-  return v1::AuditService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  return v1::AuditService::NewStub(grpc::CreateChannel(address, credentials));
 }
 
 std::unique_ptr<AuditSink> NewGrpcAuditSink(

@@ -19,6 +19,7 @@
 #include "prometheus/gauge.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
 #include "scim/v1/audit.grpc.pb.h"
 #include "storage/kv_store.h"
@@ -51,7 +52,8 @@ class AuditSink {
 
 // An AuditService stub on a new channel to `address` (separate processes).
 std::shared_ptr<v1::AuditService::StubInterface> ConnectAudit(
-    const std::string& address);
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 // AuditSink over an AuditService stub, authenticated with the admin token.
 std::unique_ptr<AuditSink> NewGrpcAuditSink(

@@ -35,7 +35,7 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address) {
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
-    int* bound_port) {
+    int* bound_port, std::shared_ptr<grpc::ServerCredentials> credentials) {
   static bool once = [] {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -45,8 +45,7 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   auto hp = ParseHostPort(address);
   if (!hp.ok()) return hp.status();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                           bound_port);
+  builder.AddListeningPort(address, credentials, bound_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

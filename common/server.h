@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace scim {
@@ -26,7 +27,9 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address);
 // receives the port actually bound.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
-    int* bound_port);
+    int* bound_port,
+    std::shared_ptr<grpc::ServerCredentials> credentials =
+        grpc::InsecureServerCredentials());
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
 // afterwards; call first thing in main.

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics.h"
 #include "common/rpc_observer.h"
+#include "common/tls.h"
 #include "prometheus/exposer.h"
 #include "common/admin_token.h"
 #include "common/log.h"
@@ -30,13 +31,24 @@ int RunServiceMain(const std::string& binary, const std::string& data_dir,
     LogError("cannot load the admin token", {{"error", admin.status().ToString()}});
     return 1;
   }
+  const TlsFiles tls = TlsFilesFromFlags();
+  auto server_credentials = GrpcServerCredentials(tls);
+  auto channel_credentials = GrpcChannelCredentials(tls);
+  for (const absl::Status& s :
+       {server_credentials.status(), channel_credentials.status()}) {
+    if (!s.ok()) {
+      LogError("bad TLS settings", {{"error", s.ToString()}});
+      return 2;
+    }
+  }
   auto services = hooks.open(*admin);
   if (!services.ok()) {
     LogError("cannot open storage", {{"error", services.status().ToString()}});
     return 1;
   }
   int port = 0;
-  auto server = StartGrpcServer(grpc_addr, *services, &port);
+  auto server =
+      StartGrpcServer(grpc_addr, *services, &port, *server_credentials);
   if (!server.ok()) {
     LogError("cannot serve", {{"error", server.status().ToString()}});
     return 1;
@@ -54,7 +66,7 @@ int RunServiceMain(const std::string& binary, const std::string& data_dir,
     metrics = std::move(*exposer);
     serving.emplace_back("metrics_port", absl::StrCat(metrics_port));
   }
-  if (hooks.started) hooks.started(*admin);
+  if (hooks.started) hooks.started(*admin, *channel_credentials);
   LogServing(binary, serving);
   LogInfo("shutting down", {{"signal", WaitForShutdownSignal()}});
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

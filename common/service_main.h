@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "grpcpp/security/credentials.h"
 
 namespace scim {
 
@@ -17,8 +18,11 @@ struct ServiceMainHooks {
   std::function<absl::StatusOr<std::vector<grpc::Service*>>(
       const std::string& admin_token)>
       open;
-  // Runs once serving (e.g. start the outbox shipper).
-  std::function<void(const std::string& admin_token)> started;
+  // Runs once serving (e.g. start the outbox shipper); `channel` is what
+  // calls to other services use (TLS per --tls_ca, mutual per --tls_cert).
+  std::function<void(const std::string& admin_token,
+                     std::shared_ptr<grpc::ChannelCredentials> channel)>
+      started;
   // Runs after the server stopped accepting (e.g. flush the outbox).
   std::function<void()> stopping;
 };

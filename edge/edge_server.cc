@@ -74,6 +74,7 @@ struct EdgeServer::Call {
   httplib::Response& res;
   std::string request_id;
   std::string route = "unknown";
+  bool https = false;
   std::string tenant;
   Principal principal;
 
@@ -100,7 +101,7 @@ struct EdgeServer::Call {
     if (host.empty()) host = req.get_header_value("Host");
     if (host.empty()) return "";
     std::string scheme = req.get_header_value("X-Forwarded-Proto");
-    if (scheme != "https") scheme = "http";
+    if (scheme != "https") scheme = https ? "https" : "http";
     return absl::StrCat(scheme, "://", host);
   }
 
@@ -156,12 +157,26 @@ EdgeServer::EdgeServer(
     : identity_(std::move(identity)),
       authenticator_(authenticator),
       options_(options),
-      denials_(denials),
-      server_(std::make_unique<httplib::Server>()) {}
+      denials_(denials) {}
 
 EdgeServer::~EdgeServer() { Stop(); }
 
 absl::StatusOr<int> EdgeServer::Start(const std::string& host, int port) {
+  if (options_.tls.serving_tls()) {
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        options_.tls.cert.c_str(), options_.tls.key.c_str(),
+        options_.tls.client_ca.empty() ? nullptr
+                                       : options_.tls.client_ca.c_str());
+    if (!ssl->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot serve HTTPS with ", options_.tls.cert, " and ",
+          options_.tls.key));
+    }
+    server_ = std::move(ssl);
+    https_ = true;
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& s = *server_;
   const int threads = options_.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -228,6 +243,7 @@ void EdgeServer::Stop() {
 void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   const absl::Time start = absl::Now();
   Call call{req, res};
+  call.https = https_;
   call.request_id = req.get_header_value("X-Request-Id");
   if (!IsSaneRequestId(call.request_id)) {
     call.request_id = HexEncode(RandomSource::Secure()->Bytes(12));

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/tls.h"
 #include "edge/authenticator.h"
 #include "edge/denial_recorder.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
@@ -30,6 +31,9 @@ struct EdgeOptions {
   // the expected concurrent connections.
   int threads = 64;
   bool access_log = true;
+  // HTTPS when tls.cert is set; client certificates required when
+  // tls.client_ca is.
+  TlsFiles tls;
 };
 
 class EdgeServer {
@@ -66,6 +70,7 @@ class EdgeServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> ready_{false};
+  bool https_ = false;
   std::vector<std::pair<std::string, std::shared_ptr<grpc::ChannelInterface>>>
       dependencies_;
 };

@@ -6,6 +6,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server.h"
+#include "common/tls.h"
 #include "edge/edge_flags.h"
 #include "edge/edge_server.h"
 #include "grpcpp/create_channel.h"
@@ -31,7 +32,14 @@ int main(int argc, char** argv) {
     scim::LogError("bad --http_addr", {{"error", http.status().ToString()}});
     return 2;
   }
-  auto creds = grpc::InsecureChannelCredentials();
+  const scim::TlsFiles tls = scim::TlsFilesFromFlags();
+  auto channel_credentials = scim::GrpcChannelCredentials(tls);
+  if (!channel_credentials.ok()) {
+    scim::LogError("bad TLS settings",
+                   {{"error", channel_credentials.status().ToString()}});
+    return 2;
+  }
+  auto creds = *channel_credentials;
   auto token_channel = grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), creds);
   auto identity_channel =
       grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), creds);
@@ -51,15 +59,16 @@ int main(int argc, char** argv) {
     }
     denials = std::make_unique<scim::edge::DenialRecorder>(
         scim::audit::NewGrpcAuditSink(
-            scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr)),
+            scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds),
             *admin),
         scim::Clock::Real(), scim::RandomSource::Secure());
   } else {
     scim::LogWarning("refused requests are not recorded in the audit log "
                      "(no --admin_token_file)");
   }
-  scim::edge::EdgeServer edge(identity, &authenticator,
-                              scim::edge::EdgeOptionsFromFlags(), denials.get());
+  scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
+  options.tls = tls;
+  scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get());
   edge.AddDependency("token-service", token_channel);
   edge.AddDependency("identity-service", identity_channel);
   auto port = edge.Start(http->host, http->port);

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/flags.h"
 #include "common/status.h"
+#include "common/tls.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
@@ -39,7 +40,8 @@ namespace {
 
 constexpr char kUsage[] = R"(scimctl: administer the SCIM service over gRPC
 
-usage: scimctl [--server=HOST:PORT] [--admin_token_file=PATH] COMMAND
+usage: scimctl [--server=HOST:PORT] [--admin_token_file=PATH]
+               [--tls_ca=PEM [--tls_cert=PEM --tls_key=PEM]] COMMAND
 
 commands:
   tenant create NAME        print the new tenant id
@@ -132,7 +134,9 @@ int main(int argc, char** argv) {
   if (token.empty()) {
     return Fail("no admin token: set SCIM_ADMIN_TOKEN or --admin_token_file");
   }
-  auto creds = grpc::InsecureChannelCredentials();
+  auto tls = scim::GrpcChannelCredentials(scim::TlsFilesFromFlags());
+  if (!tls.ok()) return Fail(tls.status().ToString());
+  auto creds = *tls;
   auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server), creds);
   auto tokens = scim::v1::TokenService::NewStub(channel);
   const std::string& noun = args[0];

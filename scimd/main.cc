@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/rpc_observer.h"
 #include "common/server.h"
+#include "common/tls.h"
 #include "edge/edge_flags.h"
 #include "edge/edge_server.h"
 #include "identity-service/identity_component.h"
@@ -30,8 +31,6 @@ ABSL_FLAG(std::string, redis, "",
 ABSL_FLAG(bool, demo, false,
           "create tenant 'demo' on first start; print its SCIM base URL and a "
           "fresh API key");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate: serve HTTPS and gRPC TLS");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
 ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
           "drop audit events older than this (e.g. 8760h), leaving signed "
           "checkpoints; 0 keeps everything");
@@ -41,8 +40,8 @@ ABSL_FLAG(std::string, admin_token_file, "",
 namespace {
 
 // Tenant `demo` (created once) and a fresh key, printed for the README.
-absl::Status PrintDemo(scim::token::TokenStore& tokens, const std::string& host,
-                       int port) {
+absl::Status PrintDemo(scim::token::TokenStore& tokens, const std::string& scheme,
+                       const std::string& host, int port) {
   if (!tokens.GetTenant("demo").ok()) {
     auto created = tokens.CreateTenant("demo");
     if (!created.ok()) return created.status();
@@ -50,7 +49,7 @@ absl::Status PrintDemo(scim::token::TokenStore& tokens, const std::string& host,
   auto key = tokens.CreateApiKey("demo", "demo");
   if (!key.ok()) return key.status();
   std::string shown_host = host == "0.0.0.0" ? "127.0.0.1" : host;
-  std::cout << "SCIM base URL: http://" << shown_host << ":" << port
+  std::cout << "SCIM base URL: " << scheme << "://" << shown_host << ":" << port
             << "/t/demo/scim/v2\n"
             << "API key:       " << key->secret << "\n"
             << std::flush;
@@ -63,10 +62,11 @@ int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
   scim::ParseFlags(argc, argv,
                    "scimd: the SCIM 2.0 service, all parts in one process");
-  if (!absl::GetFlag(FLAGS_tls_cert).empty() ||
-      !absl::GetFlag(FLAGS_tls_key).empty()) {
-    scim::LogError("TLS is not available in this build yet; terminate TLS at "
-                   "the ingress or omit --tls_cert/--tls_key");
+  const scim::TlsFiles tls = scim::TlsFilesFromFlags();
+  auto server_credentials = scim::GrpcServerCredentials(tls);
+  if (!server_credentials.ok()) {
+    scim::LogError("bad TLS settings",
+                   {{"error", server_credentials.status().ToString()}});
     return 2;
   }
   if (!absl::GetFlag(FLAGS_redis).empty()) {
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   auto server = scim::StartGrpcServer(
       absl::GetFlag(FLAGS_grpc_addr),
       {(*identity)->service(), (*token)->service(), (*audit)->service()},
-      &grpc_port);
+      &grpc_port, *server_credentials);
   if (!server.ok()) {
     scim::LogError("cannot serve gRPC", {{"error", server.status().ToString()}});
     return 1;
@@ -122,16 +122,18 @@ int main(int argc, char** argv) {
       scim::audit::NewGrpcAuditSink(scim::v1::AuditService::NewStub(channel),
                                     *admin),
       scim::Clock::Real(), scim::RandomSource::Secure());
+  scim::edge::EdgeOptions edge_options = scim::edge::EdgeOptionsFromFlags();
+  edge_options.tls = tls;
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
-                              &authenticator,
-                              scim::edge::EdgeOptionsFromFlags(), &denials);
+                              &authenticator, edge_options, &denials);
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
     scim::LogError("cannot serve HTTP", {{"error", http_port.status().ToString()}});
     return 1;
   }
   if (absl::GetFlag(FLAGS_demo)) {
-    if (absl::Status s = PrintDemo((*token)->store(), http->host, *http_port);
+    if (absl::Status s = PrintDemo((*token)->store(), tls.serving_tls() ? "https" : "http",
+                                  http->host, *http_port);
         !s.ok()) {
       scim::LogError("cannot create the demo tenant", {{"error", s.ToString()}});
     }

@@ -146,37 +146,43 @@ std::string RunCommand(const std::string& command, int* exit_code) {
   return out;
 }
 
-absl::StatusOr<SplitDeployment> StartSplitDeployment(const std::string& dir) {
+absl::StatusOr<SplitDeployment> StartSplitDeployment(
+    const std::string& dir, const std::vector<std::string>& extra_args) {
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return args;
+  };
   SplitDeployment d;
   const std::string data = "--data_dir=" + dir + "/data";
   const std::string token_file = "--admin_token_file=" + dir + "/admin.token";
   auto audit = TestProcess::Start(
-      "audit-service", {data, token_file, "--grpc_addr=127.0.0.1:0"}, dir);
+      "audit-service", with({data, token_file, "--grpc_addr=127.0.0.1:0"}), dir);
   if (!audit.ok()) return audit.status();
   d.audit = std::move(*audit);
   d.audit_port = d.audit->Field("grpc_port");
   d.audit_addr = "127.0.0.1:" + d.audit_port;
-  d.audit_args = {data, token_file, "--grpc_addr=" + d.audit_addr};
+  d.audit_args = with({data, token_file, "--grpc_addr=" + d.audit_addr});
   auto token = TestProcess::Start(
       "token-service",
-      {data, token_file, "--grpc_addr=127.0.0.1:0", "--audit_addr=" + d.audit_addr},
+      with({data, token_file, "--grpc_addr=127.0.0.1:0",
+            "--audit_addr=" + d.audit_addr}),
       dir);
   if (!token.ok()) return token.status();
   d.token = std::move(*token);
   d.token_addr = "127.0.0.1:" + d.token->Field("grpc_port");
   auto identity = TestProcess::Start(
       "identity-service",
-      {data, token_file, "--grpc_addr=127.0.0.1:0",
-       "--audit_addr=" + d.audit_addr, "--metrics_addr=127.0.0.1:0"},
+      with({data, token_file, "--grpc_addr=127.0.0.1:0",
+            "--audit_addr=" + d.audit_addr, "--metrics_addr=127.0.0.1:0"}),
       dir);
   if (!identity.ok()) return identity.status();
   d.identity = std::move(*identity);
   auto edge = TestProcess::Start(
       "scim-edge",
-      {"--http_addr=127.0.0.1:0", "--access_log=false",
-       "--identity_addr=127.0.0.1:" + d.identity->Field("grpc_port"),
-       "--token_addr=" + d.token_addr, "--audit_addr=" + d.audit_addr,
-       token_file},
+      with({"--http_addr=127.0.0.1:0", "--access_log=false",
+            "--identity_addr=127.0.0.1:" + d.identity->Field("grpc_port"),
+            "--token_addr=" + d.token_addr, "--audit_addr=" + d.audit_addr,
+            token_file}),
       dir);
   if (!edge.ok()) return edge.status();
   d.edge = std::move(*edge);
@@ -191,6 +197,7 @@ std::string ScimCtl::Run(const std::string& args, int* exit_code) const {
   if (!audit_server.empty()) {
     absl::StrAppend(&command, " --audit_server=", audit_server);
   }
+  if (!extra_flags.empty()) absl::StrAppend(&command, " ", extra_flags);
   return RunCommand(absl::StrCat(command, " ", args, " 2>/dev/null"),
                     exit_code);
 }

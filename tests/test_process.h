@@ -50,6 +50,8 @@ std::string RunCommand(const std::string& command, int* exit_code);
 // `audit_server` when audit-service runs apart.
 struct ScimCtl {
   std::string server, audit_server, token_file;
+  // More flags for every command (e.g. TLS).
+  std::string extra_flags;
   // Runs `scimctl ... args`; returns its stdout (stderr dropped).
   std::string Run(const std::string& args, int* exit_code) const;
 };
@@ -66,7 +68,9 @@ struct SplitDeployment {
   // The flags audit-service was started with (to restart it).
   std::vector<std::string> audit_args;
 };
-absl::StatusOr<SplitDeployment> StartSplitDeployment(const std::string& dir);
+// `extra_args` go to all four (e.g. TLS flags).
+absl::StatusOr<SplitDeployment> StartSplitDeployment(
+    const std::string& dir, const std::vector<std::string>& extra_args = {});
 
 }  // namespace scim::testing
 

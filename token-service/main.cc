@@ -26,9 +26,11 @@ int main(int argc, char** argv) {
     component = std::move(*opened);
     return std::vector<grpc::Service*>{component->service()};
   };
-  hooks.started = [&](const std::string& admin_token) {
+  hooks.started = [&](const std::string& admin_token,
+                      std::shared_ptr<grpc::ChannelCredentials> channel) {
     component->StartShipping(
-        scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr)), admin_token);
+        scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), channel),
+        admin_token);
   };
   hooks.stopping = [&] { component->StopShipping(); };
   return scim::RunServiceMain("token-service", data_dir,
