@@ -7,6 +7,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include <future>
+
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -16,6 +21,31 @@ namespace scim::testing {
 namespace {
 
 using json = nlohmann::json;
+
+// grpc.health.v1 Check for the whole server, as a Kubernetes gRPC probe
+// sends it. Debian ships no health stubs: the request is an empty message
+// and SERVING is field 1 = 1 (bytes 08 01).
+bool HealthServing(const std::string& address) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::ByteBuffer request, response;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &request, &response,
+                 [&](grpc::Status status) { done.set_value(status); });
+  if (!done.get_future().get().ok()) return false;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return false;
+  std::string bytes;
+  for (const auto& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes == std::string("\x08\x01", 2);
+}
 
 // ScimCtl that expects every command to succeed.
 struct Ctl : ScimCtl {
@@ -165,6 +195,7 @@ TEST(EndToEndTest, Scimd) {
   ASSERT_TRUE(scimd.ok()) << scimd.status();
   Ctl ctl{{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "",
            dir + "/data/admin.token"}};
+  EXPECT_TRUE(HealthServing(ctl.server));
   RunScenario(std::stoi((*scimd)->Field("http_port")), ctl);
   // Admin RPCs without the admin token are refused.
   int code = 0;
@@ -194,6 +225,11 @@ TEST(EndToEndTest, SeparateBinaries) {
         << series << "\n" << scraped->body;
   }
   Ctl ctl{split->ctl};
+  for (const auto* p : {split->audit.get(), split->token.get(),
+                        split->identity.get()}) {
+    EXPECT_TRUE(HealthServing("127.0.0.1:" + p->Field("grpc_port")));
+  }
+  EXPECT_FALSE(HealthServing("127.0.0.1:1"));  // nothing there
   RunScenario(split->http_port, ctl);
   // A request id given to the edge reaches identity-service's log.
   httplib::Client http("127.0.0.1", split->http_port);
