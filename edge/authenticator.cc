@@ -37,7 +37,9 @@ absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
     return status;
   }
   Principal principal{response.tenant(), response.key_id(),
-                      response.tenant_disabled()};
+                      response.tenant_disabled(),
+                      response.settings().rate_limit(),
+                      response.settings().rate_burst()};
   absl::MutexLock lock(&mu_);
   // Bounded: when full, start over rather than track recency per hit.
   if (cache_.size() >= max_entries_) cache_.clear();

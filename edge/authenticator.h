@@ -21,6 +21,9 @@ struct Principal {
   std::string tenant;
   std::string credential_id;
   bool tenant_disabled = false;
+  // The tenant's limits: requests per second (0 = unlimited) and burst.
+  int rate_limit = 0;
+  int rate_burst = 0;
 };
 
 class Authenticator {

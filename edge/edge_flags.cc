@@ -1,6 +1,7 @@
 #include "edge/edge_flags.h"
 
 #include "absl/flags/flag.h"
+#include "edge/redis_rate_limiter.h"
 
 ABSL_FLAG(int32_t, http_threads, 64,
           "HTTP worker threads; each serves one keep-alive connection at a "
@@ -8,6 +9,9 @@ ABSL_FLAG(int32_t, http_threads, 64,
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20,
           "request bodies above this size get 413");
 ABSL_FLAG(bool, access_log, true, "log one JSON line per HTTP request");
+ABSL_FLAG(std::string, redis, "",
+          "redis://host:port: rate limits shared by every edge; empty = "
+          "in-process limits");
 
 namespace scim::edge {
 
@@ -18,6 +22,17 @@ EdgeOptions EdgeOptionsFromFlags() {
       static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body_bytes)));
   options.access_log = absl::GetFlag(FLAGS_access_log);
   return options;
+}
+
+absl::StatusOr<std::unique_ptr<RateLimiter>> RateLimiterFromFlags() {
+  const std::string url = absl::GetFlag(FLAGS_redis);
+  if (url.empty()) {
+    return std::unique_ptr<RateLimiter>(
+        std::make_unique<LocalRateLimiter>(Clock::Real()));
+  }
+  auto redis = RedisRateLimiter::Create(url, Clock::Real());
+  if (!redis.ok()) return redis.status();
+  return std::unique_ptr<RateLimiter>(std::move(*redis));
 }
 
 }  // namespace scim::edge

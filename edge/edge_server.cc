@@ -153,11 +153,12 @@ struct EdgeServer::Call {
 EdgeServer::EdgeServer(
     std::shared_ptr<v1::IdentityService::StubInterface> identity,
     Authenticator* authenticator, EdgeOptions options,
-    DenialRecorder* denials)
+    DenialRecorder* denials, RateLimiter* rate_limiter)
     : identity_(std::move(identity)),
       authenticator_(authenticator),
       options_(options),
-      denials_(denials) {}
+      denials_(denials),
+      rate_limiter_(rate_limiter) {}
 
 EdgeServer::~EdgeServer() { Stop(); }
 
@@ -344,6 +345,7 @@ void EdgeServer::Dispatch(Call& call) {
                       "' is disabled"));
     return;
   }
+  if (!AdmitRate(call)) return;
 
   const size_t rest = parts.size() - 4;
   absl::string_view resource = rest >= 1 ? parts[4] : "";
@@ -367,6 +369,28 @@ void EdgeServer::Dispatch(Call& call) {
     }
   }
   call.Error(404, "", absl::StrCat("no such endpoint: ", path));
+}
+
+bool EdgeServer::AdmitRate(Call& call) {
+  const Principal& p = call.principal;
+  if (rate_limiter_ == nullptr || p.rate_limit <= 0) return true;
+  const int burst = p.rate_burst > 0 ? p.rate_burst : p.rate_limit;
+  RateDecision d =
+      rate_limiter_->Admit(call.tenant, p.credential_id, p.rate_limit, burst);
+  // SailPoint and others pace themselves by these.
+  call.res.set_header("X-RateLimit-Limit", absl::StrCat(p.rate_limit));
+  call.res.set_header("X-RateLimit-Remaining", absl::StrCat(d.remaining));
+  call.res.set_header(
+      "X-RateLimit-Reset",
+      absl::StrCat(absl::ToUnixSeconds(d.reset + absl::Seconds(1) -
+                                       absl::Nanoseconds(1))));
+  if (d.allowed) return true;
+  const int64_t retry = std::max<int64_t>(1, absl::ToInt64Seconds(d.retry_after));
+  call.res.set_header("Retry-After", absl::StrCat(retry));
+  Deny(call, 429,
+       absl::StrCat("rate limit of ", p.rate_limit,
+                    " requests per second exceeded; retry after ", retry, " s"));
+  return false;
 }
 
 void EdgeServer::Deny(Call& call, int status, const std::string& detail) {

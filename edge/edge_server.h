@@ -13,6 +13,7 @@
 #include "common/tls.h"
 #include "edge/authenticator.h"
 #include "edge/denial_recorder.h"
+#include "edge/rate_limiter.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
 #include "scim/v1/identity.grpc.pb.h"
 
@@ -38,10 +39,12 @@ struct EdgeOptions {
 
 class EdgeServer {
  public:
-  // `denials` (optional) records refused requests in the audit log.
+  // `denials` (optional) records refused requests in the audit log;
+  // `rate_limiter` (optional) enforces the tenants' rate limits.
   EdgeServer(std::shared_ptr<v1::IdentityService::StubInterface> identity,
              Authenticator* authenticator, EdgeOptions options,
-             DenialRecorder* denials = nullptr);
+             DenialRecorder* denials = nullptr,
+             RateLimiter* rate_limiter = nullptr);
   ~EdgeServer();
 
   // Binds `host:port` (0 = any free port), serves in a background thread and
@@ -60,13 +63,16 @@ class EdgeServer {
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Dispatch(Call& call);
   void HandleUsers(Call& call, const std::string& id);
-  // Answers a refused request and records it (401, 403).
+  // Applies the tenant's rate limit; false (answered 429) when over it.
+  bool AdmitRate(Call& call);
+  // Answers a refused request and records it (401, 403, 429).
   void Deny(Call& call, int status, const std::string& detail);
 
   std::shared_ptr<v1::IdentityService::StubInterface> identity_;
   Authenticator* authenticator_;
   EdgeOptions options_;
   DenialRecorder* denials_;
+  RateLimiter* rate_limiter_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> ready_{false};

@@ -47,8 +47,10 @@ class EdgeTest : public ::testing::Test {
     denials_ = std::make_unique<DenialRecorder>(
         audit::NewGrpcAuditSink(v1::AuditService::NewStub(channel), "admin"),
         Clock::Real(), RandomSource::Secure());
+    limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
     edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
-                                         auth_.get(), options, denials_.get());
+                                         auth_.get(), options, denials_.get(),
+                                         limiter_.get());
     auto http_port = edge_->Start("127.0.0.1", 0);
     ASSERT_TRUE(http_port.ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", *http_port);
@@ -100,6 +102,7 @@ class EdgeTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<DenialRecorder> denials_;
+  std::unique_ptr<LocalRateLimiter> limiter_;
   std::unique_ptr<EdgeServer> edge_;
   std::unique_ptr<httplib::Client> client_;
   std::string acme_key_, beta_key_;
@@ -319,6 +322,48 @@ TEST_F(EdgeTest, RefusedRequestsAreAudited) {
   EXPECT_EQ(denied[1].SerializeAsString().find(beta_key_.substr(22)),
             std::string::npos);
   EXPECT_TRUE(audit_->store().Verify("acme")->ok());
+}
+
+TEST_F(EdgeTest, TenantRateLimitsAnswer429WithRetryAfter) {
+  // Unlimited by default: no rate-limit headers.
+  EXPECT_EQ(client_->Get(users_.c_str(), Auth(acme_key_))
+                ->get_header_value("X-RateLimit-Limit"),
+            "");
+  v1::UpdateTenantSettingsRequest limits;
+  limits.set_id("acme");
+  limits.set_rate_limit(1);
+  limits.set_rate_burst(2);
+  ASSERT_TRUE(token_->store().UpdateTenantSettings(limits).ok());
+  auto fresh = token_->store().CreateApiKey("acme", "");  // not in the cache
+  const auto auth = Auth(fresh->secret);
+  auto first = client_->Get(users_.c_str(), auth);
+  ASSERT_EQ(first->status, 200);
+  EXPECT_EQ(first->get_header_value("X-RateLimit-Limit"), "1");
+  EXPECT_EQ(first->get_header_value("X-RateLimit-Remaining"), "1");
+  EXPECT_FALSE(first->get_header_value("X-RateLimit-Reset").empty());
+  ASSERT_EQ(client_->Get(users_.c_str(), auth)->status, 200);
+  auto limited = client_->Get(users_.c_str(), auth);
+  ExpectError(limited, 429);
+  EXPECT_EQ(limited->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(limited->get_header_value("X-RateLimit-Remaining"), "0");
+  // beta is not affected.
+  EXPECT_EQ(client_->Get("/t/beta/scim/v2/Users", Auth(beta_key_))->status, 200);
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_EQ(client_->Get(users_.c_str(), auth)->status, 200);
+  // The refusal is on acme's audit record.
+  bool recorded = false;
+  for (int i = 0; i < 100 && !recorded; ++i) {
+    v1::QueryRequest q;
+    q.set_tenant("acme");
+    q.set_operation("request.denied");
+    auto page = audit_->store().Query(q);
+    ASSERT_TRUE(page.ok());
+    for (const auto& e : page->events()) {
+      recorded |= absl::StartsWith(e.outcome(), "denied: 429");
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(recorded);
 }
 
 TEST(DenialRecorderTest, BoundedWhileAuditIsAway) {

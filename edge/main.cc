@@ -68,7 +68,13 @@ int main(int argc, char** argv) {
   }
   scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
   options.tls = tls;
-  scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get());
+  auto rate_limiter = scim::edge::RateLimiterFromFlags();
+  if (!rate_limiter.ok()) {
+    scim::LogError("bad --redis", {{"error", rate_limiter.status().ToString()}});
+    return 2;
+  }
+  scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get(),
+                              rate_limiter->get());
   edge.AddDependency("token-service", token_channel);
   edge.AddDependency("identity-service", identity_channel);
   auto port = edge.Start(http->host, http->port);

@@ -26,6 +26,11 @@ ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
           "file holding the admin token (env SCIM_ADMIN_TOKEN holds the token "
           "itself and wins)");
 ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
+ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
+ABSL_FLAG(int32_t, rate_limit, -1,
+          "tenant set: requests per second per tenant (0 = unlimited)");
+ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
+ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
 ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail");
 ABSL_FLAG(bool, follow, false, "audit tail: keep streaming new events");
 ABSL_FLAG(std::string, since, "", "audit export: RFC 3339 start time");
@@ -47,6 +52,9 @@ commands:
   tenant create NAME        print the new tenant id
   tenant list               one line per tenant, id first
   tenant get NAME           the tenant and its settings as JSON
+  tenant disable NAME, tenant enable NAME
+  tenant set NAME [--delete_mode=hard|soft] [--rate_limit=N] [--rate_burst=N]
+                  [--unknown_attributes=ignore|reject]
   key create --tenant=NAME  print the new API key (shown only this once)
   key list --tenant=NAME    one line per key: id created last_used expiry state
   audit tail --tenant=NAME [--limit=N] [--follow]
@@ -169,6 +177,36 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail(s);
     std::cout << ToJson(tenant) << "\n";
     return 0;
+  }
+  if (noun == "tenant" && (verb == "disable" || verb == "enable") &&
+      args.size() == 3) {
+    scim::v1::SetTenantDisabledRequest request;
+    request.set_id(args[2]);
+    request.set_disabled(verb == "disable");
+    scim::v1::Tenant tenant;
+    grpc::Status s =
+        tokens->SetTenantDisabled(AdminContext(token).get(), request, &tenant);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (noun == "tenant" && verb == "set" && args.size() == 3) {
+    scim::v1::UpdateTenantSettingsRequest request;
+    request.set_id(args[2]);
+    if (!absl::GetFlag(FLAGS_delete_mode).empty()) {
+      request.set_delete_mode(absl::GetFlag(FLAGS_delete_mode));
+    }
+    if (absl::GetFlag(FLAGS_rate_limit) >= 0) {
+      request.set_rate_limit(absl::GetFlag(FLAGS_rate_limit));
+    }
+    if (absl::GetFlag(FLAGS_rate_burst) >= 0) {
+      request.set_rate_burst(absl::GetFlag(FLAGS_rate_burst));
+    }
+    if (!absl::GetFlag(FLAGS_unknown_attributes).empty()) {
+      request.set_unknown_attributes(absl::GetFlag(FLAGS_unknown_attributes));
+    }
+    scim::v1::Tenant tenant;
+    grpc::Status s =
+        tokens->UpdateTenantSettings(AdminContext(token).get(), request, &tenant);
+    return s.ok() ? 0 : Fail(s);
   }
   if (noun == "key" && verb == "create" && args.size() == 2) {
     scim::v1::CreateApiKeyRequest request;

@@ -25,9 +25,6 @@ ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080",
           "SCIM HTTP edge address (port 0 = any free port)");
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50051",
           "public gRPC API: identity, token, audit, admin (port 0 = any)");
-ABSL_FLAG(std::string, redis, "",
-          "redis://host:port for rate limits and the ETag cache; empty = "
-          "in-process");
 ABSL_FLAG(bool, demo, false,
           "create tenant 'demo' on first start; print its SCIM base URL and a "
           "fresh API key");
@@ -69,10 +66,10 @@ int main(int argc, char** argv) {
                    {{"error", server_credentials.status().ToString()}});
     return 2;
   }
-  if (!absl::GetFlag(FLAGS_redis).empty()) {
-    scim::LogWarning("Redis support is not built yet; using the in-process "
-                     "limiter and no ETag cache",
-                     {{"redis", absl::GetFlag(FLAGS_redis)}});
+  auto rate_limiter = scim::edge::RateLimiterFromFlags();
+  if (!rate_limiter.ok()) {
+    scim::LogError("bad --redis", {{"error", rate_limiter.status().ToString()}});
+    return 2;
   }
   auto http = scim::ParseHostPort(absl::GetFlag(FLAGS_http_addr));
   if (!http.ok()) {
@@ -125,7 +122,8 @@ int main(int argc, char** argv) {
   scim::edge::EdgeOptions edge_options = scim::edge::EdgeOptionsFromFlags();
   edge_options.tls = tls;
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
-                              &authenticator, edge_options, &denials);
+                              &authenticator, edge_options, &denials,
+                              rate_limiter->get());
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
     scim::LogError("cannot serve HTTP", {{"error", http_port.status().ToString()}});

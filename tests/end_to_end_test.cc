@@ -197,6 +197,38 @@ TEST(EndToEndTest, Scimd) {
            dir + "/data/admin.token"}};
   EXPECT_TRUE(HealthServing(ctl.server));
   RunScenario(std::stoi((*scimd)->Field("http_port")), ctl);
+  // Disabling a tenant shuts its integration within the documented 5 s;
+  // enabling it restores it. Settings show in `tenant get`.
+  const std::string beta_key = Line(ctl.MustRun("key create --tenant=beta"));
+  httplib::Client http("127.0.0.1", std::stoi((*scimd)->Field("http_port")));
+  const httplib::Headers beta = {{"Authorization", "Bearer " + beta_key}};
+  ASSERT_EQ(http.Get("/t/beta/scim/v2/Users", beta)->status, 200);
+  ctl.MustRun("tenant disable beta");
+  int status = 0;
+  const absl::Time disabled_at = absl::Now();
+  while (absl::Now() - disabled_at < absl::Seconds(7)) {
+    status = http.Get("/t/beta/scim/v2/Users", beta)->status;
+    if (status == 403) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(status, 403);
+  EXPECT_LE(absl::Now() - disabled_at, absl::Seconds(6));
+  auto refused = http.Get("/t/beta/scim/v2/Users", beta);
+  EXPECT_TRUE(absl::StrContains(refused->body, "disabled")) << refused->body;
+  ctl.MustRun("tenant enable beta");
+  for (int i = 0; i < 35 && status != 200; ++i) {
+    absl::SleepFor(absl::Milliseconds(200));
+    status = http.Get("/t/beta/scim/v2/Users", beta)->status;
+  }
+  EXPECT_EQ(status, 200);
+  ctl.MustRun("tenant set beta --rate_limit=50 --rate_burst=80 --delete_mode=soft");
+  json settings = json::parse(ctl.MustRun("tenant get beta"))["settings"];
+  EXPECT_EQ(settings["rateLimit"], 50);
+  EXPECT_EQ(settings["rateBurst"], 80);
+  EXPECT_EQ(settings["deleteMode"], "soft");
+  int bad = 0;
+  ctl.Run("tenant set beta --delete_mode=sometimes", &bad);
+  EXPECT_NE(bad, 0);
   // Admin RPCs without the admin token are refused.
   int code = 0;
   RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinaryPath("scimctl"),

@@ -1,5 +1,7 @@
 // TLS with a throwaway CA made here: HTTPS and gRPC TLS on scimd, and the
 // separate services under mutual TLS.
+#include <signal.h>
+
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -82,6 +84,9 @@ TEST(TlsTest, ScimdServesHttpsAndGrpcTls) {
 }
 
 TEST(TlsTest, SeparateServicesUnderMutualTls) {
+  // A TLS write to a peer that hung up (the edge refusing an anonymous
+  // client) raises SIGPIPE; that is an answer here, not a crash.
+  signal(SIGPIPE, SIG_IGN);
   const std::string dir = MakeTempDir("tls_split");
   MakeCertificates(dir);
   const std::string tls = absl::StrCat(

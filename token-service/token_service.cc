@@ -34,6 +34,27 @@ grpc::Status TokenServiceImpl::ListTenants(grpc::ServerContext* context,
   });
 }
 
+grpc::Status TokenServiceImpl::SetTenantDisabled(
+    grpc::ServerContext* context, const v1::SetTenantDisabledRequest* request,
+    v1::Tenant* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, store_->SetTenantDisabled(
+                                    request->id(), request->disabled(),
+                                    audit::EventContextFromGrpc(*context)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::UpdateTenantSettings(
+    grpc::ServerContext* context, const v1::UpdateTenantSettingsRequest* request,
+    v1::Tenant* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, store_->UpdateTenantSettings(
+                                    *request, audit::EventContextFromGrpc(*context)));
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status TokenServiceImpl::CreateApiKey(
     grpc::ServerContext* context, const v1::CreateApiKeyRequest* request,
     v1::CreateApiKeyResponse* response) {

@@ -23,6 +23,13 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status ListTenants(grpc::ServerContext* context,
                            const v1::ListTenantsRequest* request,
                            v1::ListTenantsResponse* response) override;
+  grpc::Status SetTenantDisabled(grpc::ServerContext* context,
+                                 const v1::SetTenantDisabledRequest* request,
+                                 v1::Tenant* response) override;
+  grpc::Status UpdateTenantSettings(
+      grpc::ServerContext* context,
+      const v1::UpdateTenantSettingsRequest* request,
+      v1::Tenant* response) override;
   grpc::Status CreateApiKey(grpc::ServerContext* context,
                             const v1::CreateApiKeyRequest* request,
                             v1::CreateApiKeyResponse* response) override;

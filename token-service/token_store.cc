@@ -87,6 +87,84 @@ absl::StatusOr<v1::Tenant> TokenStore::GetTenant(absl::string_view id) {
   return Parse<v1::Tenant>(*bytes);
 }
 
+absl::StatusOr<v1::Tenant> TokenStore::ChangeTenant(
+    absl::string_view id, absl::string_view operation,
+    const std::function<absl::Status(v1::Tenant&, std::vector<std::string>&)>&
+        change,
+    const audit::EventContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
+  v1::Tenant tenant;
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kTenantsCf, id));
+    if (!bytes.has_value()) {
+      return NotFound(absl::StrCat("tenant '", id, "' not found"));
+    }
+    ASSIGN_OR_RETURN(tenant, Parse<v1::Tenant>(*bytes));
+    std::vector<std::string> changed;
+    RETURN_IF_ERROR(change(tenant, changed));
+    RETURN_IF_ERROR(txn.Put(kTenantsCf, id, tenant.SerializeAsString()));
+    v1::AuditEvent event = audit::NewEvent(*clock_, *random_, id, operation,
+                                           "Tenant", id, context);
+    for (auto& c : changed) event.add_changed_attributes(std::move(c));
+    return outbox_->Add(txn, event);
+  }));
+  outbox_->Committed();
+  return tenant;
+}
+
+absl::StatusOr<v1::Tenant> TokenStore::SetTenantDisabled(
+    absl::string_view id, bool disabled, const audit::EventContext& context) {
+  return ChangeTenant(
+      id, disabled ? "tenant.disable" : "tenant.enable",
+      [&](v1::Tenant& tenant, std::vector<std::string>& changed) {
+        tenant.set_disabled(disabled);
+        changed.push_back("disabled");
+        return absl::OkStatus();
+      },
+      context);
+}
+
+absl::StatusOr<v1::Tenant> TokenStore::UpdateTenantSettings(
+    const v1::UpdateTenantSettingsRequest& request,
+    const audit::EventContext& context) {
+  if (request.has_delete_mode() && request.delete_mode() != "hard" &&
+      request.delete_mode() != "soft") {
+    return InvalidValue("delete_mode must be 'hard' or 'soft'");
+  }
+  if (request.has_unknown_attributes() &&
+      request.unknown_attributes() != "ignore" &&
+      request.unknown_attributes() != "reject") {
+    return InvalidValue("unknown_attributes must be 'ignore' or 'reject'");
+  }
+  if ((request.has_rate_limit() && request.rate_limit() < 0) ||
+      (request.has_rate_burst() && request.rate_burst() < 0)) {
+    return InvalidValue("rate_limit and rate_burst must not be negative");
+  }
+  return ChangeTenant(
+      request.id(), "tenant.update",
+      [&](v1::Tenant& tenant, std::vector<std::string>& changed) {
+        v1::TenantSettings* s = tenant.mutable_settings();
+        if (request.has_delete_mode()) {
+          s->set_delete_mode(request.delete_mode());
+          changed.push_back("deleteMode");
+        }
+        if (request.has_rate_limit()) {
+          s->set_rate_limit(request.rate_limit());
+          changed.push_back("rateLimit");
+        }
+        if (request.has_rate_burst()) {
+          s->set_rate_burst(request.rate_burst());
+          changed.push_back("rateBurst");
+        }
+        if (request.has_unknown_attributes()) {
+          s->set_unknown_attributes(request.unknown_attributes());
+          changed.push_back("unknownAttributes");
+        }
+        return absl::OkStatus();
+      },
+      context);
+}
+
 absl::StatusOr<std::vector<v1::Tenant>> TokenStore::ListTenants() {
   std::vector<v1::Tenant> out;
   bool corrupt = false;
@@ -188,6 +266,7 @@ absl::StatusOr<v1::VerifyApiKeyResponse> TokenStore::VerifyApiKey(
   response.set_tenant(key.tenant());
   response.set_key_id(key_id);
   response.set_tenant_disabled(tenant.disabled());
+  *response.mutable_settings() = tenant.settings();
   return response;
 }
 

@@ -44,6 +44,12 @@ class TokenStore {
       absl::string_view id, const audit::EventContext& context = {});
   absl::StatusOr<v1::Tenant> GetTenant(absl::string_view id);
   absl::StatusOr<std::vector<v1::Tenant>> ListTenants();
+  absl::StatusOr<v1::Tenant> SetTenantDisabled(
+      absl::string_view id, bool disabled,
+      const audit::EventContext& context = {});
+  absl::StatusOr<v1::Tenant> UpdateTenantSettings(
+      const v1::UpdateTenantSettingsRequest& request,
+      const audit::EventContext& context = {});
 
   absl::StatusOr<CreatedKey> CreateApiKey(
       absl::string_view tenant, absl::string_view label,
@@ -55,6 +61,14 @@ class TokenStore {
       absl::string_view presented);
 
  private:
+  // Reads, changes (via `change`, which lists what it changed) and writes a
+  // tenant with its audit event, in one transaction.
+  absl::StatusOr<v1::Tenant> ChangeTenant(
+      absl::string_view id, absl::string_view operation,
+      const std::function<absl::Status(v1::Tenant&, std::vector<std::string>&)>&
+          change,
+      const audit::EventContext& context);
+
   KvStore* kv_;
   audit::Outbox* outbox_;
   Clock* clock_;

@@ -124,5 +124,49 @@ TEST_F(TokenStoreTest, TenantAndKeyChangesAreAuditedWithoutSecrets) {
   }
 }
 
+TEST_F(TokenStoreTest, DisableEnableAndSettingsAreAuditedAndVerified) {
+  ASSERT_TRUE(store_.CreateTenant("acme").ok());
+  auto key = store_.CreateApiKey("acme", "");
+  ASSERT_TRUE(store_.SetTenantDisabled("acme", true).ok());
+  auto verified = store_.VerifyApiKey(key->secret);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->tenant_disabled());
+  ASSERT_TRUE(store_.SetTenantDisabled("acme", false).ok());
+  EXPECT_FALSE(store_.VerifyApiKey(key->secret)->tenant_disabled());
+
+  v1::UpdateTenantSettingsRequest update;
+  update.set_id("acme");
+  update.set_rate_limit(50);
+  update.set_rate_burst(100);
+  auto tenant = store_.UpdateTenantSettings(update);
+  ASSERT_TRUE(tenant.ok()) << tenant.status();
+  EXPECT_EQ(tenant->settings().rate_limit(), 50);
+  EXPECT_EQ(tenant->settings().delete_mode(), "hard");  // untouched
+  EXPECT_EQ(store_.VerifyApiKey(key->secret)->settings().rate_burst(), 100);
+
+  for (int field = 0; field < 2; ++field) {
+    v1::UpdateTenantSettingsRequest r;
+    r.set_id("acme");
+    field == 0 ? r.set_delete_mode("sometimes")
+               : r.set_unknown_attributes("sometimes");
+    EXPECT_EQ(store_.UpdateTenantSettings(r).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  v1::UpdateTenantSettingsRequest negative;
+  negative.set_id("acme");
+  negative.set_rate_limit(-1);
+  EXPECT_FALSE(store_.UpdateTenantSettings(negative).ok());
+  update.set_id("nope");
+  EXPECT_EQ(store_.UpdateTenantSettings(update).status().code(),
+            absl::StatusCode::kNotFound);
+
+  std::vector<std::string> ops;
+  for (const auto& e : Events()) ops.push_back(e.operation());
+  EXPECT_EQ(ops, (std::vector<std::string>{"tenant.create", "key.create",
+                                           "tenant.disable", "tenant.enable",
+                                           "tenant.update"}));
+  EXPECT_EQ(Events().back().changed_attributes_size(), 2);
+}
+
 }  // namespace
 }  // namespace scim::token
