@@ -31,6 +31,11 @@ ABSL_FLAG(int32_t, rate_limit, -1,
           "tenant set: requests per second per tenant (0 = unlimited)");
 ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
 ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
+ABSL_FLAG(std::string, key_id, "", "key rotate/revoke: the key's id");
+ABSL_FLAG(absl::Duration, grace, absl::ZeroDuration(),
+          "key rotate: how long the old key keeps working (e.g. 24h)");
+ABSL_FLAG(absl::Duration, expires_in, absl::ZeroDuration(),
+          "key create: expire the key after this long (0 = never)");
 ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail");
 ABSL_FLAG(bool, follow, false, "audit tail: keep streaming new events");
 ABSL_FLAG(std::string, since, "", "audit export: RFC 3339 start time");
@@ -57,6 +62,9 @@ commands:
                   [--unknown_attributes=ignore|reject]
   key create --tenant=NAME  print the new API key (shown only this once)
   key list --tenant=NAME    one line per key: id created last_used expiry state
+  key rotate --tenant=NAME --key_id=ID [--grace=DURATION]
+                            print the new key; the old one works for --grace
+  key revoke --tenant=NAME --key_id=ID
   audit tail --tenant=NAME [--limit=N] [--follow]
                             one JSON event per line (--follow: keep streaming)
   audit verify --tenant=NAME
@@ -211,9 +219,38 @@ int main(int argc, char** argv) {
   if (noun == "key" && verb == "create" && args.size() == 2) {
     scim::v1::CreateApiKeyRequest request;
     request.set_tenant(RequireTenant());
+    request.set_ttl_seconds(
+        absl::ToInt64Seconds(absl::GetFlag(FLAGS_expires_in)));
     scim::v1::CreateApiKeyResponse response;
     grpc::Status s =
         tokens->CreateApiKey(AdminContext(token).get(), request, &response);
+    if (!s.ok()) return Fail(s);
+    std::cout << response.secret() << "\n";
+    return 0;
+  }
+  if (noun == "key" && (verb == "rotate" || verb == "revoke") &&
+      args.size() == 2) {
+    const std::string tenant = RequireTenant();
+    const std::string key_id = absl::GetFlag(FLAGS_key_id);
+    if (key_id.empty()) {
+      std::cerr << "scimctl: --key_id=ID is required\n";
+      return 2;
+    }
+    if (verb == "revoke") {
+      scim::v1::RevokeApiKeyRequest request;
+      request.set_tenant(tenant);
+      request.set_key_id(key_id);
+      scim::v1::ApiKey key;
+      grpc::Status s = tokens->RevokeApiKey(AdminContext(token).get(), request, &key);
+      return s.ok() ? 0 : Fail(s);
+    }
+    scim::v1::RotateApiKeyRequest request;
+    request.set_tenant(tenant);
+    request.set_key_id(key_id);
+    request.set_grace_seconds(absl::ToInt64Seconds(absl::GetFlag(FLAGS_grace)));
+    scim::v1::CreateApiKeyResponse response;
+    grpc::Status s =
+        tokens->RotateApiKey(AdminContext(token).get(), request, &response);
     if (!s.ok()) return Fail(s);
     std::cout << response.secret() << "\n";
     return 0;

@@ -229,6 +229,27 @@ TEST(EndToEndTest, Scimd) {
   int bad = 0;
   ctl.Run("tenant set beta --delete_mode=sometimes", &bad);
   EXPECT_NE(bad, 0);
+  // Rotation hands out a working key; revocation reaches the edge (which has
+  // the key cached) within the documented 5 s.
+  const std::string key_id = beta_key.substr(5, 16);
+  const std::string rotated =
+      Line(ctl.MustRun("key rotate --tenant=beta --key_id=" + key_id +
+                       " --grace=1h"));
+  EXPECT_EQ(http.Get("/t/beta/scim/v2/Users",
+                     {{"Authorization", "Bearer " + rotated}})->status, 200);
+  EXPECT_EQ(http.Get("/t/beta/scim/v2/Users", beta)->status, 200);  // grace
+  ctl.MustRun("key revoke --tenant=beta --key_id=" + key_id);
+  const absl::Time revoked_at = absl::Now();
+  while (absl::Now() - revoked_at < absl::Seconds(7)) {
+    status = http.Get("/t/beta/scim/v2/Users", beta)->status;
+    if (status == 401) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_LE(absl::Now() - revoked_at, absl::Seconds(6));
+  std::string keys = ctl.MustRun("key list --tenant=beta");
+  EXPECT_TRUE(absl::StrContains(keys, key_id)) << keys;
+  EXPECT_TRUE(absl::StrContains(keys, " revoked")) << keys;
   // Admin RPCs without the admin token are refused.
   int code = 0;
   RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinaryPath("scimctl"),

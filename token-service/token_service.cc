@@ -62,9 +62,36 @@ grpc::Status TokenServiceImpl::CreateApiKey(
     ASSIGN_OR_RETURN(
         CreatedKey created,
         store_->CreateApiKey(request->tenant(), request->label(),
+                             audit::EventContextFromGrpc(*context),
+                             absl::Seconds(request->ttl_seconds())));
+    *response->mutable_key() = std::move(created.key);
+    response->set_secret(std::move(created.secret));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::RotateApiKey(
+    grpc::ServerContext* context, const v1::RotateApiKeyRequest* request,
+    v1::CreateApiKeyResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(
+        CreatedKey created,
+        store_->RotateApiKey(request->tenant(), request->key_id(),
+                             absl::Seconds(request->grace_seconds()),
                              audit::EventContextFromGrpc(*context)));
     *response->mutable_key() = std::move(created.key);
     response->set_secret(std::move(created.secret));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::RevokeApiKey(
+    grpc::ServerContext* context, const v1::RevokeApiKeyRequest* request,
+    v1::ApiKey* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response,
+                     store_->RevokeApiKey(request->tenant(), request->key_id(),
+                                          audit::EventContextFromGrpc(*context)));
     return absl::OkStatus();
   });
 }

@@ -33,6 +33,12 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status CreateApiKey(grpc::ServerContext* context,
                             const v1::CreateApiKeyRequest* request,
                             v1::CreateApiKeyResponse* response) override;
+  grpc::Status RotateApiKey(grpc::ServerContext* context,
+                            const v1::RotateApiKeyRequest* request,
+                            v1::CreateApiKeyResponse* response) override;
+  grpc::Status RevokeApiKey(grpc::ServerContext* context,
+                            const v1::RevokeApiKeyRequest* request,
+                            v1::ApiKey* response) override;
   grpc::Status ListApiKeys(grpc::ServerContext* context,
                            const v1::ListApiKeysRequest* request,
                            v1::ListApiKeysResponse* response) override;

@@ -179,34 +179,118 @@ absl::StatusOr<std::vector<v1::Tenant>> TokenStore::ListTenants() {
   return out;
 }
 
+absl::StatusOr<std::string> TokenStore::AddKey(
+    KvTransaction& txn, absl::string_view tenant, absl::string_view label,
+    absl::Duration ttl, const audit::EventContext& context, v1::ApiKey* key) {
+  const std::string key_id = HexEncode(random_->Bytes(kKeyIdLength / 2));
+  const std::string secret = Base64UrlEncode(random_->Bytes(32));
+  key->set_id(key_id);
+  key->set_tenant(std::string(tenant));
+  *key->mutable_created() = ToProto(clock_->Now());
+  if (ttl > absl::ZeroDuration()) {
+    *key->mutable_expires() = ToProto(clock_->Now() + ttl);
+  }
+  key->set_state("active");
+  key->set_label(std::string(label));
+  key->set_secret_hash(Sha256(secret));
+  RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key->SerializeAsString()));
+  RETURN_IF_ERROR(txn.Put(kTenantKeysCf, absl::StrCat(tenant, "/", key_id), ""));
+  // The key id only: the event never carries the secret or its hash.
+  RETURN_IF_ERROR(outbox_->Add(
+      txn, audit::NewEvent(*clock_, *random_, tenant, "key.create", "ApiKey",
+                           key_id, context)));
+  key->clear_secret_hash();
+  return absl::StrCat(kKeyPrefix, key_id, "_", secret);
+}
+
 absl::StatusOr<CreatedKey> TokenStore::CreateApiKey(
     absl::string_view tenant, absl::string_view label,
-    const audit::EventContext& context) {
+    const audit::EventContext& context, absl::Duration ttl) {
   RETURN_IF_ERROR(GetTenant(tenant).status());
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   CreatedKey created;
-  const std::string key_id = HexEncode(random_->Bytes(kKeyIdLength / 2));
-  const std::string secret = Base64UrlEncode(random_->Bytes(32));
-  v1::ApiKey& key = created.key;
-  key.set_id(key_id);
-  key.set_tenant(std::string(tenant));
-  *key.mutable_created() = ToProto(clock_->Now());
-  key.set_state("active");
-  key.set_label(std::string(label));
-  key.set_secret_hash(Sha256(secret));
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key.SerializeAsString()));
-    RETURN_IF_ERROR(
-        txn.Put(kTenantKeysCf, absl::StrCat(tenant, "/", key_id), ""));
-    // The key id only: the event never carries the secret or its hash.
-    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
-                                             "key.create", "ApiKey", key_id,
-                                             context));
+    created.key.Clear();
+    ASSIGN_OR_RETURN(created.secret,
+                     AddKey(txn, tenant, label, ttl, context, &created.key));
+    return absl::OkStatus();
   }));
   outbox_->Committed();
-  key.clear_secret_hash();
-  created.secret = absl::StrCat(kKeyPrefix, key_id, "_", secret);
   return created;
+}
+
+absl::StatusOr<v1::ApiKey> TokenStore::ChangeKey(
+    absl::string_view tenant, absl::string_view key_id,
+    absl::string_view operation,
+    const std::function<absl::Status(v1::ApiKey&, KvTransaction&)>& change,
+    const audit::EventContext& context, size_t events) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
+  v1::ApiKey key;
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kApiKeysCf, key_id));
+    if (bytes.has_value()) {
+      ASSIGN_OR_RETURN(key, Parse<v1::ApiKey>(*bytes));
+    }
+    // Another tenant's key is as unknown as a missing one.
+    if (!bytes.has_value() || key.tenant() != tenant) {
+      return NotFound(absl::StrCat("no key '", key_id, "' in tenant '",
+                                   tenant, "'"));
+    }
+    RETURN_IF_ERROR(change(key, txn));
+    RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key.SerializeAsString()));
+    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
+                                             operation, "ApiKey", key_id,
+                                             context));
+  }));
+  outbox_->Committed(events);
+  key.clear_secret_hash();
+  return key;
+}
+
+absl::StatusOr<CreatedKey> TokenStore::RotateApiKey(
+    absl::string_view tenant, absl::string_view key_id, absl::Duration grace,
+    const audit::EventContext& context) {
+  if (grace < absl::ZeroDuration()) {
+    return InvalidValue("the grace period must not be negative");
+  }
+  CreatedKey created;
+  ASSIGN_OR_RETURN(
+      v1::ApiKey old,
+      ChangeKey(
+          tenant, key_id, "key.rotate",
+          [&](v1::ApiKey& key, KvTransaction& txn) -> absl::Status {
+            if (key.state() != "active") {
+              return ScimError(absl::StatusCode::kFailedPrecondition, "",
+                               absl::StrCat("key '", key.id(), "' is ",
+                                            key.state()));
+            }
+            const absl::Time end = clock_->Now() + grace;
+            if (grace == absl::ZeroDuration()) {
+              key.set_state("revoked");
+            } else if (!key.has_expires() || FromProto(key.expires()) > end) {
+              *key.mutable_expires() = ToProto(end);
+            }
+            created.key.Clear();
+            ASSIGN_OR_RETURN(created.secret,
+                             AddKey(txn, tenant, key.label(),
+                                    absl::ZeroDuration(), context, &created.key));
+            return absl::OkStatus();
+          },
+          context, /*events=*/2));  // key.rotate and the new key.create
+  (void)old;
+  return created;
+}
+
+absl::StatusOr<v1::ApiKey> TokenStore::RevokeApiKey(
+    absl::string_view tenant, absl::string_view key_id,
+    const audit::EventContext& context) {
+  return ChangeKey(
+      tenant, key_id, "key.revoke",
+      [](v1::ApiKey& key, KvTransaction&) {
+        key.set_state("revoked");
+        return absl::OkStatus();
+      },
+      context, /*events=*/1);
 }
 
 absl::StatusOr<std::vector<v1::ApiKey>> TokenStore::ListApiKeys(

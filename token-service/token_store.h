@@ -53,6 +53,14 @@ class TokenStore {
 
   absl::StatusOr<CreatedKey> CreateApiKey(
       absl::string_view tenant, absl::string_view label,
+      const audit::EventContext& context = {},
+      absl::Duration ttl = absl::ZeroDuration());
+  // A new key for `tenant`; `key_id` stays valid for `grace`, then 401.
+  absl::StatusOr<CreatedKey> RotateApiKey(
+      absl::string_view tenant, absl::string_view key_id, absl::Duration grace,
+      const audit::EventContext& context = {});
+  absl::StatusOr<v1::ApiKey> RevokeApiKey(
+      absl::string_view tenant, absl::string_view key_id,
       const audit::EventContext& context = {});
   absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(absl::string_view tenant);
   // UNAUTHENTICATED for anything but a live key, with one detail for all
@@ -61,6 +69,19 @@ class TokenStore {
       absl::string_view presented);
 
  private:
+  // Reads `key_id` of `tenant` under lock, changes it and writes it with its
+  // audit event, in one transaction. `change` may add to the transaction;
+  // `events` counts all the audit events it ends up holding.
+  absl::StatusOr<v1::ApiKey> ChangeKey(
+      absl::string_view tenant, absl::string_view key_id,
+      absl::string_view operation,
+      const std::function<absl::Status(v1::ApiKey&, KvTransaction&)>& change,
+      const audit::EventContext& context, size_t events);
+  // Writes a new key's records and event into `txn`; returns the bearer key.
+  absl::StatusOr<std::string> AddKey(KvTransaction& txn, absl::string_view tenant,
+                                     absl::string_view label, absl::Duration ttl,
+                                     const audit::EventContext& context,
+                                     v1::ApiKey* key);
   // Reads, changes (via `change`, which lists what it changed) and writes a
   // tenant with its audit event, in one transaction.
   absl::StatusOr<v1::Tenant> ChangeTenant(

@@ -1,5 +1,7 @@
 #include "token-service/token_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
@@ -166,6 +168,49 @@ TEST_F(TokenStoreTest, DisableEnableAndSettingsAreAuditedAndVerified) {
                                            "tenant.disable", "tenant.enable",
                                            "tenant.update"}));
   EXPECT_EQ(Events().back().changed_attributes_size(), 2);
+}
+
+TEST_F(TokenStoreTest, RotateWithGraceRevokeAndExpiry) {
+  ASSERT_TRUE(store_.CreateTenant("acme").ok());
+  ASSERT_TRUE(store_.CreateTenant("beta").ok());
+  auto old_key = store_.CreateApiKey("acme", "okta");
+  auto rotated = store_.RotateApiKey("acme", old_key->key.id(), absl::Hours(1));
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  EXPECT_NE(rotated->secret, old_key->secret);
+  EXPECT_TRUE(store_.VerifyApiKey(rotated->secret).ok());
+  EXPECT_TRUE(store_.VerifyApiKey(old_key->secret).ok());  // grace
+  clock_.Advance(absl::Minutes(61));
+  EXPECT_EQ(store_.VerifyApiKey(old_key->secret).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(store_.VerifyApiKey(rotated->secret).ok());
+  // Without grace the old key stops at once; a revoked key cannot rotate.
+  auto again = store_.RotateApiKey("acme", rotated->key.id(), absl::ZeroDuration());
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(store_.VerifyApiKey(rotated->secret).ok());
+  EXPECT_EQ(store_.RotateApiKey("acme", rotated->key.id(), absl::ZeroDuration())
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Revoke; another tenant's key is not found.
+  EXPECT_EQ(store_.RevokeApiKey("beta", again->key.id()).status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_.RevokeApiKey("acme", again->key.id()).ok());
+  EXPECT_FALSE(store_.VerifyApiKey(again->secret).ok());
+  // Expiry set at creation.
+  auto short_lived = store_.CreateApiKey("acme", "", {}, absl::Minutes(5));
+  EXPECT_TRUE(store_.VerifyApiKey(short_lived->secret).ok());
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_FALSE(store_.VerifyApiKey(short_lived->secret).ok());
+  auto keys = store_.ListApiKeys("acme");
+  int revoked = 0;
+  for (const auto& k : *keys) revoked += k.state() == "revoked";
+  EXPECT_EQ(revoked, 2);
+  // Every change is audited, and the outbox count matches what it holds.
+  std::vector<std::string> ops;
+  for (const auto& e : Events()) ops.push_back(e.operation());
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "key.rotate"), 2);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "key.revoke"), 1);
+  EXPECT_EQ(outbox_.Depth(), Events().size());
 }
 
 }  // namespace
