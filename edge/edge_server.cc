@@ -76,7 +76,7 @@ struct EdgeServer::Call {
   std::string route = "unknown";
   bool https = false;
   std::string tenant;
-  Principal principal;
+  token::Principal principal;
 
   void Error(int http, absl::string_view scim_type, absl::string_view detail) {
     res.status = http;
@@ -122,6 +122,8 @@ struct EdgeServer::Call {
     context->AddMetadata(kRequestIdMetadata, request_id);
     context->AddMetadata(kActorMetadata, principal.credential_id);
     context->AddMetadata(kClientAddressMetadata, req.remote_addr);
+    // identity-service checks the caller's credential itself.
+    context->AddMetadata("authorization", req.get_header_value("Authorization"));
     return context;
   }
 
@@ -152,7 +154,7 @@ struct EdgeServer::Call {
 
 EdgeServer::EdgeServer(
     std::shared_ptr<v1::IdentityService::StubInterface> identity,
-    Authenticator* authenticator, EdgeOptions options,
+    token::Authenticator* authenticator, EdgeOptions options,
     DenialRecorder* denials, RateLimiter* rate_limiter)
     : identity_(std::move(identity)),
       authenticator_(authenticator),
@@ -372,7 +374,7 @@ void EdgeServer::Dispatch(Call& call) {
 }
 
 bool EdgeServer::AdmitRate(Call& call) {
-  const Principal& p = call.principal;
+  const token::Principal& p = call.principal;
   if (rate_limiter_ == nullptr || p.rate_limit <= 0) return true;
   const int burst = p.rate_burst > 0 ? p.rate_burst : p.rate_limit;
   RateDecision d =

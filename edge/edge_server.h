@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/tls.h"
-#include "edge/authenticator.h"
+#include "token-service/authenticator.h"
 #include "edge/denial_recorder.h"
 #include "edge/rate_limiter.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
@@ -42,7 +42,7 @@ class EdgeServer {
   // `denials` (optional) records refused requests in the audit log;
   // `rate_limiter` (optional) enforces the tenants' rate limits.
   EdgeServer(std::shared_ptr<v1::IdentityService::StubInterface> identity,
-             Authenticator* authenticator, EdgeOptions options,
+             token::Authenticator* authenticator, EdgeOptions options,
              DenialRecorder* denials = nullptr,
              RateLimiter* rate_limiter = nullptr);
   ~EdgeServer();
@@ -69,7 +69,7 @@ class EdgeServer {
   void Deny(Call& call, int status, const std::string& detail);
 
   std::shared_ptr<v1::IdentityService::StubInterface> identity_;
-  Authenticator* authenticator_;
+  token::Authenticator* authenticator_;
   EdgeOptions options_;
   DenialRecorder* denials_;
   RateLimiter* rate_limiter_;

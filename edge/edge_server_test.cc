@@ -37,8 +37,9 @@ class EdgeTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     grpc_ = std::move(*server);
     auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
+    identity_->EnableAuthorization(v1::TokenService::NewStub(channel), "admin");
     identity_->StartShipping(v1::AuditService::NewStub(channel), "admin");
-    auth_ = std::make_unique<Authenticator>(v1::TokenService::NewStub(channel),
+    auth_ = std::make_unique<token::Authenticator>(v1::TokenService::NewStub(channel),
                                             Clock::Real());
     EdgeOptions options;
     options.threads = 8;
@@ -100,7 +101,7 @@ class EdgeTest : public ::testing::Test {
   std::unique_ptr<token::TokenComponent> token_;
   std::unique_ptr<audit::AuditComponent> audit_;
   std::unique_ptr<grpc::Server> grpc_;
-  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<token::Authenticator> auth_;
   std::unique_ptr<DenialRecorder> denials_;
   std::unique_ptr<LocalRateLimiter> limiter_;
   std::unique_ptr<EdgeServer> edge_;
@@ -364,6 +365,62 @@ TEST_F(EdgeTest, TenantRateLimitsAnswer429WithRetryAfter) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_TRUE(recorded);
+}
+
+// Tenant isolation in depth: identity-service itself refuses a credential of
+// another tenant, whoever calls it (here: directly over gRPC, no edge).
+TEST_F(EdgeTest, IdentityServiceRefusesOtherTenantsCredentials) {
+  auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
+  auto stub = v1::IdentityService::NewStub(channel);
+  // A user of beta to aim at.
+  auto created = client_->Post("/t/beta/scim/v2/Users", Auth(beta_key_),
+                               R"({"userName":"beta-user"})", "application/json");
+  ASSERT_EQ(created->status, 201);
+  const std::string id = json::parse(created->body)["id"];
+
+  // Every verb, as a function of the credential presented.
+  auto call_all = [&](const std::string& bearer) {
+    std::vector<grpc::StatusCode> codes;
+    auto ctx = [&] {
+      auto c = std::make_unique<grpc::ClientContext>();
+      if (!bearer.empty()) c->AddMetadata("authorization", "Bearer " + bearer);
+      return c;
+    };
+    v1::User user;
+    google::protobuf::Empty empty;
+    v1::GetUserRequest get;
+    get.set_tenant("beta");
+    get.set_id(id);
+    codes.push_back(stub->GetUser(ctx().get(), get, &user).error_code());
+    v1::ListUsersRequest list;
+    list.set_tenant("beta");
+    v1::ListUsersResponse listed;
+    codes.push_back(stub->ListUsers(ctx().get(), list, &listed).error_code());
+    v1::ReplaceUserRequest replace;
+    replace.set_tenant("beta");
+    replace.set_id(id);
+    replace.mutable_user()->set_user_name("beta-user");
+    codes.push_back(stub->ReplaceUser(ctx().get(), replace, &user).error_code());
+    v1::CreateUserRequest create;
+    create.set_tenant("beta");
+    create.mutable_user()->set_user_name("intruder-" + bearer.substr(0, 8));
+    codes.push_back(stub->CreateUser(ctx().get(), create, &user).error_code());
+    v1::DeleteUserRequest del;
+    del.set_tenant("beta");
+    del.set_id(id);
+    codes.push_back(stub->DeleteUser(ctx().get(), del, &empty).error_code());
+    return codes;
+  };
+  using C = grpc::StatusCode;
+  EXPECT_EQ(call_all(acme_key_), std::vector<C>(5, C::PERMISSION_DENIED));
+  EXPECT_EQ(call_all(""), std::vector<C>(5, C::UNAUTHENTICATED));
+  EXPECT_EQ(call_all("scim_0000000000000000_forged"),
+            std::vector<C>(5, C::UNAUTHENTICATED));
+  // Nothing of beta changed: the user is still there, alone.
+  auto still = client_->Get("/t/beta/scim/v2/Users", Auth(beta_key_));
+  EXPECT_EQ(json::parse(still->body)["totalResults"], 1);
+  // The admin token and beta's own key may.
+  EXPECT_EQ(call_all("admin"), (std::vector<C>{C::OK, C::OK, C::OK, C::OK, C::OK}));
 }
 
 TEST(DenialRecorderTest, BoundedWhileAuditIsAway) {

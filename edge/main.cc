@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
       scim::v1::TokenService::NewStub(token_channel);
   std::shared_ptr<scim::v1::IdentityService::StubInterface> identity =
       scim::v1::IdentityService::NewStub(identity_channel);
-  scim::edge::Authenticator authenticator(token, scim::Clock::Real());
+  scim::token::Authenticator authenticator(token, scim::Clock::Real());
   std::unique_ptr<scim::edge::DenialRecorder> denials;
   if (const std::string path = absl::GetFlag(FLAGS_admin_token_file);
       !path.empty()) {

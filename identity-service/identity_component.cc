@@ -20,6 +20,14 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv)
 
 IdentityComponent::~IdentityComponent() { StopShipping(); }
 
+void IdentityComponent::EnableAuthorization(
+    std::shared_ptr<v1::TokenService::StubInterface> token,
+    const std::string& admin_token) {
+  authenticator_ =
+      std::make_unique<token::Authenticator>(std::move(token), Clock::Real());
+  service_.EnableAuthorization(authenticator_.get(), admin_token);
+}
+
 void IdentityComponent::StartShipping(
     std::shared_ptr<v1::AuditService::StubInterface> audit,
     const std::string& admin_token) {

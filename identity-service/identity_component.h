@@ -23,6 +23,12 @@ class IdentityComponent {
   explicit IdentityComponent(std::unique_ptr<KvStore> kv);
   ~IdentityComponent();
 
+  // Lets RPCs in: checks their credentials through `token` (cached), or
+  // accepts the admin token.
+  void EnableAuthorization(
+      std::shared_ptr<v1::TokenService::StubInterface> token,
+      const std::string& admin_token);
+
   // Starts shipping the outbox to `audit` with the admin token.
   void StartShipping(std::shared_ptr<v1::AuditService::StubInterface> audit,
                      const std::string& admin_token);
@@ -40,6 +46,7 @@ class IdentityComponent {
   audit::Outbox outbox_;
   ResourceStore store_;
   IdentityServiceImpl service_;
+  std::unique_ptr<token::Authenticator> authenticator_;
 };
 
 }  // namespace scim::identity

@@ -1,5 +1,7 @@
 #include "identity-service/identity_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/admin_token.h"
 #include "common/status.h"
 
 namespace scim::identity {
@@ -9,26 +11,51 @@ RequestContext ContextOf(const grpc::ServerContext& context) {
   return audit::EventContextFromGrpc(context);
 }
 
-absl::Status CheckTenant(const std::string& tenant) {
+}  // namespace
+
+absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
+                                            const std::string& tenant) {
   if (tenant.empty()) return InvalidValue("tenant is required");
+  if (authenticator_ == nullptr) {
+    return ScimError(absl::StatusCode::kUnavailable, "",
+                     "authorization is not configured");
+  }
+  const std::string bearer = BearerFromMetadata(context);
+  if (bearer.empty()) {
+    return ScimError(absl::StatusCode::kUnauthenticated, "",
+                     "a bearer credential is required");
+  }
+  if (ConstantTimeEquals(bearer, admin_token_)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(token::Principal principal, authenticator_->Verify(bearer));
+  if (principal.tenant != tenant) {
+    return ScimError(absl::StatusCode::kPermissionDenied, "",
+                     absl::StrCat("the credential is not valid for tenant '",
+                                  tenant, "'"));
+  }
+  if (principal.tenant_disabled) {
+    return ScimError(absl::StatusCode::kPermissionDenied, "",
+                     absl::StrCat("tenant '", tenant, "' is disabled"));
+  }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 grpc::Status IdentityServiceImpl::CreateUser(
     grpc::ServerContext* context, const v1::CreateUserRequest* request,
     v1::User* response) {
-  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   *response = request->user();
   return ToGrpcStatus(store_->Create(UserResourceType(), request->tenant(),
                                      response, ContextOf(*context)));
 }
 
-grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext*,
+grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
                                           const v1::GetUserRequest* request,
                                           v1::User* response) {
-  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   return ToGrpcStatus(store_->Get(UserResourceType(), request->tenant(),
                                   request->id(), response));
 }
@@ -36,7 +63,9 @@ grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext*,
 grpc::Status IdentityServiceImpl::ReplaceUser(
     grpc::ServerContext* context, const v1::ReplaceUserRequest* request,
     v1::User* response) {
-  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   *response = request->user();
   return ToGrpcStatus(store_->Replace(UserResourceType(), request->tenant(),
                                       request->id(), request->if_match(),
@@ -46,16 +75,20 @@ grpc::Status IdentityServiceImpl::ReplaceUser(
 grpc::Status IdentityServiceImpl::DeleteUser(
     grpc::ServerContext* context, const v1::DeleteUserRequest* request,
     google::protobuf::Empty*) {
-  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   return ToGrpcStatus(store_->Delete(UserResourceType(), request->tenant(),
                                      request->id(), request->if_match(),
                                      ContextOf(*context)));
 }
 
 grpc::Status IdentityServiceImpl::ListUsers(
-    grpc::ServerContext*, const v1::ListUsersRequest* request,
+    grpc::ServerContext* context, const v1::ListUsersRequest* request,
     v1::ListUsersResponse* response) {
-  if (auto s = CheckTenant(request->tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   ListResult result;
   absl::Status status = store_->List(UserResourceType(), request->tenant(),
                                      request->query(), &result);

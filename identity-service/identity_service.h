@@ -3,13 +3,24 @@
 #define SCIM_IDENTITY_SERVICE_IDENTITY_SERVICE_H_
 
 #include "identity-service/resource_store.h"
+#include "token-service/authenticator.h"
 #include "scim/v1/identity.grpc.pb.h"
 
 namespace scim::identity {
 
+// Every RPC needs `authorization: Bearer <credential>` metadata: the admin
+// token, or a credential of the very tenant the request names. A key of
+// tenant A asking about tenant B gets PERMISSION_DENIED here, not only at the
+// edge. Until EnableAuthorization() is called every RPC is refused.
 class IdentityServiceImpl final : public v1::IdentityService::Service {
  public:
   explicit IdentityServiceImpl(ResourceStore* store) : store_(store) {}
+
+  void EnableAuthorization(token::Authenticator* authenticator,
+                           std::string admin_token) {
+    authenticator_ = authenticator;
+    admin_token_ = std::move(admin_token);
+  }
 
   grpc::Status CreateUser(grpc::ServerContext* context,
                           const v1::CreateUserRequest* request,
@@ -28,7 +39,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                          v1::ListUsersResponse* response) override;
 
  private:
+  absl::Status Authorize(const grpc::ServerContext& context,
+                         const std::string& tenant);
+
   ResourceStore* store_;
+  token::Authenticator* authenticator_ = nullptr;
+  std::string admin_token_;
 };
 
 }  // namespace scim::identity

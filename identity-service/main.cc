@@ -3,6 +3,7 @@
 #include "common/flags.h"
 #include "common/server.h"
 #include "common/service_main.h"
+#include "grpcpp/create_channel.h"
 #include "identity-service/identity_component.h"
 
 ABSL_FLAG(std::string, data_dir, "./data",
@@ -11,6 +12,8 @@ ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50052",
           "gRPC listen address (port 0 = any free port)");
 ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
           "audit-service address the outbox is shipped to");
+ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
+          "token-service address, where callers' credentials are checked");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -30,6 +33,10 @@ int main(int argc, char** argv) {
   };
   hooks.started = [&](const std::string& admin_token,
                       std::shared_ptr<grpc::ChannelCredentials> channel) {
+    component->EnableAuthorization(
+        scim::v1::TokenService::NewStub(
+            grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), channel)),
+        admin_token);
     component->StartShipping(
         scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), channel),
         admin_token);

@@ -110,10 +110,12 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<grpc::Channel> channel =
       (*server)->InProcessChannel(grpc::ChannelArguments());
+  (*identity)->EnableAuthorization(scim::v1::TokenService::NewStub(channel),
+                                   *admin);
   (*identity)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
-  scim::edge::Authenticator authenticator(
+  scim::token::Authenticator authenticator(
       scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
   scim::edge::DenialRecorder denials(
       scim::audit::NewGrpcAuditSink(scim::v1::AuditService::NewStub(channel),

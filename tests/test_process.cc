@@ -173,7 +173,8 @@ absl::StatusOr<SplitDeployment> StartSplitDeployment(
   auto identity = TestProcess::Start(
       "identity-service",
       with({data, token_file, "--grpc_addr=127.0.0.1:0",
-            "--audit_addr=" + d.audit_addr, "--metrics_addr=127.0.0.1:0"}),
+            "--audit_addr=" + d.audit_addr, "--token_addr=" + d.token_addr,
+            "--metrics_addr=127.0.0.1:0"}),
       dir);
   if (!identity.ok()) return identity.status();
   d.identity = std::move(*identity);

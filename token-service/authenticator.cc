@@ -1,10 +1,10 @@
-#include "edge/authenticator.h"
+#include "token-service/authenticator.h"
 
 #include "common/random.h"
 #include "common/status.h"
 #include "grpcpp/client_context.h"
 
-namespace scim::edge {
+namespace scim::token {
 
 Authenticator::Authenticator(
     std::shared_ptr<v1::TokenService::StubInterface> token, Clock* clock,
@@ -47,4 +47,4 @@ absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
   return principal;
 }
 
-}  // namespace scim::edge
+}  // namespace scim::token

@@ -1,8 +1,9 @@
-// Resolves bearer credentials to a tenant through token-service, with a short
-// bounded cache: a revoked or rotated key stops working at this edge within
-// kVerificationTtl.
-#ifndef SCIM_EDGE_AUTHENTICATOR_H_
-#define SCIM_EDGE_AUTHENTICATOR_H_
+// The client side of token-service that checks credentials, used by the edge
+// and by identity-service: resolves a bearer credential to its tenant through
+// token-service, with a short bounded cache, so a revoked or rotated key stops
+// working everywhere within kVerificationTtl.
+#ifndef SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
+#define SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
 
 #include <memory>
 #include <string>
@@ -13,7 +14,7 @@
 #include "common/clock.h"
 #include "scim/v1/token.grpc.pb.h"
 
-namespace scim::edge {
+namespace scim::token {
 
 inline constexpr absl::Duration kVerificationTtl = absl::Seconds(5);
 
@@ -48,6 +49,6 @@ class Authenticator {
   absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace scim::edge
+}  // namespace scim::token
 
-#endif  // SCIM_EDGE_AUTHENTICATOR_H_
+#endif  // SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
