@@ -102,4 +102,23 @@ grpc::Status IdentityServiceImpl::ListUsers(
   return grpc::Status::OK;
 }
 
+grpc::Status IdentityServiceImpl::DeleteTenantData(
+    grpc::ServerContext* context, const v1::DeleteTenantDataRequest* request,
+    v1::DeleteTenantDataResponse* response) {
+  if (request->tenant().empty()) {
+    return ToGrpcStatus(InvalidValue("tenant is required"));
+  }
+  // Only the admin: a tenant's own key must not erase the tenant.
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    if (authenticator_ == nullptr) {
+      return ScimError(absl::StatusCode::kUnavailable, "",
+                       "authorization is not configured");
+    }
+    ASSIGN_OR_RETURN(int64_t deleted,
+                     store_->DeleteTenant(request->tenant(), ContextOf(*context)));
+    response->set_deleted_keys(deleted);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace scim::identity

@@ -37,6 +37,9 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   grpc::Status ListUsers(grpc::ServerContext* context,
                          const v1::ListUsersRequest* request,
                          v1::ListUsersResponse* response) override;
+  grpc::Status DeleteTenantData(grpc::ServerContext* context,
+                                const v1::DeleteTenantDataRequest* request,
+                                v1::DeleteTenantDataResponse* response) override;
 
  private:
   absl::Status Authorize(const grpc::ServerContext& context,

@@ -433,6 +433,38 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
+    absl::string_view tenant, const RequestContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
+  constexpr size_t kChunk = 5000;
+  const std::string prefix = absl::StrCat(tenant, "/");
+  int64_t deleted = 0;
+  for (const char* cf : {kResourcesCf, kUniqueCf, kIndexCf, kMembersCf,
+                         kMembersReverseCf}) {
+    for (;;) {
+      std::vector<std::string> keys;
+      RETURN_IF_ERROR(kv_->Scan(cf, prefix, "",
+                                [&](absl::string_view key, absl::string_view) {
+                                  keys.emplace_back(key);
+                                  return keys.size() < kChunk;
+                                }));
+      if (keys.empty()) break;
+      RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+        for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf, key));
+        return absl::OkStatus();
+      }));
+      deleted += static_cast<int64_t>(keys.size());
+    }
+  }
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
+                                             "tenant.purge", "Tenant", tenant,
+                                             context));
+  }));
+  outbox_->Committed();
+  return deleted;
+}
+
 absl::Status ResourceStore::FilteredIds(const ResourceType& type,
                                         absl::string_view tenant,
                                         absl::string_view filter,

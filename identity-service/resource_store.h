@@ -79,6 +79,10 @@ class ResourceStore {
                       const RequestContext& context);
   absl::Status List(const ResourceType& type, absl::string_view tenant,
                     const v1::ListRequest& request, ListResult* result);
+  // Removes all of `tenant`'s data, in bounded transactions; returns the
+  // number of keys removed. Recorded as a tenant.purge audit event.
+  absl::StatusOr<int64_t> DeleteTenant(absl::string_view tenant,
+                                       const RequestContext& context);
 
  private:
   absl::Status CheckRequired(const ResourceType& type,

@@ -353,6 +353,25 @@ TEST_P(ResourceStoreTest, EveryMutationWritesOneEvent) {
   EXPECT_EQ(events[0].changed_attributes(0), "userName");
 }
 
+TEST_P(ResourceStoreTest, DeleteTenantRemovesOnlyThatTenant) {
+  for (int i = 0; i < 30; ++i) {
+    User user;
+    user.set_user_name(absl::StrCat("u", i));
+    user.set_external_id(absl::StrCat("e", i));
+    user.add_emails()->set_value(absl::StrCat("u", i, "@x"));
+    ASSERT_TRUE(Create("acme", user).ok());
+    ASSERT_TRUE(Create("acme-2", user).ok());  // a prefix-sharing neighbour
+  }
+  auto deleted = store_->DeleteTenant("acme", ctx_);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 30 * 4);  // resource, userName, externalId, email
+  EXPECT_EQ(List("").total_results, 0);
+  EXPECT_EQ(List("", 1, 10, "acme-2").total_results, 30);
+  EXPECT_EQ(List(R"(userName eq "u1")", 1, 10, "acme-2").total_results, 1);
+  EXPECT_TRUE(Create("u1").ok());  // the name is free again in acme
+  EXPECT_EQ(Events()[60].operation(), "tenant.purge");
+}
+
 TEST_P(ResourceStoreTest, AFullAuditBacklogRefusesWritesWholly) {
   // audit-service away for long: at the bound, writes fail closed.
   audit::Outbox small(kv_.get(), kOutboxCf, "test", /*max_depth=*/2);

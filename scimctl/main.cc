@@ -16,10 +16,15 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "scim/v1/audit.grpc.pb.h"
+#include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "gRPC address of scimd (or of token-service)");
+ABSL_FLAG(std::string, identity_server, "",
+          "gRPC address of identity-service when it runs apart (default "
+          "--server)");
+ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
 ABSL_FLAG(std::string, audit_server, "",
           "gRPC address of audit-service when it runs apart (default --server)");
 ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
@@ -58,6 +63,9 @@ commands:
   tenant list               one line per tenant, id first
   tenant get NAME           the tenant and its settings as JSON
   tenant disable NAME, tenant enable NAME
+  tenant delete NAME --confirm=NAME
+                            all of the tenant's users, groups and keys are
+                            gone (its audit log stays)
   tenant set NAME [--delete_mode=hard|soft] [--rate_limit=N] [--rate_burst=N]
                   [--unknown_attributes=ignore|reject]
   key create --tenant=NAME  print the new API key (shown only this once)
@@ -194,6 +202,34 @@ int main(int argc, char** argv) {
     scim::v1::Tenant tenant;
     grpc::Status s =
         tokens->SetTenantDisabled(AdminContext(token).get(), request, &tenant);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (noun == "tenant" && verb == "delete" && args.size() == 3) {
+    if (absl::GetFlag(FLAGS_confirm) != args[2]) {
+      std::cerr << "scimctl: deleting a tenant erases all its data; repeat its "
+                   "name: --confirm="
+                << args[2] << "\n";
+      return 2;
+    }
+    const std::string identity_addr = absl::GetFlag(FLAGS_identity_server);
+    auto identity = scim::v1::IdentityService::NewStub(
+        identity_addr.empty() ? channel
+                              : grpc::CreateChannel(identity_addr, creds));
+    // The tenant must exist; its data goes first, then its credentials.
+    scim::v1::GetTenantRequest get;
+    get.set_id(args[2]);
+    scim::v1::Tenant existing;
+    grpc::Status s = tokens->GetTenant(AdminContext(token).get(), get, &existing);
+    if (!s.ok()) return Fail(s);
+    scim::v1::DeleteTenantDataRequest purge;
+    purge.set_tenant(args[2]);
+    scim::v1::DeleteTenantDataResponse purged;
+    s = identity->DeleteTenantData(AdminContext(token).get(), purge, &purged);
+    if (!s.ok()) return Fail(s);
+    scim::v1::DeleteTenantRequest request;
+    request.set_id(args[2]);
+    scim::v1::DeleteTenantResponse deleted;
+    s = tokens->DeleteTenant(AdminContext(token).get(), request, &deleted);
     return s.ok() ? 0 : Fail(s);
   }
   if (noun == "tenant" && verb == "set" && args.size() == 3) {

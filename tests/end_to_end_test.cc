@@ -250,6 +250,32 @@ TEST(EndToEndTest, Scimd) {
   std::string keys = ctl.MustRun("key list --tenant=beta");
   EXPECT_TRUE(absl::StrContains(keys, key_id)) << keys;
   EXPECT_TRUE(absl::StrContains(keys, " revoked")) << keys;
+  // Deleting a tenant takes its users and keys, asks for confirmation, and
+  // leaves nothing behind for a new tenant of the same name.
+  ctl.MustRun("tenant create gamma");
+  const std::string gamma_key = Line(ctl.MustRun("key create --tenant=gamma"));
+  const httplib::Headers gamma = {{"Authorization", "Bearer " + gamma_key}};
+  ASSERT_EQ(http.Post("/t/gamma/scim/v2/Users", gamma, R"({"userName":"g1"})",
+                      "application/json")->status, 201);
+  int refused_code = 0;
+  ctl.Run("tenant delete gamma", &refused_code);
+  EXPECT_NE(refused_code, 0);
+  ctl.Run("tenant delete gamma --confirm=beta", &refused_code);
+  EXPECT_NE(refused_code, 0);
+  ctl.MustRun("tenant delete gamma --confirm=gamma");
+  ctl.Run("tenant get gamma", &refused_code);
+  EXPECT_NE(refused_code, 0);
+  ctl.MustRun("tenant create gamma");
+  const std::string new_key = Line(ctl.MustRun("key create --tenant=gamma"));
+  auto fresh = http.Get("/t/gamma/scim/v2/Users",
+                        {{"Authorization", "Bearer " + new_key}});
+  EXPECT_EQ(json::parse(fresh->body)["totalResults"], 0) << fresh->body;
+  for (int i = 0; i < 35; ++i) {  // the old key dies with its tenant
+    status = http.Get("/t/gamma/scim/v2/Users", gamma)->status;
+    if (status == 401) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(status, 401);
   // Admin RPCs without the admin token are refused.
   int code = 0;
   RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinaryPath("scimctl"),

@@ -34,6 +34,15 @@ grpc::Status TokenServiceImpl::ListTenants(grpc::ServerContext* context,
   });
 }
 
+grpc::Status TokenServiceImpl::DeleteTenant(
+    grpc::ServerContext* context, const v1::DeleteTenantRequest* request,
+    v1::DeleteTenantResponse*) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    return store_->DeleteTenant(request->id(),
+                                audit::EventContextFromGrpc(*context));
+  });
+}
+
 grpc::Status TokenServiceImpl::SetTenantDisabled(
     grpc::ServerContext* context, const v1::SetTenantDisabledRequest* request,
     v1::Tenant* response) {

@@ -23,6 +23,9 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status ListTenants(grpc::ServerContext* context,
                            const v1::ListTenantsRequest* request,
                            v1::ListTenantsResponse* response) override;
+  grpc::Status DeleteTenant(grpc::ServerContext* context,
+                            const v1::DeleteTenantRequest* request,
+                            v1::DeleteTenantResponse* response) override;
   grpc::Status SetTenantDisabled(grpc::ServerContext* context,
                                  const v1::SetTenantDisabledRequest* request,
                                  v1::Tenant* response) override;

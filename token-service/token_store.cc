@@ -112,6 +112,34 @@ absl::StatusOr<v1::Tenant> TokenStore::ChangeTenant(
   return tenant;
 }
 
+absl::Status TokenStore::DeleteTenant(absl::string_view id,
+                                      const audit::EventContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
+  const std::string prefix = absl::StrCat(id, "/");
+  std::vector<std::string> key_ids;
+  RETURN_IF_ERROR(kv_->Scan(kTenantKeysCf, prefix, "",
+                            [&](absl::string_view key, absl::string_view) {
+                              key_ids.emplace_back(key.substr(prefix.size()));
+                              return true;
+                            }));
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(kTenantsCf, id));
+    if (!existing.has_value()) {
+      return NotFound(absl::StrCat("tenant '", id, "' not found"));
+    }
+    for (const auto& key_id : key_ids) {
+      RETURN_IF_ERROR(txn.Delete(kApiKeysCf, key_id));
+      RETURN_IF_ERROR(txn.Delete(kTenantKeysCf, absl::StrCat(prefix, key_id)));
+    }
+    RETURN_IF_ERROR(txn.Delete(kTenantsCf, id));
+    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, id,
+                                             "tenant.delete", "Tenant", id,
+                                             context));
+  }));
+  outbox_->Committed();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Tenant> TokenStore::SetTenantDisabled(
     absl::string_view id, bool disabled, const audit::EventContext& context) {
   return ChangeTenant(

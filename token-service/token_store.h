@@ -44,6 +44,9 @@ class TokenStore {
       absl::string_view id, const audit::EventContext& context = {});
   absl::StatusOr<v1::Tenant> GetTenant(absl::string_view id);
   absl::StatusOr<std::vector<v1::Tenant>> ListTenants();
+  // The tenant and all its keys; recorded as tenant.delete.
+  absl::Status DeleteTenant(absl::string_view id,
+                            const audit::EventContext& context = {});
   absl::StatusOr<v1::Tenant> SetTenantDisabled(
       absl::string_view id, bool disabled,
       const audit::EventContext& context = {});

@@ -170,6 +170,19 @@ TEST_F(TokenStoreTest, DisableEnableAndSettingsAreAuditedAndVerified) {
   EXPECT_EQ(Events().back().changed_attributes_size(), 2);
 }
 
+TEST_F(TokenStoreTest, DeleteTenantTakesItsKeys) {
+  ASSERT_TRUE(store_.CreateTenant("acme").ok());
+  ASSERT_TRUE(store_.CreateTenant("acme-2").ok());
+  auto key = store_.CreateApiKey("acme", "");
+  auto other = store_.CreateApiKey("acme-2", "");
+  ASSERT_TRUE(store_.DeleteTenant("acme").ok());
+  EXPECT_EQ(store_.GetTenant("acme").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(store_.VerifyApiKey(key->secret).ok());
+  EXPECT_TRUE(store_.VerifyApiKey(other->secret).ok());
+  EXPECT_EQ(store_.DeleteTenant("acme").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Events().back().operation(), "tenant.delete");
+}
+
 TEST_F(TokenStoreTest, RotateWithGraceRevokeAndExpiry) {
   ASSERT_TRUE(store_.CreateTenant("acme").ok());
   ASSERT_TRUE(store_.CreateTenant("beta").ok());
