@@ -16,6 +16,7 @@
 #include "edge/rate_limiter.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
 #include "scim/v1/identity.grpc.pb.h"
+#include "scim/v1/token.grpc.pb.h"
 
 namespace httplib {
 class Server;
@@ -53,6 +54,11 @@ class EdgeServer {
   // Stops accepting and waits for the serving thread.
   void Stop();
   void SetReady(bool ready) { ready_ = ready; }
+  // Serves POST /oauth/token (client credentials) and
+  // GET /.well-known/jwks.json from token-service.
+  void EnableOAuth(std::shared_ptr<v1::TokenService::StubInterface> token) {
+    oauth_ = std::move(token);
+  }
   // /readyz answers 503 while `channel` (a service the edge calls) cannot
   // connect.
   void AddDependency(std::string name,
@@ -63,6 +69,8 @@ class EdgeServer {
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Dispatch(Call& call);
   void HandleUsers(Call& call, const std::string& id);
+  void HandleOAuthToken(Call& call);
+  void HandleJwks(Call& call);
   // Applies the tenant's rate limit; false (answered 429) when over it.
   bool AdmitRate(Call& call);
   // Answers a refused request and records it (401, 403, 429).
@@ -73,6 +81,7 @@ class EdgeServer {
   EdgeOptions options_;
   DenialRecorder* denials_;
   RateLimiter* rate_limiter_;
+  std::shared_ptr<v1::TokenService::StubInterface> oauth_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> ready_{false};

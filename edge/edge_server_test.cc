@@ -2,6 +2,7 @@
 // gRPC server, driven over HTTP.
 #include "edge/edge_server.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "audit-service/audit_component.h"
@@ -52,6 +53,7 @@ class EdgeTest : public ::testing::Test {
     edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
                                          auth_.get(), options, denials_.get(),
                                          limiter_.get());
+    edge_->EnableOAuth(v1::TokenService::NewStub(channel));
     auto http_port = edge_->Start("127.0.0.1", 0);
     ASSERT_TRUE(http_port.ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", *http_port);
@@ -210,6 +212,9 @@ TEST_F(EdgeTest, OneTenantsKeyNeverReachesAnother) {
     EXPECT_EQ(body.dump().find("secret-user"), std::string::npos);
   }
   ExpectError(client_->Delete((users_ + "/" + id).c_str(), Auth(beta_key_)),
+              401);
+  ExpectError(client_->Put((users_ + "/" + id).c_str(), Auth(beta_key_),
+                           R"({"userName":"hijacked"})", "application/json"),
               401);
   ExpectError(client_->Post(users_.c_str(), Auth(beta_key_),
                             R"({"userName":"x"})", "application/json"),
@@ -421,6 +426,71 @@ TEST_F(EdgeTest, IdentityServiceRefusesOtherTenantsCredentials) {
   EXPECT_EQ(json::parse(still->body)["totalResults"], 1);
   // The admin token and beta's own key may.
   EXPECT_EQ(call_all("admin"), (std::vector<C>{C::OK, C::OK, C::OK, C::OK, C::OK}));
+}
+
+TEST_F(EdgeTest, OAuthClientCredentialsIssueJwtsVerifiedLocally) {
+  auto client = token_->oauth().CreateClient("acme", {});
+  ASSERT_TRUE(client.ok());
+  const std::string id = client->client.id(), secret = client->secret;
+  const std::string basic =
+      "Basic " + absl::Base64Escape(absl::StrCat(id, ":", secret));
+  auto issued = client_->Post("/oauth/token", {{"Authorization", basic}},
+                              "grant_type=client_credentials",
+                              "application/x-www-form-urlencoded");
+  ASSERT_EQ(issued->status, 200) << issued->body;
+  EXPECT_EQ(issued->get_header_value("Cache-Control"), "no-store");
+  json body = json::parse(issued->body);
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_EQ(body["expires_in"], 900);
+  const std::string jwt = body["access_token"];
+
+  // The JWT works on its tenant (edge and identity-service verify it from
+  // the JWKS), not on another.
+  auto created = client_->Post(users_.c_str(), Auth(jwt), R"({"userName":"via-jwt"})",
+                               "application/scim+json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  ExpectError(client_->Get("/t/beta/scim/v2/Users", Auth(jwt)), 401);
+  std::string tampered = jwt;
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  ExpectError(client_->Get(users_.c_str(), Auth(tampered)), 401);
+
+  // Body credentials work too; errors follow RFC 6749.
+  auto via_body = client_->Post(
+      "/oauth/token",
+      absl::StrCat("grant_type=client_credentials&client_id=", id,
+                   "&client_secret=", secret),
+      "application/x-www-form-urlencoded");
+  EXPECT_EQ(via_body->status, 200) << via_body->body;
+  auto wrong = client_->Post(
+      "/oauth/token",
+      absl::StrCat("grant_type=client_credentials&client_id=", id,
+                   "&client_secret=nope"),
+      "application/x-www-form-urlencoded");
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(json::parse(wrong->body)["error"], "invalid_client");
+  auto grant = client_->Post("/oauth/token", {{"Authorization", basic}},
+                             "grant_type=password", "application/x-www-form-urlencoded");
+  EXPECT_EQ(grant->status, 400);
+  EXPECT_EQ(json::parse(grant->body)["error"], "unsupported_grant_type");
+  auto as_json = client_->Post("/oauth/token", {{"Authorization", basic}},
+                               R"({"grant_type":"client_credentials"})",
+                               "application/json");
+  EXPECT_EQ(as_json->status, 400);
+
+  auto jwks = client_->Get("/.well-known/jwks.json");
+  ASSERT_EQ(jwks->status, 200);
+  json keys = json::parse(jwks->body)["keys"];
+  ASSERT_GE(keys.size(), 1u);
+  EXPECT_EQ(keys[0]["kty"], "OKP");
+  EXPECT_EQ(keys[0]["crv"], "Ed25519");
+  EXPECT_FALSE(keys[0]["kid"].get<std::string>().empty());
+
+  // A revoked client gets no new token.
+  ASSERT_TRUE(token_->oauth().RevokeClient("acme", id, {}).ok());
+  EXPECT_EQ(client_->Post("/oauth/token", {{"Authorization", basic}},
+                          "grant_type=client_credentials",
+                          "application/x-www-form-urlencoded")->status,
+            401);
 }
 
 TEST(DenialRecorderTest, BoundedWhileAuditIsAway) {

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   }
   scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get(),
                               rate_limiter->get());
+  edge.EnableOAuth(token);
   edge.AddDependency("token-service", token_channel);
   edge.AddDependency("identity-service", identity_channel);
   auto port = edge.Start(http->host, http->port);

@@ -37,6 +37,7 @@ ABSL_FLAG(int32_t, rate_limit, -1,
 ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
 ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
 ABSL_FLAG(std::string, key_id, "", "key rotate/revoke: the key's id");
+ABSL_FLAG(std::string, client_id, "", "client revoke: the client's id");
 ABSL_FLAG(absl::Duration, grace, absl::ZeroDuration(),
           "key rotate: how long the old key keeps working (e.g. 24h)");
 ABSL_FLAG(absl::Duration, expires_in, absl::ZeroDuration(),
@@ -73,6 +74,9 @@ commands:
   key rotate --tenant=NAME --key_id=ID [--grace=DURATION]
                             print the new key; the old one works for --grace
   key revoke --tenant=NAME --key_id=ID
+  client create --tenant=NAME
+                            two lines: the OAuth client id, then its secret
+  client revoke --tenant=NAME --client_id=ID
   audit tail --tenant=NAME [--limit=N] [--follow]
                             one JSON event per line (--follow: keep streaming)
   audit verify --tenant=NAME
@@ -290,6 +294,24 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail(s);
     std::cout << response.secret() << "\n";
     return 0;
+  }
+  if (noun == "client" && verb == "create" && args.size() == 2) {
+    scim::v1::CreateClientRequest request;
+    request.set_tenant(RequireTenant());
+    scim::v1::CreateClientResponse response;
+    grpc::Status s =
+        tokens->CreateClient(AdminContext(token).get(), request, &response);
+    if (!s.ok()) return Fail(s);
+    std::cout << response.client().id() << "\n" << response.secret() << "\n";
+    return 0;
+  }
+  if (noun == "client" && verb == "revoke" && args.size() == 2) {
+    scim::v1::RevokeClientRequest request;
+    request.set_tenant(RequireTenant());
+    request.set_client_id(absl::GetFlag(FLAGS_client_id));
+    scim::v1::OAuthClient client;
+    grpc::Status s = tokens->RevokeClient(AdminContext(token).get(), request, &client);
+    return s.ok() ? 0 : Fail(s);
   }
   if (noun == "key" && verb == "list" && args.size() == 2) {
     scim::v1::ListApiKeysRequest request;

@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
                               &authenticator, edge_options, &denials,
                               rate_limiter->get());
+  edge.EnableOAuth(scim::v1::TokenService::NewStub(channel));
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
     scim::LogError("cannot serve HTTP", {{"error", http_port.status().ToString()}});

@@ -276,6 +276,21 @@ TEST(EndToEndTest, Scimd) {
     absl::SleepFor(absl::Milliseconds(200));
   }
   EXPECT_EQ(status, 401);
+  // OAuth: scimctl prints the client id and secret; the token endpoint turns
+  // them into a JWT that works on the tenant's SCIM URL.
+  std::vector<std::string> client =
+      absl::StrSplit(Line(ctl.MustRun("client create --tenant=beta")), '\n');
+  ASSERT_EQ(client.size(), 2u);
+  auto issued = http.Post(
+      "/oauth/token",
+      absl::StrCat("grant_type=client_credentials&client_id=", client[0],
+                   "&client_secret=", client[1]),
+      "application/x-www-form-urlencoded");
+  ASSERT_EQ(issued->status, 200) << issued->body;
+  const std::string jwt = json::parse(issued->body)["access_token"];
+  EXPECT_EQ(http.Get("/t/beta/scim/v2/Users",
+                     {{"Authorization", "Bearer " + jwt}})->status, 200);
+  ctl.MustRun("client revoke --tenant=beta --client_id=" + client[0]);
   // Admin RPCs without the admin token are refused.
   int code = 0;
   RunCommand(absl::StrCat("SCIM_ADMIN_TOKEN=wrong ", BinaryPath("scimctl"),

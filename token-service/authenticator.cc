@@ -3,6 +3,7 @@
 #include "common/random.h"
 #include "common/status.h"
 #include "grpcpp/client_context.h"
+#include "token-service/jwt.h"
 
 namespace scim::token {
 
@@ -11,7 +12,94 @@ Authenticator::Authenticator(
     size_t max_entries)
     : token_(std::move(token)), clock_(clock), max_entries_(max_entries) {}
 
+namespace {
+
+std::unique_ptr<grpc::ClientContext> ShortDeadline() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(5));
+  return context;
+}
+
+absl::Status Unavailable(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnauthenticated ||
+      status.code() == absl::StatusCode::kNotFound) {
+    return status;
+  }
+  return ScimError(absl::StatusCode::kUnavailable, "",
+                   "credential verification is unavailable; retry later");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::Jwk>> Authenticator::Jwks() {
+  v1::GetJwksResponse response;
+  absl::Status status = FromGrpcStatus(
+      token_->GetJwks(ShortDeadline().get(), v1::GetJwksRequest(), &response));
+  if (!status.ok()) return Unavailable(status);
+  absl::MutexLock lock(&mu_);
+  jwks_.clear();
+  for (const auto& key : response.keys()) jwks_[key.kid()] = key.public_key();
+  jwks_fetched_ = clock_->Now();
+  return std::vector<v1::Jwk>(response.keys().begin(), response.keys().end());
+}
+
+std::optional<std::string> Authenticator::PublicKey(const std::string& kid) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = jwks_.find(kid);
+    if (it != jwks_.end()) return it->second;
+    // An unknown kid refreshes the JWKS (signing-key rollover), at most once
+    // a second so that junk tokens cannot hammer token-service.
+    if (clock_->Now() - jwks_fetched_ < absl::Seconds(1)) return std::nullopt;
+  }
+  if (!Jwks().ok()) return std::nullopt;
+  absl::MutexLock lock(&mu_);
+  auto it = jwks_.find(kid);
+  if (it == jwks_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<v1::VerifyApiKeyResponse> Authenticator::TenantStatus(
+    const std::string& tenant) {
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = tenants_.find(tenant);
+    if (it != tenants_.end() && it->second.second > now) return it->second.first;
+  }
+  v1::GetTenantStatusRequest request;
+  request.set_tenant(tenant);
+  v1::VerifyApiKeyResponse response;
+  absl::Status status = FromGrpcStatus(
+      token_->GetTenantStatus(ShortDeadline().get(), request, &response));
+  if (!status.ok()) return Unavailable(status);
+  absl::MutexLock lock(&mu_);
+  if (tenants_.size() >= max_entries_) tenants_.clear();
+  tenants_[tenant] = {response, now + kVerificationTtl};
+  return response;
+}
+
+absl::StatusOr<Principal> Authenticator::VerifyJwtBearer(const std::string& token) {
+  ASSIGN_OR_RETURN(JwtClaims claims,
+                   VerifyJwt(token,
+                             [this](const std::string& kid) { return PublicKey(kid); },
+                             clock_->Now()));
+  auto status = TenantStatus(claims.tenant);
+  if (!status.ok()) {
+    if (status.status().code() == absl::StatusCode::kNotFound) {
+      return ScimError(absl::StatusCode::kUnauthenticated, "",
+                       "the bearer token is not valid: its tenant is gone");
+    }
+    return status.status();
+  }
+  return Principal{claims.tenant, claims.subject, status->tenant_disabled(),
+                   status->settings().rate_limit(),
+                   status->settings().rate_burst()};
+}
+
 absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
+  if (LooksLikeJwt(bearer)) return VerifyJwtBearer(bearer);
   const std::string cache_key = Sha256(bearer);
   const absl::Time now = clock_->Now();
   {

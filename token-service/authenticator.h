@@ -6,7 +6,9 @@
 #define SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -32,10 +34,20 @@ class Authenticator {
   Authenticator(std::shared_ptr<v1::TokenService::StubInterface> token,
                 Clock* clock, size_t max_entries = 10000);
 
-  // UNAUTHENTICATED for a bad credential, UNAVAILABLE if token-service is.
+  // An API key (checked by token-service, cached) or a JWT (checked here
+  // against the cached JWKS: no RPC per request). UNAUTHENTICATED for a bad
+  // credential, UNAVAILABLE if token-service is.
   absl::StatusOr<Principal> Verify(const std::string& bearer);
 
+  // The current JWKS as token-service publishes it (refreshing the cache).
+  absl::StatusOr<std::vector<v1::Jwk>> Jwks();
+
  private:
+  absl::StatusOr<Principal> VerifyJwtBearer(const std::string& token);
+  std::optional<std::string> PublicKey(const std::string& kid);
+  // Disabled flag and limits of `tenant`, cached like keys.
+  absl::StatusOr<v1::VerifyApiKeyResponse> TenantStatus(const std::string& tenant);
+
   struct Entry {
     Principal principal;
     absl::Time expires;
@@ -47,6 +59,11 @@ class Authenticator {
   absl::Mutex mu_;
   // Keyed by SHA-256 of the credential: no secret is kept in memory.
   absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::string> jwks_ ABSL_GUARDED_BY(mu_);
+  absl::Time jwks_fetched_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string,
+                      std::pair<v1::VerifyApiKeyResponse, absl::Time>>
+      tenants_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scim::token

@@ -15,7 +15,8 @@ TokenComponent::TokenComponent(std::unique_ptr<KvStore> kv,
       store_metrics_("rocksdb", "store", "token", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), TokenStore::kOutboxCf, "token"),
       store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
-      service_(&store_, admin_token) {}
+      oauth_(kv_.get(), &outbox_, &store_, Clock::Real(), RandomSource::Secure()),
+      service_(&store_, &oauth_, admin_token) {}
 
 TokenComponent::~TokenComponent() { StopShipping(); }
 

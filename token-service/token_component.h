@@ -28,6 +28,7 @@ class TokenComponent {
 
   grpc::Service* service() { return &service_; }
   TokenStore& store() { return store_; }
+  OAuthStore& oauth() { return oauth_; }
   audit::Outbox& outbox() { return outbox_; }
 
  private:
@@ -36,6 +37,7 @@ class TokenComponent {
   GaugeHook store_metrics_;
   audit::Outbox outbox_;
   TokenStore store_;
+  OAuthStore oauth_;
   TokenServiceImpl service_;
 };
 

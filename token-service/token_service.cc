@@ -124,4 +124,69 @@ grpc::Status TokenServiceImpl::VerifyApiKey(
   return grpc::Status::OK;
 }
 
+grpc::Status TokenServiceImpl::CreateClient(
+    grpc::ServerContext* context, const v1::CreateClientRequest* request,
+    v1::CreateClientResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(CreatedClient created,
+                     oauth_->CreateClient(request->tenant(),
+                                          audit::EventContextFromGrpc(*context)));
+    *response->mutable_client() = std::move(created.client);
+    response->set_secret(std::move(created.secret));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::RevokeClient(
+    grpc::ServerContext* context, const v1::RevokeClientRequest* request,
+    v1::OAuthClient* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, oauth_->RevokeClient(
+                                    request->tenant(), request->client_id(),
+                                    audit::EventContextFromGrpc(*context)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::IssueToken(grpc::ServerContext* context,
+                                          const v1::IssueTokenRequest* request,
+                                          v1::IssueTokenResponse* response) {
+  auto issued = oauth_->IssueToken(request->client_id(),
+                                   request->client_secret(),
+                                   audit::EventContextFromGrpc(*context));
+  if (!issued.ok()) return ToGrpcStatus(issued.status());
+  *response = std::move(*issued);
+  return grpc::Status::OK;
+}
+
+grpc::Status TokenServiceImpl::GetJwks(grpc::ServerContext*,
+                                       const v1::GetJwksRequest*,
+                                       v1::GetJwksResponse* response) {
+  auto keys = oauth_->Jwks();
+  if (!keys.ok()) return ToGrpcStatus(keys.status());
+  for (auto& k : *keys) *response->add_keys() = std::move(k);
+  return grpc::Status::OK;
+}
+
+grpc::Status TokenServiceImpl::RotateSigningKey(
+    grpc::ServerContext* context, const v1::RotateSigningKeyRequest*,
+    v1::GetJwksResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto keys, oauth_->RotateSigningKey());
+    for (auto& k : keys) *response->add_keys() = std::move(k);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::GetTenantStatus(
+    grpc::ServerContext*, const v1::GetTenantStatusRequest* request,
+    v1::VerifyApiKeyResponse* response) {
+  auto tenant = store_->GetTenant(request->tenant());
+  if (!tenant.ok()) return ToGrpcStatus(tenant.status());
+  response->set_tenant(tenant->id());
+  response->set_tenant_disabled(tenant->disabled());
+  *response->mutable_settings() = tenant->settings();
+  return grpc::Status::OK;
+}
+
 }  // namespace scim::token

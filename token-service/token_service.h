@@ -5,14 +5,15 @@
 #include <string>
 
 #include "scim/v1/token.grpc.pb.h"
+#include "token-service/oauth_store.h"
 #include "token-service/token_store.h"
 
 namespace scim::token {
 
 class TokenServiceImpl final : public v1::TokenService::Service {
  public:
-  TokenServiceImpl(TokenStore* store, std::string admin_token)
-      : store_(store), admin_token_(std::move(admin_token)) {}
+  TokenServiceImpl(TokenStore* store, OAuthStore* oauth, std::string admin_token)
+      : store_(store), oauth_(oauth), admin_token_(std::move(admin_token)) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const v1::CreateTenantRequest* request,
@@ -49,9 +50,29 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status VerifyApiKey(grpc::ServerContext* context,
                             const v1::VerifyApiKeyRequest* request,
                             v1::VerifyApiKeyResponse* response) override;
+  grpc::Status CreateClient(grpc::ServerContext* context,
+                            const v1::CreateClientRequest* request,
+                            v1::CreateClientResponse* response) override;
+  grpc::Status RevokeClient(grpc::ServerContext* context,
+                            const v1::RevokeClientRequest* request,
+                            v1::OAuthClient* response) override;
+  // Open: the client's secret is the credential.
+  grpc::Status IssueToken(grpc::ServerContext* context,
+                          const v1::IssueTokenRequest* request,
+                          v1::IssueTokenResponse* response) override;
+  grpc::Status GetJwks(grpc::ServerContext* context,
+                       const v1::GetJwksRequest* request,
+                       v1::GetJwksResponse* response) override;
+  grpc::Status RotateSigningKey(grpc::ServerContext* context,
+                                const v1::RotateSigningKeyRequest* request,
+                                v1::GetJwksResponse* response) override;
+  grpc::Status GetTenantStatus(grpc::ServerContext* context,
+                               const v1::GetTenantStatusRequest* request,
+                               v1::VerifyApiKeyResponse* response) override;
 
  private:
   TokenStore* store_;
+  OAuthStore* oauth_;
   std::string admin_token_;
 };
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
+#include "token-service/oauth_store.h"
 
 namespace scim::token {
 namespace {
@@ -43,8 +44,12 @@ absl::StatusOr<T> Parse(const std::string& bytes) {
 }  // namespace
 
 const std::vector<std::string>& ColumnFamilies() {
-  static const auto* cfs = new std::vector<std::string>{
-      kTenantsCf, kApiKeysCf, kTenantKeysCf, TokenStore::kOutboxCf};
+  static const auto* cfs = [] {
+    auto* all = new std::vector<std::string>{kTenantsCf, kApiKeysCf,
+                                             kTenantKeysCf, TokenStore::kOutboxCf};
+    for (const auto& cf : OAuthColumnFamilies()) all->push_back(cf);
+    return all;
+  }();
   return *cfs;
 }
 
