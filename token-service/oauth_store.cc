@@ -1,6 +1,7 @@
 #include "token-service/oauth_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/proto_util.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 #include "token-service/jwt.h"
@@ -13,26 +14,9 @@ constexpr char kTenantClientsCf[] = "tenant_clients";
 constexpr char kSigningKeysCf[] = "signing_keys";
 constexpr char kCurrentKey[] = "~current";
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(t));
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixNanos(
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(ts));
-}
-
 absl::Status BadClient() {
   return ScimError(absl::StatusCode::kUnauthenticated, "",
                    "client authentication failed");
-}
-
-template <typename T>
-absl::StatusOr<T> Parse(const std::string& bytes) {
-  T out;
-  if (!out.ParseFromString(bytes)) return absl::DataLossError("corrupt record");
-  return out;
 }
 
 }  // namespace
@@ -57,7 +41,7 @@ absl::StatusOr<CreatedClient> OAuthStore::CreateClient(
   v1::OAuthClient& client = created.client;
   client.set_id(id);
   client.set_tenant(std::string(tenant));
-  *client.mutable_created() = ToProto(clock_->Now());
+  *client.mutable_created() = ToTimestamp(clock_->Now());
   client.set_state("active");
   client.set_secret_hash(Sha256(secret));
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
@@ -81,7 +65,7 @@ absl::StatusOr<v1::OAuthClient> OAuthStore::RevokeClient(
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kClientsCf, client_id));
     if (bytes.has_value()) {
-      ASSIGN_OR_RETURN(client, Parse<v1::OAuthClient>(*bytes));
+      ASSIGN_OR_RETURN(client, ParseRecord<v1::OAuthClient>(*bytes));
     }
     if (!bytes.has_value() || client.tenant() != tenant) {
       return NotFound(absl::StrCat("no client '", client_id, "' in tenant '",
@@ -105,12 +89,12 @@ absl::StatusOr<v1::SigningKeyRecord> OAuthStore::CurrentKey() {
     if (kid.has_value()) {
       ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kSigningKeysCf, *kid));
       if (!bytes.has_value()) return absl::DataLossError("current key missing");
-      ASSIGN_OR_RETURN(record, Parse<v1::SigningKeyRecord>(*bytes));
+      ASSIGN_OR_RETURN(record, ParseRecord<v1::SigningKeyRecord>(*bytes));
       return absl::OkStatus();
     }
     record.set_kid(HexEncode(random_->Bytes(8)));
     record.set_seed(random_->Bytes(32));
-    *record.mutable_created() = ToProto(clock_->Now());
+    *record.mutable_created() = ToTimestamp(clock_->Now());
     RETURN_IF_ERROR(txn.Put(kSigningKeysCf, record.kid(), record.SerializeAsString()));
     return txn.Put(kSigningKeysCf, kCurrentKey, record.kid());
   }));
@@ -122,7 +106,7 @@ absl::StatusOr<v1::IssueTokenResponse> OAuthStore::IssueToken(
     const audit::EventContext& context) {
   ASSIGN_OR_RETURN(auto bytes, kv_->Get(kClientsCf, client_id));
   if (!bytes.has_value()) return BadClient();
-  ASSIGN_OR_RETURN(v1::OAuthClient client, Parse<v1::OAuthClient>(*bytes));
+  ASSIGN_OR_RETURN(v1::OAuthClient client, ParseRecord<v1::OAuthClient>(*bytes));
   if (!ConstantTimeEquals(Sha256(secret), client.secret_hash()) ||
       client.state() != "active") {
     return BadClient();
@@ -163,7 +147,7 @@ absl::StatusOr<std::vector<v1::Jwk>> OAuthStore::Jwks() {
         }
         // Retired keys stay while tokens they signed may still be presented.
         if (record.has_retired() &&
-            FromProto(record.retired()) + kTokenLifetime + absl::Minutes(1) < now) {
+            FromTimestamp(record.retired()) + kTokenLifetime + absl::Minutes(1) < now) {
           return true;
         }
         auto key = SigningKey::FromSeed(record.seed());
@@ -184,7 +168,7 @@ absl::StatusOr<std::vector<v1::Jwk>> OAuthStore::Jwks() {
 absl::StatusOr<std::vector<v1::Jwk>> OAuthStore::RotateSigningKey() {
   ASSIGN_OR_RETURN(v1::SigningKeyRecord old, CurrentKey());
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    *old.mutable_retired() = ToProto(clock_->Now());
+    *old.mutable_retired() = ToTimestamp(clock_->Now());
     RETURN_IF_ERROR(txn.Put(kSigningKeysCf, old.kid(), old.SerializeAsString()));
     return txn.Delete(kSigningKeysCf, kCurrentKey);
   }));

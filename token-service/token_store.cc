@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/proto_util.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 #include "token-service/oauth_store.h"
@@ -19,26 +20,9 @@ constexpr size_t kKeyIdLength = 16;
 // would cost an fsync per request.
 constexpr absl::Duration kLastUsedGranularity = absl::Minutes(1);
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(t));
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixNanos(
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(ts));
-}
-
 absl::Status BadCredential() {
   return ScimError(absl::StatusCode::kUnauthenticated, "",
                    "the bearer token is not valid");
-}
-
-template <typename T>
-absl::StatusOr<T> Parse(const std::string& bytes) {
-  T out;
-  if (!out.ParseFromString(bytes)) return absl::DataLossError("corrupt record");
-  return out;
 }
 
 }  // namespace
@@ -65,7 +49,7 @@ absl::StatusOr<v1::Tenant> TokenStore::CreateTenant(
   }
   v1::Tenant tenant;
   tenant.set_id(std::string(id));
-  *tenant.mutable_created() = ToProto(clock_->Now());
+  *tenant.mutable_created() = ToTimestamp(clock_->Now());
   tenant.mutable_settings()->set_delete_mode("hard");
   tenant.mutable_settings()->set_unknown_attributes("ignore");
   RETURN_IF_ERROR(outbox_->CheckCapacity());
@@ -89,7 +73,7 @@ absl::StatusOr<v1::Tenant> TokenStore::GetTenant(absl::string_view id) {
   if (!bytes.has_value()) {
     return NotFound(absl::StrCat("tenant '", id, "' not found"));
   }
-  return Parse<v1::Tenant>(*bytes);
+  return ParseRecord<v1::Tenant>(*bytes);
 }
 
 absl::StatusOr<v1::Tenant> TokenStore::ChangeTenant(
@@ -104,7 +88,7 @@ absl::StatusOr<v1::Tenant> TokenStore::ChangeTenant(
     if (!bytes.has_value()) {
       return NotFound(absl::StrCat("tenant '", id, "' not found"));
     }
-    ASSIGN_OR_RETURN(tenant, Parse<v1::Tenant>(*bytes));
+    ASSIGN_OR_RETURN(tenant, ParseRecord<v1::Tenant>(*bytes));
     std::vector<std::string> changed;
     RETURN_IF_ERROR(change(tenant, changed));
     RETURN_IF_ERROR(txn.Put(kTenantsCf, id, tenant.SerializeAsString()));
@@ -219,9 +203,9 @@ absl::StatusOr<std::string> TokenStore::AddKey(
   const std::string secret = Base64UrlEncode(random_->Bytes(32));
   key->set_id(key_id);
   key->set_tenant(std::string(tenant));
-  *key->mutable_created() = ToProto(clock_->Now());
+  *key->mutable_created() = ToTimestamp(clock_->Now());
   if (ttl > absl::ZeroDuration()) {
-    *key->mutable_expires() = ToProto(clock_->Now() + ttl);
+    *key->mutable_expires() = ToTimestamp(clock_->Now() + ttl);
   }
   key->set_state("active");
   key->set_label(std::string(label));
@@ -262,7 +246,7 @@ absl::StatusOr<v1::ApiKey> TokenStore::ChangeKey(
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kApiKeysCf, key_id));
     if (bytes.has_value()) {
-      ASSIGN_OR_RETURN(key, Parse<v1::ApiKey>(*bytes));
+      ASSIGN_OR_RETURN(key, ParseRecord<v1::ApiKey>(*bytes));
     }
     // Another tenant's key is as unknown as a missing one.
     if (!bytes.has_value() || key.tenant() != tenant) {
@@ -300,8 +284,8 @@ absl::StatusOr<CreatedKey> TokenStore::RotateApiKey(
             const absl::Time end = clock_->Now() + grace;
             if (grace == absl::ZeroDuration()) {
               key.set_state("revoked");
-            } else if (!key.has_expires() || FromProto(key.expires()) > end) {
-              *key.mutable_expires() = ToProto(end);
+            } else if (!key.has_expires() || FromTimestamp(key.expires()) > end) {
+              *key.mutable_expires() = ToTimestamp(end);
             }
             created.key.Clear();
             ASSIGN_OR_RETURN(created.secret,
@@ -340,7 +324,7 @@ absl::StatusOr<std::vector<v1::ApiKey>> TokenStore::ListApiKeys(
   for (const auto& id : ids) {
     ASSIGN_OR_RETURN(auto bytes, kv_->Get(kApiKeysCf, id));
     if (!bytes.has_value()) continue;
-    ASSIGN_OR_RETURN(v1::ApiKey key, Parse<v1::ApiKey>(*bytes));
+    ASSIGN_OR_RETURN(v1::ApiKey key, ParseRecord<v1::ApiKey>(*bytes));
     key.clear_secret_hash();
     out.push_back(std::move(key));
   }
@@ -358,24 +342,24 @@ absl::StatusOr<v1::VerifyApiKeyResponse> TokenStore::VerifyApiKey(
   const absl::string_view secret = rest.substr(kKeyIdLength + 1);
   ASSIGN_OR_RETURN(auto bytes, kv_->Get(kApiKeysCf, key_id));
   if (!bytes.has_value()) return BadCredential();
-  ASSIGN_OR_RETURN(v1::ApiKey key, Parse<v1::ApiKey>(*bytes));
+  ASSIGN_OR_RETURN(v1::ApiKey key, ParseRecord<v1::ApiKey>(*bytes));
   if (!ConstantTimeEquals(Sha256(secret), key.secret_hash())) {
     return BadCredential();
   }
   const absl::Time now = clock_->Now();
   if (key.state() != "active" ||
-      (key.has_expires() && FromProto(key.expires()) <= now)) {
+      (key.has_expires() && FromTimestamp(key.expires()) <= now)) {
     return BadCredential();
   }
   ASSIGN_OR_RETURN(v1::Tenant tenant, GetTenant(key.tenant()));
   if (!key.has_last_used() ||
-      now - FromProto(key.last_used()) >= kLastUsedGranularity) {
+      now - FromTimestamp(key.last_used()) >= kLastUsedGranularity) {
     // Best effort: a lost last_used update must not fail the request.
     (void)RunInTransaction(*kv_, [&](KvTransaction& txn) {
       ASSIGN_OR_RETURN(auto current, txn.GetForUpdate(kApiKeysCf, key_id));
       if (!current.has_value()) return absl::OkStatus();
-      ASSIGN_OR_RETURN(v1::ApiKey fresh, Parse<v1::ApiKey>(*current));
-      *fresh.mutable_last_used() = ToProto(now);
+      ASSIGN_OR_RETURN(v1::ApiKey fresh, ParseRecord<v1::ApiKey>(*current));
+      *fresh.mutable_last_used() = ToTimestamp(now);
       return txn.Put(kApiKeysCf, key_id, fresh.SerializeAsString());
     });
   }
