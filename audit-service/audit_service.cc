@@ -1,8 +1,8 @@
 #include "audit-service/audit_service.h"
 
 #include "common/admin_token.h"
+#include "common/proto_util.h"
 #include "common/status.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace scim::audit {
 grpc::Status AuditServiceImpl::Append(grpc::ServerContext* context,
@@ -77,10 +77,8 @@ grpc::Status AuditServiceImpl::Prune(grpc::ServerContext* context,
   return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
     if (request->tenant().empty()) return InvalidValue("tenant is required");
     if (!request->has_before()) return InvalidValue("before is required");
-    absl::Time before = absl::FromUnixNanos(
-        google::protobuf::util::TimeUtil::TimestampToNanoseconds(
-            request->before()));
-    ASSIGN_OR_RETURN(*response, store_->Prune(request->tenant(), before));
+    ASSIGN_OR_RETURN(*response, store_->Prune(request->tenant(),
+                                              FromTimestamp(request->before())));
     return absl::OkStatus();
   });
 }

@@ -9,11 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/proto_util.h"
 #include "common/random.h"
 #include "common/status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace scim::audit {
 namespace {
@@ -56,16 +56,11 @@ std::string FormatHead(const Head& head) {
   return absl::StrCat(head.sequence, ":", HexEncode(head.hash));
 }
 
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixNanos(
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(ts));
-}
-
 bool Matches(const v1::QueryRequest& q, const v1::AuditEvent& e) {
-  if (q.has_start_time() && TimeOf(e.time()) < TimeOf(q.start_time())) {
+  if (q.has_start_time() && FromTimestamp(e.time()) < FromTimestamp(q.start_time())) {
     return false;
   }
-  if (q.has_end_time() && TimeOf(e.time()) > TimeOf(q.end_time())) return false;
+  if (q.has_end_time() && FromTimestamp(e.time()) > FromTimestamp(q.end_time())) return false;
   if (!q.resource_id().empty() && e.resource_id() != q.resource_id()) {
     return false;
   }
@@ -294,7 +289,7 @@ absl::StatusOr<v1::PruneResponse> AuditStore::Prune(absl::string_view tenant,
             status = absl::DataLossError("corrupt audit event");
             return false;
           }
-          if (TimeOf(event.time()) >= before) return false;
+          if (FromTimestamp(event.time()) >= before) return false;
           doomed.emplace_back(std::string(key), std::move(event));
           return doomed.size() < kChunk;
         }));
@@ -304,9 +299,7 @@ absl::StatusOr<v1::PruneResponse> AuditStore::Prune(absl::string_view tenant,
     checkpoint.set_tenant(std::string(tenant));
     checkpoint.set_sequence(last.sequence());
     checkpoint.set_hash(last.hash());
-    *checkpoint.mutable_time() =
-        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-            absl::ToUnixNanos(clock_->Now()));
+    *checkpoint.mutable_time() = ToTimestamp(clock_->Now());
     checkpoint.set_public_key(signer_->public_key());
     checkpoint.set_signature(signer_->Sign(CheckpointMessage(checkpoint)));
     RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {

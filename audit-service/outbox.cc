@@ -11,8 +11,8 @@
 #include "grpcpp/security/credentials.h"
 #include "absl/strings/str_format.h"
 #include "common/metrics.h"
+#include "common/proto_util.h"
 #include "common/request_metadata.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace scim::audit {
 
@@ -70,9 +70,7 @@ v1::AuditEvent NewEvent(Clock& clock, RandomSource& random,
   v1::AuditEvent event;
   event.set_id(NewUuidV7(clock, random));
   event.set_tenant(std::string(tenant));
-  *event.mutable_time() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-          absl::ToUnixNanos(clock.Now()));
+  *event.mutable_time() = ToTimestamp(clock.Now());
   event.set_actor(context.actor);
   event.set_client_address(context.client_address);
   event.set_request_id(context.request_id);

@@ -11,11 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/proto_util.h"
 #include "common/status.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "google/protobuf/util/time_util.h"
 #include "identity-service/keys.h"
 #include "scim/attribute_values.h"
 #include "scim/json_codec.h"
@@ -316,8 +316,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
   const std::string id = NewUuidV7(*clock_, *random_);
   SetString(resource, "id", id);
   SetSchemas(type, resource);
-  const auto now = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(clock_->Now()));
+  const auto now = ToTimestamp(clock_->Now());
   v1::Meta* meta = MutableMeta(resource);
   meta->set_resource_type(type.name);
   *meta->mutable_created() = now;
@@ -390,9 +389,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     SetSchemas(type, stored.get());
     v1::Meta* meta = MutableMeta(stored.get());
     *meta = old_meta;
-    *meta->mutable_last_modified() =
-        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-            absl::ToUnixNanos(clock_->Now()));
+    *meta->mutable_last_modified() = ToTimestamp(clock_->Now());
     meta->set_version(FormatVersion(ParseVersion(old_meta.version()) + 1));
     if (pw != nullptr) {
       if (new_password) {

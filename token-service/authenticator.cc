@@ -21,11 +21,10 @@ std::unique_ptr<grpc::ClientContext> ShortDeadline() {
   return context;
 }
 
+// A rejected credential stays a rejection; any other failure means
+// token-service could not answer.
 absl::Status Unavailable(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kUnauthenticated ||
-      status.code() == absl::StatusCode::kNotFound) {
-    return status;
-  }
+  if (status.code() == absl::StatusCode::kUnauthenticated) return status;
   return ScimError(absl::StatusCode::kUnavailable, "",
                    "credential verification is unavailable; retry later");
 }
@@ -73,7 +72,10 @@ absl::StatusOr<v1::VerifyApiKeyResponse> Authenticator::TenantStatus(
   v1::VerifyApiKeyResponse response;
   absl::Status status = FromGrpcStatus(
       token_->GetTenantStatus(ShortDeadline().get(), request, &response));
-  if (!status.ok()) return Unavailable(status);
+  if (!status.ok()) {
+    // A deleted tenant is an answer, not an outage.
+    return absl::IsNotFound(status) ? status : Unavailable(status);
+  }
   absl::MutexLock lock(&mu_);
   if (tenants_.size() >= max_entries_) tenants_.clear();
   tenants_[tenant] = {response, now + kVerificationTtl};
@@ -112,18 +114,9 @@ absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
   v1::VerifyApiKeyRequest request;
   request.set_api_key(bearer);
   v1::VerifyApiKeyResponse response;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(5));
-  absl::Status status =
-      FromGrpcStatus(token_->VerifyApiKey(&context, request, &response));
-  if (!status.ok()) {
-    if (status.code() != absl::StatusCode::kUnauthenticated) {
-      return ScimError(absl::StatusCode::kUnavailable, "",
-                       "credential verification is unavailable; retry later");
-    }
-    return status;
-  }
+  absl::Status status = FromGrpcStatus(
+      token_->VerifyApiKey(ShortDeadline().get(), request, &response));
+  if (!status.ok()) return Unavailable(status);
   Principal principal{response.tenant(), response.key_id(),
                       response.tenant_disabled(),
                       response.settings().rate_limit(),
