@@ -44,6 +44,9 @@ std::string NewUuidV7(Clock& clock, RandomSource& random);
 // SHA-256 digest (raw 32 bytes).
 std::string Sha256(absl::string_view data);
 
+// HMAC-SHA-256 of `data` under `key` (raw 32 bytes).
+std::string HmacSha256(absl::string_view key, absl::string_view data);
+
 // Constant-time equality of two byte strings (length is not secret).
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 

@@ -25,6 +25,10 @@ inline constexpr char kNoTarget[] = "noTarget";
 inline constexpr char kInvalidValue[] = "invalidValue";
 inline constexpr char kInvalidVers[] = "invalidVers";
 inline constexpr char kSensitive[] = "sensitive";
+// RFC 9865 cursor pagination.
+inline constexpr char kInvalidCursor[] = "invalidCursor";
+inline constexpr char kExpiredCursor[] = "expiredCursor";
+inline constexpr char kInvalidCount[] = "invalidCount";
 }  // namespace scim_type
 
 // A status whose message is the SCIM `detail` and whose payload carries the

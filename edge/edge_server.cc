@@ -14,7 +14,9 @@
 #include "common/random.h"
 #include "common/request_metadata.h"
 #include "common/status.h"
+#include "edge/discovery.h"
 #include "edge/error_body.h"
+#include "edge/list_query.h"
 #include "grpcpp/client_context.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -31,9 +33,7 @@ constexpr char kListResponseSchema[] =
     "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 // SCIM endpoints that exist in the contract but are built by later work.
-constexpr absl::string_view kNotYetBuilt[] = {
-    "Groups", "Bulk", ".search", "ServiceProviderConfig", "ResourceTypes",
-    "Schemas"};
+constexpr absl::string_view kNotYetBuilt[] = {"Groups", "Bulk"};
 
 void RecordHttpMetrics(const std::string& method, const std::string& route,
                        int status, absl::Duration latency) {
@@ -114,6 +114,11 @@ struct EdgeServer::Call {
     if (absl::StartsWith(location, "/")) {
       (*meta)["location"] = Origin() + location;
     }
+  }
+
+  // The tenant's SCIM base URL as the client sees it.
+  std::string Base() const {
+    return absl::StrCat(Origin(), "/t/", tenant, "/scim/v2");
   }
 
   std::unique_ptr<grpc::ClientContext> GrpcContext() const {
@@ -362,9 +367,24 @@ void EdgeServer::Dispatch(Call& call) {
 
   const size_t rest = parts.size() - 4;
   absl::string_view resource = rest >= 1 ? parts[4] : "";
-  const bool type_search = rest == 2 && parts[5] == ".search";
-  if (resource == "Users" && rest <= 2 && !type_search) {
-    HandleUsers(call, rest == 2 ? std::string(parts[5]) : "");
+  const std::string sub = rest == 2 ? std::string(parts[5]) : "";
+  if (rest == 1 && resource == ".search") {
+    call.route = "/t/{tenant}/scim/v2/.search";
+    HandleSearch(call);
+    return;
+  }
+  if (resource == "Users" && rest <= 2) {
+    if (sub == ".search") {
+      call.route = "/t/{tenant}/scim/v2/Users/.search";
+      HandleSearch(call);
+    } else {
+      HandleUsers(call, sub);
+    }
+    return;
+  }
+  if ((resource == "ServiceProviderConfig" && rest == 1) ||
+      ((resource == "ResourceTypes" || resource == "Schemas") && rest <= 2)) {
+    HandleDiscovery(call, std::string(resource), sub);
     return;
   }
   if (resource == "Me") {
@@ -373,11 +393,9 @@ void EdgeServer::Dispatch(Call& call) {
     return;
   }
   for (absl::string_view later : kNotYetBuilt) {
-    if (resource == later || (type_search && resource == "Users")) {
-      std::string what = type_search ? absl::StrCat(resource, "/.search")
-                                     : std::string(resource);
-      call.route = absl::StrCat("/t/{tenant}/scim/v2/", what);
-      call.Error(501, "", absl::StrCat("/", what, " is not implemented yet"));
+    if (resource == later) {
+      call.route = absl::StrCat("/t/{tenant}/scim/v2/", resource);
+      call.Error(501, "", absl::StrCat("/", resource, " is not implemented yet"));
       return;
     }
   }
@@ -521,8 +539,81 @@ void EdgeServer::Deny(Call& call, int status, const std::string& detail) {
   }
 }
 
+void EdgeServer::HandleDiscovery(Call& call, const std::string& what,
+                                 const std::string& id) {
+  call.route = absl::StrCat("/t/{tenant}/scim/v2/", what, id.empty() ? "" : "/{id}");
+  if (call.req.method != "GET") {
+    call.MethodNotAllowed("GET");
+    return;
+  }
+  const std::string base = call.Base();
+  if (what == "ServiceProviderConfig") {
+    ServiceLimits limits;
+    limits.max_payload_bytes = options_.max_body_bytes;
+    call.Json(200, ServiceProviderConfig(base, limits));
+    return;
+  }
+  json out;
+  if (what == "ResourceTypes") {
+    out = id.empty() ? ResourceTypesList(base) : ResourceTypeDocument(base, id);
+  } else {
+    out = id.empty() ? SchemasList(base) : SchemaDocument(base, id);
+  }
+  if (out.is_null()) {
+    call.Error(404, "", absl::StrCat("no ", what, " '", id, "'"));
+    return;
+  }
+  call.Json(200, out);
+}
+
+void EdgeServer::HandleSearch(Call& call) {
+  if (call.req.method != "POST") {
+    call.MethodNotAllowed("POST");
+    return;
+  }
+  json body;
+  if (!call.ParseBody(&body)) return;
+  v1::ListUsersRequest request;
+  request.set_tenant(call.tenant);
+  if (absl::Status s = ListRequestFromSearch(body, request.mutable_query()); !s.ok()) {
+    call.Error(s);
+    return;
+  }
+  // Users are the only resource type so far, so a root search is a search
+  // of Users.
+  ListUsers(call, request);
+}
+
+void EdgeServer::ListUsers(Call& call, const v1::ListUsersRequest& request) {
+  v1::ListUsersResponse response;
+  auto context = call.GrpcContext();
+  absl::Status s =
+      FromGrpcStatus(identity_->ListUsers(context.get(), request, &response));
+  if (!s.ok()) {
+    call.Error(s);
+    return;
+  }
+  json out;
+  out["schemas"] = {kListResponseSchema};
+  out["totalResults"] = response.total_results();
+  if (!request.query().has_cursor()) out["startIndex"] = response.start_index();
+  out["itemsPerPage"] = response.items_per_page();
+  if (!response.next_cursor().empty()) out["nextCursor"] = response.next_cursor();
+  if (!response.previous_cursor().empty()) {
+    out["previousCursor"] = response.previous_cursor();
+  }
+  out["Resources"] = json::array();
+  for (const auto& user : response.resources()) {
+    json resource = EncodeResource(user);
+    call.AbsolutizeLocation(resource);
+    out["Resources"].push_back(std::move(resource));
+  }
+  call.Json(200, out);
+}
+
 void EdgeServer::HandleUsers(Call& call, const std::string& id) {
   const std::string& method = call.req.method;
+  const DecodeOptions decode{call.principal.strict_schema};
   if (id.empty()) {
     call.route = "/t/{tenant}/scim/v2/Users";
     if (method == "POST") {
@@ -530,7 +621,8 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
       if (!call.ParseBody(&body)) return;
       v1::CreateUserRequest request;
       request.set_tenant(call.tenant);
-      if (absl::Status s = DecodeResource(body, request.mutable_user());
+      ProjectionFromParams(call.req.params, request.mutable_projection());
+      if (absl::Status s = DecodeResource(body, request.mutable_user(), decode);
           !s.ok()) {
         call.Error(s);
         return;
@@ -545,8 +637,10 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
       }
       json out = EncodeResource(user);
       call.AbsolutizeLocation(out);
-      call.res.set_header("Location", out["meta"]["location"].get<std::string>());
-      call.res.set_header("ETag", user.meta().version());
+      call.res.set_header("Location", absl::StrCat(call.Base(), "/Users/", user.id()));
+      if (!user.meta().version().empty()) {
+        call.res.set_header("ETag", user.meta().version());
+      }
       call.Json(201, out);
       return;
     }
@@ -556,43 +650,12 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
     }
     v1::ListUsersRequest request;
     request.set_tenant(call.tenant);
-    v1::ListRequest* query = request.mutable_query();
-    for (const auto& [name, value] : call.req.params) {
-      if (absl::EqualsIgnoreCase(name, "filter")) {
-        query->set_filter(value);
-      } else if (absl::EqualsIgnoreCase(name, "startIndex") ||
-                 absl::EqualsIgnoreCase(name, "count")) {
-        int32_t n = 0;
-        if (!absl::SimpleAtoi(value, &n)) {
-          call.Error(400, scim_type::kInvalidValue,
-                     absl::StrCat("query parameter '", name,
-                                  "' must be an integer, got '", value, "'"));
-          return;
-        }
-        absl::EqualsIgnoreCase(name, "count") ? query->set_count(n)
-                                              : query->set_start_index(n);
-      }
-    }
-    v1::ListUsersResponse response;
-    auto context = call.GrpcContext();
-    absl::Status s =
-        FromGrpcStatus(identity_->ListUsers(context.get(), request, &response));
-    if (!s.ok()) {
+    if (absl::Status s = ListRequestFromParams(call.req.params, request.mutable_query());
+        !s.ok()) {
       call.Error(s);
       return;
     }
-    json out;
-    out["schemas"] = {kListResponseSchema};
-    out["totalResults"] = response.total_results();
-    out["startIndex"] = response.start_index();
-    out["itemsPerPage"] = response.items_per_page();
-    out["Resources"] = json::array();
-    for (const auto& user : response.resources()) {
-      json resource = EncodeResource(user);
-      call.AbsolutizeLocation(resource);
-      out["Resources"].push_back(std::move(resource));
-    }
-    call.Json(200, out);
+    ListUsers(call, request);
     return;
   }
 
@@ -604,6 +667,7 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
     v1::GetUserRequest request;
     request.set_tenant(call.tenant);
     request.set_id(id);
+    ProjectionFromParams(call.req.params, request.mutable_projection());
     s = FromGrpcStatus(identity_->GetUser(context.get(), request, &user));
   } else if (method == "PUT") {
     json body;
@@ -612,7 +676,8 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
     request.set_tenant(call.tenant);
     request.set_id(id);
     request.set_if_match(call.req.get_header_value("If-Match"));
-    s = DecodeResource(body, request.mutable_user());
+    ProjectionFromParams(call.req.params, request.mutable_projection());
+    s = DecodeResource(body, request.mutable_user(), decode);
     if (s.ok()) {
       s = FromGrpcStatus(identity_->ReplaceUser(context.get(), request, &user));
     }
@@ -640,7 +705,7 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
   }
   json out = EncodeResource(user);
   call.AbsolutizeLocation(out);
-  call.res.set_header("ETag", user.meta().version());
+  if (!user.meta().version().empty()) call.res.set_header("ETag", user.meta().version());
   call.Json(200, out);
 }
 

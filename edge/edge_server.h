@@ -69,6 +69,11 @@ class EdgeServer {
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Dispatch(Call& call);
   void HandleUsers(Call& call, const std::string& id);
+  // POST /.search and /Users/.search (RFC 7644 §3.4.3).
+  void HandleSearch(Call& call);
+  void ListUsers(Call& call, const v1::ListUsersRequest& request);
+  // /ServiceProviderConfig, /ResourceTypes[/{id}], /Schemas[/{id}].
+  void HandleDiscovery(Call& call, const std::string& what, const std::string& id);
   void HandleOAuthToken(Call& call);
   void HandleJwks(Call& call);
   // Applies the tenant's rate limit; false (answered 429) when over it.

@@ -182,9 +182,112 @@ TEST_F(EdgeTest, ListIsAlwaysAListResponse) {
   EXPECT_EQ(list["Resources"][0]["userName"], "u1");
   ExpectError(client_->Get((users_ + "?count=ten").c_str(), Auth(acme_key_)),
               400, "invalidValue");
-  ExpectError(client_->Get((users_ + "?filter=userName+co+%22x%22").c_str(),
+  ExpectError(client_->Get((users_ + "?filter=userName+xx+%22x%22").c_str(),
                            Auth(acme_key_)),
               400, "invalidFilter");
+}
+
+TEST_F(EdgeTest, FilterSortPageProjectAndSearch) {
+  for (const char* name : {"carol", "alice", "bob", "dave"}) {
+    ASSERT_EQ(Post(users_, absl::StrCat(R"({"userName":")", name,
+                                        R"(","title":"T","emails":[{"value":")", name,
+                                        R"(@x.example","type":"work"}]})"))
+                  ->status,
+              201);
+  }
+  auto sorted = client_->Get(
+      (users_ + "?filter=emails%5Btype+eq+%22work%22%5D+and+not+(userName+eq+%22dave%22)"
+                "&sortBy=userName&sortOrder=descending&attributes=userName")
+          .c_str(),
+      Auth(acme_key_));
+  ASSERT_EQ(sorted->status, 200) << sorted->body;
+  json list = json::parse(sorted->body);
+  EXPECT_EQ(list["totalResults"], 3);
+  EXPECT_EQ(list["Resources"][0]["userName"], "carol");
+  EXPECT_EQ(list["Resources"][2]["userName"], "alice");
+  EXPECT_FALSE(list["Resources"][0].contains("title"));
+  EXPECT_TRUE(list["Resources"][0].contains("id"));
+
+  // RFC 9865: an empty cursor asks for cursor paging.
+  auto first = client_->Get((users_ + "?cursor&count=3&sortBy=userName").c_str(),
+                            Auth(acme_key_));
+  ASSERT_EQ(first->status, 200) << first->body;
+  list = json::parse(first->body);
+  EXPECT_EQ(list["itemsPerPage"], 3);
+  EXPECT_FALSE(list.contains("startIndex"));
+  ASSERT_TRUE(list.contains("nextCursor"));
+  auto second = client_->Get(
+      (users_ + "?count=3&sortBy=userName&cursor=" + list["nextCursor"].get<std::string>())
+          .c_str(),
+      Auth(acme_key_));
+  json next = json::parse(second->body);
+  EXPECT_EQ(next["Resources"].size(), 1u);
+  EXPECT_EQ(next["Resources"][0]["userName"], "dave");
+  EXPECT_FALSE(next.contains("nextCursor"));
+  EXPECT_TRUE(next.contains("previousCursor"));
+  ExpectError(client_->Get((users_ + "?count=3&cursor=bogus").c_str(), Auth(acme_key_)),
+              400, "invalidCursor");
+
+  // POST .search, per type and at the root.
+  for (const std::string path : {users_ + "/.search", std::string("/t/acme/scim/v2/.search")}) {
+    auto found = Post(path, R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                "filter":"userName sw \"b\" or userName sw \"c\"",
+                                "attributes":["userName"],"sortBy":"userName","count":10})");
+    ASSERT_EQ(found->status, 200) << found->body;
+    list = json::parse(found->body);
+    EXPECT_EQ(list["totalResults"], 2);
+    EXPECT_EQ(list["Resources"][0]["userName"], "bob");
+  }
+  ExpectError(Post(users_ + "/.search", R"({"filter": 5})"), 400, "invalidValue");
+  ExpectError(Post(users_ + "/.search", R"({"filter":"userName eq"})"), 400,
+              "invalidFilter");
+  ExpectError(client_->Get((users_ + "/.search").c_str(), Auth(acme_key_)), 405);
+
+  // Projection on single-resource reads and writes.
+  json bob = json::parse(Post(users_ + "?excludedAttributes=emails,title",
+                              R"({"userName":"eve","title":"T","emails":[{"value":"e@x"}]})")
+                             ->body);
+  EXPECT_FALSE(bob.contains("emails"));
+  EXPECT_FALSE(bob.contains("title"));
+  auto got = client_->Get((users_ + "/" + bob["id"].get<std::string>() +
+                           "?attributes=emails.value").c_str(),
+                          Auth(acme_key_));
+  EXPECT_EQ(json::parse(got->body)["emails"], json::parse(R"([{"value":"e@x"}])"));
+}
+
+TEST_F(EdgeTest, DiscoveryEndpoints) {
+  const std::string base = "/t/acme/scim/v2";
+  auto spc = client_->Get((base + "/ServiceProviderConfig").c_str(), Auth(acme_key_));
+  ASSERT_EQ(spc->status, 200);
+  json config = json::parse(spc->body);
+  EXPECT_EQ(config["filter"]["maxResults"], 200);
+  EXPECT_EQ(config["pagination"]["cursor"], true);
+  EXPECT_EQ(config["pagination"]["maxPageSize"], 200);
+  EXPECT_EQ(config["sort"]["supported"], true);
+  EXPECT_EQ(config["bulk"]["maxPayloadSize"], 65536);  // the --max_body_bytes in force
+  EXPECT_EQ(config["authenticationSchemes"].size(), 2u);
+  EXPECT_TRUE(absl::EndsWith(config["meta"]["location"].get<std::string>(),
+                             "/t/acme/scim/v2/ServiceProviderConfig"));
+  json types = json::parse(client_->Get((base + "/ResourceTypes").c_str(), Auth(acme_key_))->body);
+  EXPECT_EQ(types["totalResults"], 2);
+  EXPECT_EQ(types["Resources"][0]["endpoint"], "/Users");
+  EXPECT_EQ(types["Resources"][0]["schemaExtensions"][0]["schema"],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+  json user_type = json::parse(client_->Get((base + "/ResourceTypes/User").c_str(), Auth(acme_key_))->body);
+  EXPECT_EQ(user_type["schema"], "urn:ietf:params:scim:schemas:core:2.0:User");
+  json schemas = json::parse(client_->Get((base + "/Schemas").c_str(), Auth(acme_key_))->body);
+  EXPECT_EQ(schemas["totalResults"], 3);
+  auto user_schema = client_->Get(
+      (base + "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").c_str(), Auth(acme_key_));
+  ASSERT_EQ(user_schema->status, 200);
+  json us = json::parse(user_schema->body);
+  EXPECT_EQ(us["attributes"][0]["name"], "userName");
+  EXPECT_EQ(us["attributes"][0]["uniqueness"], "server");
+  EXPECT_TRUE(absl::EndsWith(us["meta"]["location"].get<std::string>(),
+                             "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"));
+  ExpectError(client_->Get((base + "/Schemas/urn:nope").c_str(), Auth(acme_key_)), 404);
+  ExpectError(client_->Get((base + "/ResourceTypes/Nope").c_str(), Auth(acme_key_)), 404);
+  ExpectError(client_->Get((base + "/Schemas").c_str()), 401);
 }
 
 TEST_F(EdgeTest, AuthenticationFailures) {
@@ -259,7 +362,7 @@ TEST_F(EdgeTest, RoutingErrors) {
                              "application/json"),
               501);
   ExpectError(client_->Get("/t/acme/scim/v2/Groups", Auth(acme_key_)), 501);
-  ExpectError(client_->Post("/t/acme/scim/v2/Users/.search", Auth(acme_key_),
+  ExpectError(client_->Post("/t/acme/scim/v2/Bulk", Auth(acme_key_),
                             "{}", "application/json"),
               501);
 }

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/admin_token.h"
 #include "common/status.h"
+#include "scim/projection.h"
 
 namespace scim::identity {
 namespace {
@@ -11,10 +12,23 @@ RequestContext ContextOf(const grpc::ServerContext& context) {
   return audit::EventContextFromGrpc(context);
 }
 
+void Project(const v1::Projection& projection, google::protobuf::Message* m) {
+  if (projection.attributes().empty() &&
+      projection.excluded_attributes().empty()) {
+    return;
+  }
+  Projection(*UserResourceType().schema,
+             {projection.attributes().begin(), projection.attributes().end()},
+             {projection.excluded_attributes().begin(),
+              projection.excluded_attributes().end()})
+      .Apply(m);
+}
+
 }  // namespace
 
 absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
-                                            const std::string& tenant) {
+                                            const std::string& tenant,
+                                            ValidationOptions* validation) {
   if (tenant.empty()) return InvalidValue("tenant is required");
   if (authenticator_ == nullptr) {
     return ScimError(absl::StatusCode::kUnavailable, "",
@@ -36,18 +50,24 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
     return ScimError(absl::StatusCode::kPermissionDenied, "",
                      absl::StrCat("tenant '", tenant, "' is disabled"));
   }
+  if (validation != nullptr) {
+    validation->enforce_canonical_values = principal.strict_schema;
+  }
   return absl::OkStatus();
 }
 
 grpc::Status IdentityServiceImpl::CreateUser(
     grpc::ServerContext* context, const v1::CreateUserRequest* request,
     v1::User* response) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+  ValidationOptions validation;
+  if (auto s = Authorize(*context, request->tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   *response = request->user();
-  return ToGrpcStatus(store_->Create(UserResourceType(), request->tenant(),
-                                     response, ContextOf(*context)));
+  absl::Status s = store_->Create(UserResourceType(), request->tenant(),
+                                  response, ContextOf(*context), validation);
+  if (s.ok()) Project(request->projection(), response);
+  return ToGrpcStatus(s);
 }
 
 grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
@@ -56,20 +76,25 @@ grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
   if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return ToGrpcStatus(store_->Get(UserResourceType(), request->tenant(),
-                                  request->id(), response));
+  absl::Status s = store_->Get(UserResourceType(), request->tenant(),
+                               request->id(), response);
+  if (s.ok()) Project(request->projection(), response);
+  return ToGrpcStatus(s);
 }
 
 grpc::Status IdentityServiceImpl::ReplaceUser(
     grpc::ServerContext* context, const v1::ReplaceUserRequest* request,
     v1::User* response) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+  ValidationOptions validation;
+  if (auto s = Authorize(*context, request->tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   *response = request->user();
-  return ToGrpcStatus(store_->Replace(UserResourceType(), request->tenant(),
-                                      request->id(), request->if_match(),
-                                      response, ContextOf(*context)));
+  absl::Status s = store_->Replace(UserResourceType(), request->tenant(),
+                                   request->id(), request->if_match(), response,
+                                   ContextOf(*context), validation);
+  if (s.ok()) Project(request->projection(), response);
+  return ToGrpcStatus(s);
 }
 
 grpc::Status IdentityServiceImpl::DeleteUser(
@@ -96,6 +121,8 @@ grpc::Status IdentityServiceImpl::ListUsers(
   response->set_total_results(result.total_results);
   response->set_start_index(result.start_index);
   response->set_items_per_page(static_cast<int32_t>(result.resources.size()));
+  response->set_next_cursor(result.next_cursor);
+  response->set_previous_cursor(result.previous_cursor);
   for (auto& resource : result.resources) {
     response->add_resources()->CopyFrom(*resource);
   }

@@ -42,8 +42,11 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                 v1::DeleteTenantDataResponse* response) override;
 
  private:
+  // OK for the admin token or a credential of `tenant`; `validation` gets
+  // the tenant's schema strictness.
   absl::Status Authorize(const grpc::ServerContext& context,
-                         const std::string& tenant);
+                         const std::string& tenant,
+                         ValidationOptions* validation = nullptr);
 
   ResourceStore* store_;
   token::Authenticator* authenticator_ = nullptr;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -17,9 +18,11 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "identity-service/keys.h"
+#include "identity-service/query_planner.h"
 #include "scim/attribute_values.h"
 #include "scim/json_codec.h"
-#include "scim/simple_filter.h"
+#include "scim/projection.h"
+#include "scim/sort_key.h"
 
 namespace scim::identity {
 namespace {
@@ -62,11 +65,39 @@ std::string Normalize(absl::string_view value, bool case_exact) {
   return case_exact ? std::string(value) : absl::AsciiStrToLower(value);
 }
 
-// Clears what only the server may set.
+// Clears what only the server may set: readOnly attributes and
+// sub-attributes by the schemas (RFC 7643 §7: "SHALL be ignored").
+void ClearReadOnly(const std::vector<AttributeSchema>& attrs, Message* m) {
+  const auto* r = m->GetReflection();
+  for (const AttributeSchema& a : attrs) {
+    const FieldDescriptor* f = Field(*m, a.name);
+    if (f == nullptr) continue;
+    if (a.mutability == Mutability::kReadOnly) {
+      r->ClearField(m, f);
+      continue;
+    }
+    if (a.sub_attributes.empty() || f->message_type() == nullptr) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < r->FieldSize(*m, f); ++i) {
+        ClearReadOnly(a.sub_attributes, r->MutableRepeatedMessage(m, f, i));
+      }
+    } else if (r->HasField(*m, f)) {
+      ClearReadOnly(a.sub_attributes, r->MutableMessage(m, f));
+    }
+  }
+}
+
 void ClearReadOnly(const ResourceType& type, Message* m) {
-  for (const auto& name : type.read_only) {
-    if (const FieldDescriptor* f = Field(*m, name)) {
-      m->GetReflection()->ClearField(m, f);
+  const SchemaRegistry& registry = SchemaRegistry::Default();
+  ClearReadOnly(registry.common_attributes(), m);
+  if (const Schema* core = registry.FindSchema(type.schema->schema)) {
+    ClearReadOnly(core->attributes, m);
+  }
+  for (const SchemaExtension& ext : type.schema->extensions) {
+    const Schema* s = registry.FindSchema(ext.schema);
+    const FieldDescriptor* c = Field(*m, ext.schema);
+    if (s != nullptr && c != nullptr && m->GetReflection()->HasField(*m, c)) {
+      ClearReadOnly(s->attributes, m->GetReflection()->MutableMessage(m, c));
     }
   }
 }
@@ -159,10 +190,11 @@ const ResourceType& UserResourceType() {
     t->endpoint = "Users";
     t->core_schema = "urn:ietf:params:scim:schemas:core:2.0:User";
     t->descriptor = v1::User::descriptor();
-    t->required = {"userName"};
-    t->read_only = {"id", "meta", "groups"};
+    t->schema = SchemaRegistry::Default().FindResourceType("User");
     t->unique = {"userName"};
-    t->indexed = {{"externalId", true}, {"emails.value", false}};
+    t->indexed = {{"externalId", true},
+                  {"emails.value", false},
+                  {"displayName", false}};
     return t;
   }();
   return *type;
@@ -214,24 +246,13 @@ bool VerifyPassword(absl::string_view password, absl::string_view stored) {
 }
 
 ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
-                             RandomSource* random)
-    : kv_(kv), outbox_(outbox), clock_(clock), random_(random) {}
-
-absl::Status ResourceStore::CheckRequired(const ResourceType& type,
-                                          const Message& resource) {
-  for (const auto& path : type.required) {
-    ASSIGN_OR_RETURN(std::vector<std::string> values,
-                     StringValuesAt(resource, path));
-    bool present = std::any_of(values.begin(), values.end(), [](auto& v) {
-      return !absl::StripAsciiWhitespace(v).empty();
-    });
-    if (!present) {
-      return InvalidValue(absl::StrCat("required attribute '", path,
-                                       "' is missing or empty"));
-    }
-  }
-  return absl::OkStatus();
-}
+                             RandomSource* random, std::string cursor_key)
+    : kv_(kv),
+      outbox_(outbox),
+      clock_(clock),
+      random_(random),
+      cursors_(cursor_key.empty() ? random->Bytes(32) : std::move(cursor_key),
+               clock) {}
 
 absl::Status ResourceStore::WriteKeys(const ResourceType& type,
                                       absl::string_view tenant,
@@ -309,10 +330,11 @@ absl::Status ResourceStore::AddEvent(const ResourceType& type,
 
 absl::Status ResourceStore::Create(const ResourceType& type,
                                    absl::string_view tenant, Message* resource,
-                                   const RequestContext& context) {
+                                   const RequestContext& context,
+                                   const ValidationOptions& validation) {
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   ClearReadOnly(type, resource);
-  RETURN_IF_ERROR(CheckRequired(type, *resource));
+  RETURN_IF_ERROR(ValidateResource(*type.schema, *resource, validation));
   const std::string id = NewUuidV7(*clock_, *random_);
   SetString(resource, "id", id);
   SetSchemas(type, resource);
@@ -361,7 +383,8 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                                     absl::string_view id,
                                     absl::string_view if_match,
                                     Message* resource,
-                                    const RequestContext& context) {
+                                    const RequestContext& context,
+                                    const ValidationOptions& validation) {
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::string given_id = GetString(*resource, "id");
   if (!given_id.empty() && given_id != id) {
@@ -371,7 +394,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                                   "\" in the body does not match the URL"));
   }
   ClearReadOnly(type, resource);
-  RETURN_IF_ERROR(CheckRequired(type, *resource));
+  RETURN_IF_ERROR(ValidateResource(*type.schema, *resource, validation));
   const FieldDescriptor* pw = Field(*resource, "password");
   const bool new_password =
       pw != nullptr && resource->GetReflection()->HasField(*resource, pw);
@@ -462,97 +485,240 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
   return deleted;
 }
 
-absl::Status ResourceStore::FilteredIds(const ResourceType& type,
-                                        absl::string_view tenant,
-                                        absl::string_view filter,
-                                        std::vector<std::string>* ids) {
-  ASSIGN_OR_RETURN(EqualityFilter eq, ParseFilter(filter));
-  if (absl::EqualsIgnoreCase(eq.attribute, "id")) {
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                     kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, eq.value)));
-    if (bytes.has_value()) ids->push_back(eq.value);
+struct ResourceStore::Page {
+  // What is asked.
+  bool cursor_mode = false;
+  int32_t start = 1;
+  int32_t count = kDefaultCount;
+  bool descending = false;
+  std::optional<Cursor> cursor;
+  // What is found.
+  int64_t total = 0;
+  std::vector<std::pair<SortPosition, std::unique_ptr<Message>>> items;
+  bool has_previous = false;
+  bool has_next = false;
+};
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Message>> ParseListed(const ResourceType& type,
+                                                     absl::string_view bytes) {
+  std::unique_ptr<Message> m = NewMessage(type);
+  if (!m->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("corrupt ", type.name));
+  }
+  return m;
+}
+
+}  // namespace
+
+absl::Status ResourceStore::PageOfAll(const ResourceType& type,
+                                      absl::string_view tenant, Page* page) {
+  const std::string prefix = ResourcePrefix(tenant, type.name);
+  const bool backward = page->cursor.has_value() && !page->cursor->forward;
+  const std::string boundary = page->cursor ? page->cursor->at.id : "";
+  std::deque<std::pair<std::string, std::string>> window;  // backward only
+  absl::Status status;
+  int64_t position = 0;
+  RETURN_IF_ERROR(kv_->Scan(
+      kResourcesCf, prefix, "", [&](absl::string_view key, absl::string_view value) {
+        ++position;
+        std::string id(key.substr(prefix.size()));
+        bool take = false;
+        if (!page->cursor_mode) {
+          take = position >= page->start;
+        } else if (backward) {
+          if (id < boundary) {
+            window.emplace_back(std::move(id), std::string(value));
+            if (window.size() > static_cast<size_t>(page->count)) {
+              window.pop_front();
+              page->has_previous = true;
+            }
+          } else {
+            page->has_next = true;
+          }
+          return true;
+        } else if (page->cursor.has_value() && id <= boundary) {
+          page->has_previous = true;
+        } else {
+          take = true;
+        }
+        if (!take) return true;
+        if (page->items.size() >= static_cast<size_t>(page->count)) {
+          page->has_next = true;
+          return true;
+        }
+        auto m = ParseListed(type, value);
+        if (!m.ok()) {
+          status = m.status();
+          return false;
+        }
+        page->items.emplace_back(SortPosition{false, "", std::move(id)}, std::move(*m));
+        return true;
+      }));
+  RETURN_IF_ERROR(status);
+  for (auto& [id, bytes] : window) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, bytes));
+    page->items.emplace_back(SortPosition{false, "", std::move(id)}, std::move(m));
+  }
+  page->total = position;
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
+                                          absl::string_view tenant,
+                                          const CompiledFilter* filter,
+                                          const ResolvedAttribute* sort_by,
+                                          Page* page) {
+  std::vector<std::pair<SortPosition, std::unique_ptr<Message>>> matches;
+  auto consider = [&](std::string id, absl::string_view bytes) -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, bytes));
+    if (filter != nullptr && !filter->Matches(*m)) return absl::OkStatus();
+    SortPosition position{false, "", std::move(id)};
+    if (sort_by != nullptr) {
+      std::optional<std::string> key = SortKey(*m, *sort_by);
+      position.missing = !key.has_value();
+      if (key.has_value()) position.key = std::move(*key);
+    }
+    matches.emplace_back(std::move(position), std::move(m));
     return absl::OkStatus();
+  };
+  std::optional<std::vector<std::string>> candidates;
+  if (filter != nullptr) {
+    ASSIGN_OR_RETURN(candidates, PlanCandidates(*kv_, type, tenant, filter->root()));
   }
-  for (const auto& path : type.unique) {
-    if (!absl::EqualsIgnoreCase(eq.attribute, path)) continue;
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> id,
-        kv_->Get(kUniqueCf, ValueKey(tenant, type.name, path,
-                                     Normalize(eq.value, false))));
-    if (id.has_value()) ids->push_back(*id);
-    return absl::OkStatus();
+  if (candidates.has_value()) {
+    for (std::string& id : *candidates) {
+      ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                       kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
+      if (bytes.has_value()) RETURN_IF_ERROR(consider(std::move(id), *bytes));
+    }
+  } else {
+    // Ids are UUIDv7, so key order is creation order.
+    const std::string prefix = ResourcePrefix(tenant, type.name);
+    absl::Status status;
+    RETURN_IF_ERROR(kv_->Scan(kResourcesCf, prefix, "",
+                              [&](absl::string_view key, absl::string_view value) {
+                                status = consider(std::string(key.substr(prefix.size())),
+                                                  value);
+                                return status.ok();
+                              }));
+    RETURN_IF_ERROR(status);
   }
-  for (const auto& attr : type.indexed) {
-    if (!absl::EqualsIgnoreCase(eq.attribute, attr.path)) continue;
-    std::string prefix = ValueKey(tenant, type.name, attr.path,
-                                  Normalize(eq.value, attr.case_exact));
-    return kv_->Scan(kIndexCf, prefix, "",
-                     [&](absl::string_view key, absl::string_view) {
-                       ids->emplace_back(key.substr(prefix.size()));
-                       return true;
-                     });
+  const bool descending = page->descending;
+  auto less = [descending](const auto& a, const auto& b) {
+    return PositionLess(a.first, b.first, descending);
+  };
+  if (sort_by != nullptr) std::sort(matches.begin(), matches.end(), less);
+
+  const size_t n = matches.size();
+  size_t begin = 0, end = 0;
+  if (!page->cursor_mode) {
+    begin = std::min(n, static_cast<size_t>(page->start - 1));
+    end = std::min(n, begin + page->count);
+  } else if (!page->cursor.has_value() || page->cursor->forward) {
+    if (page->cursor.has_value()) {
+      const SortPosition& at = page->cursor->at;
+      begin = std::partition_point(matches.begin(), matches.end(),
+                                   [&](const auto& m) {
+                                     return !PositionLess(at, m.first, descending);
+                                   }) - matches.begin();
+    }
+    end = std::min(n, begin + page->count);
+  } else {
+    const SortPosition& at = page->cursor->at;
+    end = std::partition_point(matches.begin(), matches.end(),
+                               [&](const auto& m) {
+                                 return PositionLess(m.first, at, descending);
+                               }) - matches.begin();
+    begin = end > static_cast<size_t>(page->count) ? end - page->count : 0;
   }
-  return ScimError(absl::StatusCode::kInvalidArgument,
-                   scim_type::kInvalidFilter,
-                   absl::StrCat("filtering on '", eq.attribute,
-                                "' is not supported yet"));
+  page->total = static_cast<int64_t>(n);
+  page->has_previous = begin > 0;
+  page->has_next = end < n;
+  for (size_t i = begin; i < end; ++i) page->items.push_back(std::move(matches[i]));
+  return absl::OkStatus();
 }
 
 absl::Status ResourceStore::List(const ResourceType& type,
                                  absl::string_view tenant,
                                  const v1::ListRequest& request,
                                  ListResult* result) {
-  const int32_t start = std::max(1, request.start_index());
-  const int32_t count =
-      request.has_count()
-          ? std::clamp(request.count(), 0, kMaxCount)
-          : kDefaultCount;
-  result->start_index = start;
-  result->resources.clear();
-  auto add = [&](absl::string_view bytes) -> absl::Status {
-    std::unique_ptr<Message> m = NewMessage(type);
-    if (!m->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      return absl::DataLossError("corrupt resource");
-    }
-    if (const FieldDescriptor* pw = Field(*m, "password")) {
-      m->GetReflection()->ClearField(m.get(), pw);
-    }
-    result->resources.push_back(std::move(m));
-    return absl::OkStatus();
-  };
-
-  if (!request.filter().empty()) {
-    std::vector<std::string> ids;
-    RETURN_IF_ERROR(FilteredIds(type, tenant, request.filter(), &ids));
-    std::sort(ids.begin(), ids.end());
-    result->total_results = static_cast<int64_t>(ids.size());
-    for (size_t i = start - 1; i < ids.size() && result->resources.size() <
-                                                      static_cast<size_t>(count);
-         ++i) {
-      ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                       kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, ids[i])));
-      if (bytes.has_value()) RETURN_IF_ERROR(add(*bytes));
-    }
-    return absl::OkStatus();
+  const ResourceTypeSchema& schema = *type.schema;
+  std::optional<CompiledFilter> filter;
+  if (!absl::StripAsciiWhitespace(request.filter()).empty()) {
+    ASSIGN_OR_RETURN(CompiledFilter compiled,
+                     CompiledFilter::Compile(schema, request.filter()));
+    filter = std::move(compiled);
   }
-
-  // Ids are time-ordered (UUIDv7), so key order is creation order: a client
-  // paging with startIndex while others create sees new users at the end.
-  int64_t position = 0;
-  absl::Status status;
-  RETURN_IF_ERROR(kv_->Scan(
-      kResourcesCf, ResourcePrefix(tenant, type.name), "",
-      [&](absl::string_view, absl::string_view value) {
-        ++position;
-        if (position >= start &&
-            result->resources.size() < static_cast<size_t>(count)) {
-          status = add(value);
-          if (!status.ok()) return false;
-        }
-        return true;
-      }));
-  RETURN_IF_ERROR(status);
-  result->total_results = position;
+  std::optional<ResolvedAttribute> sort_by;
+  if (!request.sort_by().empty()) {
+    ASSIGN_OR_RETURN(ResolvedAttribute resolved,
+                     ResolveSortBy(schema, request.sort_by()));
+    sort_by = std::move(resolved);
+  }
+  Page page;
+  if (absl::EqualsIgnoreCase(request.sort_order(), "descending")) {
+    page.descending = true;
+  } else if (!request.sort_order().empty() &&
+             !absl::EqualsIgnoreCase(request.sort_order(), "ascending")) {
+    return InvalidValue(absl::StrCat("sortOrder must be \"ascending\" or "
+                                     "\"descending\", got \"",
+                                     request.sort_order(), "\""));
+  }
+  page.cursor_mode = request.has_cursor();
+  page.start = std::max(1, request.start_index());
+  page.count = request.has_count() ? request.count() : kDefaultCount;
+  if (page.cursor_mode) {
+    if (request.start_index() > 1) {
+      return InvalidValue("use either startIndex or cursor pagination, not both");
+    }
+    if (page.count < 1) {
+      return ScimError(absl::StatusCode::kInvalidArgument, scim_type::kInvalidCount,
+                       absl::StrCat("count must be between 1 and ", kMaxCount,
+                                    " with cursor pagination, got ", page.count));
+    }
+  }
+  page.count = std::clamp(page.count, 0, kMaxCount);
+  // A cursor is valid only for the query it came from.
+  const std::string query = absl::StrCat(
+      type.name, "\n", filter ? filter->canonical() : "", "\n",
+      sort_by ? sort_by->canonical : "", "\n", page.descending ? "d" : "a");
+  if (page.cursor_mode && !request.cursor().empty()) {
+    ASSIGN_OR_RETURN(Cursor cursor,
+                     cursors_.Decode(tenant, query, request.cursor()));
+    page.cursor = std::move(cursor);
+  }
+  if (!filter && !sort_by) {
+    RETURN_IF_ERROR(PageOfAll(type, tenant, &page));
+  } else {
+    RETURN_IF_ERROR(PageOfMatches(type, tenant, filter ? &*filter : nullptr,
+                                  sort_by ? &*sort_by : nullptr, &page));
+  }
+  result->total_results = page.total;
+  result->start_index = page.cursor_mode ? 1 : page.start;
+  result->resources.clear();
+  result->next_cursor.clear();
+  result->previous_cursor.clear();
+  if (page.cursor_mode) {
+    if (page.has_next && !page.items.empty()) {
+      result->next_cursor =
+          cursors_.Encode(tenant, query, {true, page.items.back().first});
+    }
+    if (page.has_previous) {
+      const SortPosition& first = !page.items.empty() ? page.items.front().first
+                                                      : page.cursor->at;
+      result->previous_cursor = cursors_.Encode(tenant, query, {false, first});
+    }
+  }
+  Projection projection(schema,
+                        {request.attributes().begin(), request.attributes().end()},
+                        {request.excluded_attributes().begin(),
+                         request.excluded_attributes().end()});
+  for (auto& [position, resource] : page.items) {
+    projection.Apply(resource.get());
+    result->resources.push_back(std::move(resource));
+  }
   return absl::OkStatus();
 }
 

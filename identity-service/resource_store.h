@@ -17,6 +17,11 @@
 #include "common/random.h"
 #include "google/protobuf/message.h"
 #include "audit-service/outbox.h"
+#include "identity-service/cursor.h"
+#include "scim/attribute_resolver.h"
+#include "scim/filter_eval.h"
+#include "scim/schema.h"
+#include "scim/validation.h"
 #include "scim/v1/resources.pb.h"
 #include "storage/kv_store.h"
 
@@ -24,19 +29,18 @@ namespace scim::identity {
 
 struct IndexedAttribute {
   std::string path;  // canonical SCIM path, e.g. "emails.value"
-  bool case_exact = false;
+  bool case_exact = false;  // as the schema says of the attribute
 };
 
-// What the store needs to know of a resource type. Attribute paths are SCIM
-// paths resolved over the descriptor (scim/attribute_values.h).
+// What the store needs to know of a resource type beyond its schema (the
+// registry's ResourceTypeSchema): which attributes have keys. Attribute paths
+// are canonical SCIM paths (scim/attribute_resolver.h).
 struct ResourceType {
   std::string name;         // meta.resourceType, e.g. "User"
   std::string endpoint;     // path segment, e.g. "Users"
   std::string core_schema;  // schema URN
   const google::protobuf::Descriptor* descriptor = nullptr;
-  std::vector<std::string> required;
-  // Ignored when a client sends them (set by the server only).
-  std::vector<std::string> read_only;
+  const ResourceTypeSchema* schema = nullptr;
   // Unique per tenant, compared case-insensitively.
   std::vector<std::string> unique;
   // Non-unique lookups answered from the `index` column family.
@@ -51,6 +55,9 @@ struct ListResult {
   int64_t total_results = 0;
   int32_t start_index = 1;
   std::vector<std::unique_ptr<google::protobuf::Message>> resources;
+  // RFC 9865, when the request asked for cursor pagination.
+  std::string next_cursor;
+  std::string previous_cursor;
 };
 
 // Defaults and bounds of index pagination.
@@ -59,24 +66,30 @@ inline constexpr int32_t kMaxCount = 200;
 
 class ResourceStore {
  public:
+  // `cursor_key` signs pagination cursors (kept across restarts by the
+  // caller); empty = a random key for this process.
   ResourceStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
-                RandomSource* random);
+                RandomSource* random, std::string cursor_key = "");
 
   // `resource` is the client's input; on success it holds the stored
   // resource as it is returned (no password).
   absl::Status Create(const ResourceType& type, absl::string_view tenant,
                       google::protobuf::Message* resource,
-                      const RequestContext& context);
+                      const RequestContext& context,
+                      const ValidationOptions& validation = {});
   absl::Status Get(const ResourceType& type, absl::string_view tenant,
                    absl::string_view id, google::protobuf::Message* out);
   // Full replace (RFC 7644 §3.5.1); `if_match` empty = unconditional.
   absl::Status Replace(const ResourceType& type, absl::string_view tenant,
                        absl::string_view id, absl::string_view if_match,
                        google::protobuf::Message* resource,
-                       const RequestContext& context);
+                       const RequestContext& context,
+                       const ValidationOptions& validation = {});
   absl::Status Delete(const ResourceType& type, absl::string_view tenant,
                       absl::string_view id, absl::string_view if_match,
                       const RequestContext& context);
+  // Filter, sort, index or cursor pagination and projection (RFC 7644
+  // §3.4.2, RFC 9865).
   absl::Status List(const ResourceType& type, absl::string_view tenant,
                     const v1::ListRequest& request, ListResult* result);
   // Removes all of `tenant`'s data, in bounded transactions; returns the
@@ -85,8 +98,6 @@ class ResourceStore {
                                        const RequestContext& context);
 
  private:
-  absl::Status CheckRequired(const ResourceType& type,
-                             const google::protobuf::Message& resource);
   absl::Status WriteKeys(const ResourceType& type, absl::string_view tenant,
                          absl::string_view id,
                          const google::protobuf::Message* old_resource,
@@ -96,14 +107,21 @@ class ResourceStore {
                         absl::string_view id, absl::string_view operation,
                         std::vector<std::string> changed,
                         const RequestContext& context, KvTransaction& txn);
-  absl::Status FilteredIds(const ResourceType& type, absl::string_view tenant,
-                           absl::string_view filter,
-                           std::vector<std::string>* ids);
+  struct Page;
+  // An unfiltered, unsorted list: streamed over the keys in id order,
+  // parsing only the page.
+  absl::Status PageOfAll(const ResourceType& type, absl::string_view tenant,
+                         Page* page);
+  // A filtered or sorted list: the matches in order, then the page.
+  absl::Status PageOfMatches(const ResourceType& type, absl::string_view tenant,
+                             const CompiledFilter* filter,
+                             const ResolvedAttribute* sort_by, Page* page);
 
   KvStore* kv_;
   audit::Outbox* outbox_;
   Clock* clock_;
   RandomSource* random_;
+  CursorCodec cursors_;
 };
 
 // Password storage: PBKDF2-HMAC-SHA256, "$pbkdf2-sha256$iter$salt$hash".

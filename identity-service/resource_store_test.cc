@@ -321,7 +321,7 @@ TEST_P(ResourceStoreTest, EqualityFiltersUseTheIndexes) {
   EXPECT_EQ(List(absl::StrCat("id eq \"", user->id(), "\"")).total_results, 1);
   EXPECT_EQ(List(R"(userName eq "bjensen")", 1, 10, "other").total_results, 0);
   v1::ListRequest request;
-  request.set_filter(R"(title eq "x")");
+  request.set_filter(R"(nosuch eq "x")");
   ListResult result;
   absl::Status s = store_->List(UserResourceType(), "acme", request, &result);
   EXPECT_EQ(ScimTypeOf(s), "invalidFilter");

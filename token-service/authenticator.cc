@@ -97,7 +97,8 @@ absl::StatusOr<Principal> Authenticator::VerifyJwtBearer(const std::string& toke
   }
   return Principal{claims.tenant, claims.subject, status->tenant_disabled(),
                    status->settings().rate_limit(),
-                   status->settings().rate_burst()};
+                   status->settings().rate_burst(),
+                   status->settings().unknown_attributes() == "reject"};
 }
 
 absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
@@ -120,7 +121,8 @@ absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
   Principal principal{response.tenant(), response.key_id(),
                       response.tenant_disabled(),
                       response.settings().rate_limit(),
-                      response.settings().rate_burst()};
+                      response.settings().rate_burst(),
+                      response.settings().unknown_attributes() == "reject"};
   absl::MutexLock lock(&mu_);
   // Bounded: when full, start over rather than track recency per hit.
   if (cache_.size() >= max_entries_) cache_.clear();

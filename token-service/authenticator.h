@@ -27,6 +27,8 @@ struct Principal {
   // The tenant's limits: requests per second (0 = unlimited) and burst.
   int rate_limit = 0;
   int rate_burst = 0;
+  // The tenant rejects unknown attributes and enforces canonical values.
+  bool strict_schema = false;
 };
 
 class Authenticator {

@@ -1,0 +1,32 @@
+// RFC 7644 §4 discovery documents, from the schema registry (one source of
+// truth) and the service's real limits. Locations are absolute per tenant.
+#ifndef SCIM_EDGE_DISCOVERY_H_
+#define SCIM_EDGE_DISCOVERY_H_
+
+#include <string>
+
+#include "scim/json_codec.h"
+
+namespace scim::edge {
+
+struct ServiceLimits {
+  size_t max_payload_bytes = 1 << 20;
+  int max_results = 200;
+  int default_page_size = 100;
+  int cursor_timeout_seconds = 3600;
+  bool patch = false;
+  bool bulk = false;
+  int bulk_max_operations = 1000;
+};
+
+// `base` is the tenant's SCIM base URL, e.g. https://h/t/acme/scim/v2.
+Json ServiceProviderConfig(const std::string& base, const ServiceLimits& limits);
+Json ResourceTypeDocument(const std::string& base, const std::string& name);
+Json SchemaDocument(const std::string& base, const std::string& urn);
+// ListResponses of all resource types / schemas.
+Json ResourceTypesList(const std::string& base);
+Json SchemasList(const std::string& base);
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_DISCOVERY_H_

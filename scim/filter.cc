@@ -1,0 +1,397 @@
+#include "scim/filter.h"
+
+#include <cctype>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace scim {
+namespace {
+
+constexpr int kMaxDepth = 32;
+
+bool IsNameStart(char c) { return absl::ascii_isalpha(c) || c == '$'; }
+bool IsNameChar(char c) {
+  return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '$';
+}
+
+// ATTRNAME = ALPHA *(nameChar), plus "$ref".
+bool IsAttrName(absl::string_view name) {
+  if (name.empty()) return false;
+  if (name == "$ref") return true;
+  if (!absl::ascii_isalpha(name[0])) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+struct OpName {
+  const char* name;
+  CompareOp op;
+};
+constexpr OpName kOps[] = {
+    {"eq", CompareOp::kEq}, {"ne", CompareOp::kNe}, {"co", CompareOp::kCo},
+    {"sw", CompareOp::kSw}, {"ew", CompareOp::kEw}, {"gt", CompareOp::kGt},
+    {"ge", CompareOp::kGe}, {"lt", CompareOp::kLt}, {"le", CompareOp::kLe}};
+
+class Parser {
+ public:
+  Parser(absl::string_view text, const char* scim_type, const char* what)
+      : text_(text), scim_type_(scim_type), what_(what) {}
+
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseWholeFilter() {
+    SkipSpace();
+    if (AtEnd()) return Error("the filter is empty");
+    auto node = ParseOr(0, false);
+    if (!node.ok()) return node.status();
+    SkipSpace();
+    if (!AtEnd()) {
+      return Error(absl::StrCat("unexpected '", Rest(), "'"));
+    }
+    return node;
+  }
+
+  absl::StatusOr<AttributePath> ParseWholePath() {
+    SkipSpace();
+    if (AtEnd()) return Error("the path is empty");
+    auto path = ParsePath(true, 0);
+    if (!path.ok()) return path.status();
+    SkipSpace();
+    if (!AtEnd()) return Error(absl::StrCat("unexpected '", Rest(), "'"));
+    return path;
+  }
+
+ private:
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+  absl::string_view Rest() const {
+    absl::string_view rest = text_.substr(pos_);
+    return rest.size() > 20 ? rest.substr(0, 20) : rest;
+  }
+  void SkipSpace() {
+    while (!AtEnd() && absl::ascii_isspace(text_[pos_])) ++pos_;
+  }
+
+  absl::Status Error(absl::string_view problem) const {
+    return ScimError(absl::StatusCode::kInvalidArgument, scim_type_,
+                     absl::StrCat("invalid ", what_, " at position ", pos_ + 1,
+                                  ": ", problem));
+  }
+
+  // A word (keyword or operator) at the cursor, without consuming it.
+  absl::string_view PeekWord() const {
+    size_t end = pos_;
+    while (end < text_.size() && absl::ascii_isalpha(text_[end])) ++end;
+    return text_.substr(pos_, end - pos_);
+  }
+
+  // Consumes keyword `kw` if it is next and followed by a delimiter.
+  bool ConsumeKeyword(absl::string_view kw) {
+    absl::string_view word = PeekWord();
+    if (!absl::EqualsIgnoreCase(word, kw)) return false;
+    size_t after = pos_ + word.size();
+    if (after < text_.size() && !absl::ascii_isspace(text_[after]) &&
+        text_[after] != '(') {
+      return false;
+    }
+    pos_ = after;
+    return true;
+  }
+
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseOr(int depth, bool inner) {
+    auto left = ParseAnd(depth, inner);
+    if (!left.ok()) return left;
+    for (;;) {
+      size_t save = pos_;
+      SkipSpace();
+      size_t at = pos_;
+      if (!ConsumeKeyword("or")) {
+        pos_ = save;
+        return left;
+      }
+      auto right = ParseAnd(depth, inner);
+      if (!right.ok()) return right;
+      auto node = std::make_unique<FilterNode>();
+      node->kind = FilterNode::Kind::kOr;
+      node->position = at;
+      node->children.push_back(std::move(*left));
+      node->children.push_back(std::move(*right));
+      left = std::move(node);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseAnd(int depth, bool inner) {
+    auto left = ParseUnary(depth, inner);
+    if (!left.ok()) return left;
+    for (;;) {
+      size_t save = pos_;
+      SkipSpace();
+      size_t at = pos_;
+      if (!ConsumeKeyword("and")) {
+        pos_ = save;
+        return left;
+      }
+      auto right = ParseUnary(depth, inner);
+      if (!right.ok()) return right;
+      auto node = std::make_unique<FilterNode>();
+      node->kind = FilterNode::Kind::kAnd;
+      node->position = at;
+      node->children.push_back(std::move(*left));
+      node->children.push_back(std::move(*right));
+      left = std::move(node);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseGroup(int depth,
+                                                         bool inner) {
+    // At '('.
+    if (depth >= kMaxDepth) return Error("the filter is nested too deeply");
+    ++pos_;
+    auto node = ParseOr(depth + 1, inner);
+    if (!node.ok()) return node;
+    SkipSpace();
+    if (Peek() != ')') {
+      return Error(AtEnd() ? "missing ')'"
+                           : absl::StrCat("expected ')' but found '", Rest(), "'"));
+    }
+    ++pos_;
+    return node;
+  }
+
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseUnary(int depth,
+                                                         bool inner) {
+    SkipSpace();
+    if (AtEnd()) return Error("expected an expression but the filter ended");
+    const size_t at = pos_;
+    if (Peek() == '(') return ParseGroup(depth, inner);
+    if (ConsumeKeyword("not")) {
+      SkipSpace();
+      if (Peek() != '(') return Error("'not' must be followed by '('");
+      auto child = ParseGroup(depth, inner);
+      if (!child.ok()) return child;
+      auto node = std::make_unique<FilterNode>();
+      node->kind = FilterNode::Kind::kNot;
+      node->position = at;
+      node->children.push_back(std::move(*child));
+      return node;
+    }
+    return ParseAttributeExpression(depth, inner);
+  }
+
+  absl::StatusOr<AttributePath> ParsePath(bool patch_path, int depth) {
+    const size_t start = pos_;
+    if (!IsNameStart(Peek())) {
+      return Error(AtEnd() ? std::string("expected an attribute name")
+                           : absl::StrCat("expected an attribute name but found '",
+                                          Rest(), "'"));
+    }
+    size_t end = pos_;
+    while (end < text_.size() && !absl::ascii_isspace(text_[end]) &&
+           text_[end] != '(' && text_[end] != ')' && text_[end] != '[' &&
+           text_[end] != ']' && text_[end] != '"') {
+      ++end;
+    }
+    absl::string_view token = text_.substr(start, end - start);
+    AttributePath path;
+    absl::string_view names = token;
+    if (absl::StartsWithIgnoreCase(token, "urn:")) {
+      size_t colon = token.rfind(':');
+      path.urn = std::string(token.substr(0, colon));
+      names = token.substr(colon + 1);
+      if (names.empty()) {
+        pos_ = end;
+        return Error(absl::StrCat("'", token, "' names no attribute after the schema URN"));
+      }
+    }
+    size_t dot = names.find('.');
+    path.attribute = std::string(names.substr(0, dot));
+    if (dot != absl::string_view::npos) {
+      path.sub_attribute = std::string(names.substr(dot + 1));
+      if (!IsAttrName(path.sub_attribute)) {
+        return Error(absl::StrCat("'", token, "' is not a valid attribute path"));
+      }
+    }
+    if (!IsAttrName(path.attribute)) {
+      return Error(absl::StrCat("'", token, "' is not a valid attribute path"));
+    }
+    pos_ = end;
+    if (Peek() == '[') {
+      if (!path.sub_attribute.empty()) {
+        return Error("a value filter '[...]' must follow a multi-valued attribute, not a sub-attribute");
+      }
+      if (depth > 0) return Error("value filters cannot be nested");
+      ++pos_;
+      SkipSpace();
+      if (Peek() == ']') return Error("the value filter '[]' is empty");
+      auto inner = ParseOr(depth + 1, /*inner=*/true);
+      if (!inner.ok()) return inner.status();
+      SkipSpace();
+      if (Peek() != ']') {
+        return Error(AtEnd() ? std::string("missing ']'")
+                             : absl::StrCat("expected ']' but found '", Rest(), "'"));
+      }
+      ++pos_;
+      path.value_filter = std::shared_ptr<FilterNode>(std::move(*inner));
+      if (patch_path && Peek() == '.') {
+        ++pos_;
+        size_t s = pos_;
+        while (!AtEnd() && IsNameChar(text_[pos_])) ++pos_;
+        path.sub_attribute = std::string(text_.substr(s, pos_ - s));
+        if (!IsAttrName(path.sub_attribute)) {
+          return Error("expected a sub-attribute name after ']. '");
+        }
+      }
+    }
+    return path;
+  }
+
+  absl::StatusOr<Json> ParseValue() {
+    SkipSpace();
+    if (AtEnd()) return Error("expected a comparison value but the filter ended");
+    const size_t start = pos_;
+    if (Peek() == '"') {
+      size_t i = pos_ + 1;
+      while (i < text_.size() && text_[i] != '"') {
+        if (text_[i] == '\\') ++i;
+        ++i;
+      }
+      if (i >= text_.size()) return Error("unterminated string");
+      Json value = Json::parse(text_.substr(start, i + 1 - start), nullptr, false);
+      if (value.is_discarded()) return Error("invalid escape in string");
+      pos_ = i + 1;
+      return value;
+    }
+    size_t end = pos_;
+    while (end < text_.size() && !absl::ascii_isspace(text_[end]) &&
+           text_[end] != ')' && text_[end] != ']') {
+      ++end;
+    }
+    absl::string_view token = text_.substr(start, end - start);
+    pos_ = end;
+    if (absl::EqualsIgnoreCase(token, "true")) return Json(true);
+    if (absl::EqualsIgnoreCase(token, "false")) return Json(false);
+    if (absl::EqualsIgnoreCase(token, "null")) return Json(nullptr);
+    if (token[0] == '-' || absl::ascii_isdigit(token[0])) {
+      Json number = Json::parse(token, nullptr, false);
+      if (number.is_discarded() || !number.is_number()) {
+        pos_ = start;
+        return Error(absl::StrCat("'", token, "' is not a valid number"));
+      }
+      return number;
+    }
+    if (token[0] == '(' || token[0] == '[') {
+      pos_ = start;
+      return Error(absl::StrCat("expected a comparison value but found '",
+                                Rest(), "'"));
+    }
+    // Unquoted text: some clients send `userName eq jdoe`; read it as the
+    // string it plainly means.
+    return Json(std::string(token));
+  }
+
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseAttributeExpression(
+      int depth, bool inner) {
+    const size_t at = pos_;
+    auto path = ParsePath(false, inner ? 1 : 0);
+    if (!path.ok()) return path.status();
+    auto node = std::make_unique<FilterNode>();
+    node->position = at;
+    if (path->value_filter != nullptr) {
+      node->kind = FilterNode::Kind::kValuePath;
+      node->children.push_back(std::make_unique<FilterNode>());
+      // Move the parsed value filter into children[0]; the path keeps names.
+      node->children[0] = std::make_unique<FilterNode>(std::move(*path->value_filter));
+      path->value_filter.reset();
+      node->path = std::move(*path);
+      return node;
+    }
+    node->path = std::move(*path);
+    if (!absl::ascii_isspace(Peek())) {
+      return Error(AtEnd() ? absl::StrCat("expected an operator after '",
+                                          node->path.ToString(), "'")
+                           : absl::StrCat("unexpected '", Rest(), "'"));
+    }
+    SkipSpace();
+    absl::string_view word = PeekWord();
+    if (absl::EqualsIgnoreCase(word, "pr")) {
+      pos_ += 2;
+      node->kind = FilterNode::Kind::kPresent;
+      return node;
+    }
+    for (const OpName& op : kOps) {
+      if (absl::EqualsIgnoreCase(word, op.name)) {
+        pos_ += 2;
+        if (!absl::ascii_isspace(Peek())) {
+          return Error(absl::StrCat("expected a value after '", op.name, "'"));
+        }
+        node->kind = FilterNode::Kind::kCompare;
+        node->op = op.op;
+        auto value = ParseValue();
+        if (!value.ok()) return value.status();
+        node->value = std::move(*value);
+        return node;
+      }
+    }
+    return Error(absl::StrCat(
+        "unknown operator '", word.empty() ? Rest() : word,
+        "' (expected eq, ne, co, sw, ew, gt, ge, lt, le or pr)"));
+  }
+
+  absl::string_view text_;
+  size_t pos_ = 0;
+  const char* scim_type_;
+  const char* what_;
+};
+
+}  // namespace
+
+const char* CompareOpName(CompareOp op) {
+  for (const OpName& o : kOps) {
+    if (o.op == op) return o.name;
+  }
+  return "?";
+}
+
+std::string AttributePath::ToString() const {
+  std::string out = urn.empty() ? attribute : absl::StrCat(urn, ":", attribute);
+  if (value_filter != nullptr) {
+    absl::StrAppend(&out, "[", FilterToString(*value_filter), "]");
+  }
+  if (!sub_attribute.empty()) absl::StrAppend(&out, ".", sub_attribute);
+  return out;
+}
+
+std::string FilterToString(const FilterNode& node) {
+  switch (node.kind) {
+    case FilterNode::Kind::kAnd:
+      return absl::StrCat("(", FilterToString(*node.children[0]), " and ",
+                          FilterToString(*node.children[1]), ")");
+    case FilterNode::Kind::kOr:
+      return absl::StrCat("(", FilterToString(*node.children[0]), " or ",
+                          FilterToString(*node.children[1]), ")");
+    case FilterNode::Kind::kNot:
+      return absl::StrCat("not (", FilterToString(*node.children[0]), ")");
+    case FilterNode::Kind::kPresent:
+      return absl::StrCat(node.path.ToString(), " pr");
+    case FilterNode::Kind::kValuePath:
+      return absl::StrCat(node.path.ToString(), "[",
+                          FilterToString(*node.children[0]), "]");
+    case FilterNode::Kind::kCompare:
+      return absl::StrCat(node.path.ToString(), " ", CompareOpName(node.op),
+                          " ", node.value.dump());
+  }
+  return "";
+}
+
+absl::StatusOr<std::unique_ptr<FilterNode>> ParseFilter(absl::string_view text) {
+  return Parser(text, scim_type::kInvalidFilter, "filter").ParseWholeFilter();
+}
+
+absl::StatusOr<AttributePath> ParseAttributePath(absl::string_view text) {
+  return Parser(text, scim_type::kInvalidPath, "path").ParseWholePath();
+}
+
+}  // namespace scim

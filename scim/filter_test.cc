@@ -1,0 +1,236 @@
+// Table-driven tests of the RFC 7644 §3.4.2.2 filter grammar: each valid
+// filter against its canonical, fully parenthesised form; each invalid one
+// against the problem its detail must name.
+#include "scim/filter.h"
+
+#include "common/status.h"
+#include "gtest/gtest.h"
+
+namespace scim {
+namespace {
+
+struct Valid {
+  const char* filter;
+  const char* canonical;
+};
+
+class ValidFilterTest : public testing::TestWithParam<Valid> {};
+
+TEST_P(ValidFilterTest, ParsesToCanonicalForm) {
+  auto parsed = ParseFilter(GetParam().filter);
+  ASSERT_TRUE(parsed.ok()) << GetParam().filter << ": " << parsed.status();
+  EXPECT_EQ(FilterToString(**parsed), GetParam().canonical) << GetParam().filter;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Grammar, ValidFilterTest,
+    testing::Values(
+        // Every operator.
+        Valid{R"(userName eq "bjensen")", R"(userName eq "bjensen")"},
+        Valid{R"(userName ne "bjensen")", R"(userName ne "bjensen")"},
+        Valid{R"(name.familyName co "O'Malley")", R"(name.familyName co "O'Malley")"},
+        Valid{R"(userName sw "J")", R"(userName sw "J")"},
+        Valid{R"(userName ew "son")", R"(userName ew "son")"},
+        Valid{R"(meta.lastModified gt "2011-05-13T04:42:34Z")",
+              R"(meta.lastModified gt "2011-05-13T04:42:34Z")"},
+        Valid{R"(meta.lastModified ge "2011-05-13T04:42:34Z")",
+              R"(meta.lastModified ge "2011-05-13T04:42:34Z")"},
+        Valid{R"(meta.lastModified lt "2011-05-13T04:42:34Z")",
+              R"(meta.lastModified lt "2011-05-13T04:42:34Z")"},
+        Valid{R"(meta.lastModified le "2011-05-13T04:42:34Z")",
+              R"(meta.lastModified le "2011-05-13T04:42:34Z")"},
+        Valid{"title pr", "title pr"},
+        // Operators and keywords are case-insensitive.
+        Valid{R"(userName EQ "a")", R"(userName eq "a")"},
+        Valid{R"(userName Eq "a")", R"(userName eq "a")"},
+        Valid{"title PR", "title pr"},
+        Valid{R"(a eq "1" AND b eq "2")", R"((a eq "1" and b eq "2"))"},
+        Valid{R"(a eq "1" Or b eq "2")", R"((a eq "1" or b eq "2"))"},
+        Valid{R"(NOT (a eq "1"))", R"(not (a eq "1"))"},
+        // Literals.
+        Valid{"active eq true", "active eq true"},
+        Valid{"active eq false", "active eq false"},
+        Valid{"active eq TRUE", "active eq true"},
+        Valid{"title eq null", "title eq null"},
+        Valid{"x eq 42", "x eq 42"},
+        Valid{"x eq -7", "x eq -7"},
+        Valid{"x gt 1.5", "x gt 1.5"},
+        Valid{"x lt 1e3", "x lt 1000.0"},
+        Valid{R"(userName eq "")", R"(userName eq "")"},
+        Valid{R"(userName eq "a\"b")", R"(userName eq "a\"b")"},
+        Valid{R"(userName eq "a\\b")", R"(userName eq "a\\b")"},
+        Valid{R"(userName eq "caf\u00e9")", "userName eq \"caf\xc3\xa9\""},
+        Valid{R"(userName eq "with space and or")", R"(userName eq "with space and or")"},
+        Valid{R"x(userName eq "(paren)")x", R"x(userName eq "(paren)")x"},
+        Valid{R"(userName eq "[bracket]")", R"(userName eq "[bracket]")"},
+        // Unquoted text some clients send.
+        Valid{"userName eq jdoe", R"(userName eq "jdoe")"},
+        Valid{"userName eq jdoe@example.com", R"(userName eq "jdoe@example.com")"},
+        // Precedence: and binds tighter than or; left-associative.
+        Valid{R"(a eq "1" or b eq "2" and c eq "3")",
+              R"((a eq "1" or (b eq "2" and c eq "3")))"},
+        Valid{R"(a eq "1" and b eq "2" or c eq "3")",
+              R"(((a eq "1" and b eq "2") or c eq "3"))"},
+        Valid{R"(a eq "1" and b eq "2" and c eq "3")",
+              R"(((a eq "1" and b eq "2") and c eq "3"))"},
+        Valid{R"(a eq "1" or b eq "2" or c eq "3")",
+              R"(((a eq "1" or b eq "2") or c eq "3"))"},
+        Valid{R"((a eq "1" or b eq "2") and c eq "3")",
+              R"(((a eq "1" or b eq "2") and c eq "3"))"},
+        Valid{R"(a eq "1" and (b eq "2" or c eq "3"))",
+              R"((a eq "1" and (b eq "2" or c eq "3")))"},
+        Valid{R"(((a eq "1")))", R"(a eq "1")"},
+        Valid{R"(not (a eq "1") and b pr)", R"((not (a eq "1") and b pr))"},
+        Valid{R"(not(a eq "1"))", R"(not (a eq "1"))"},
+        Valid{R"(not (not (a pr)))", R"(not (not (a pr)))"},
+        Valid{R"(not (a pr or b pr))", R"(not ((a pr or b pr)))"},
+        Valid{R"((a pr)and(b pr))", R"((a pr and b pr))"},
+        // RFC 7644 §3.4.2.2 examples.
+        Valid{R"(userType eq "Employee" and (emails co "example.com" or emails.value co "example.org"))",
+              R"((userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")))"},
+        Valid{R"(userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org"))",
+              R"((userType ne "Employee" and not ((emails co "example.com" or emails.value co "example.org"))))"},
+        Valid{R"(userType eq "Employee" and (emails.type eq "work"))",
+              R"((userType eq "Employee" and emails.type eq "work"))"},
+        Valid{R"(userType eq "Employee" and emails[type eq "work" and value co "@example.com"])",
+              R"((userType eq "Employee" and emails[(type eq "work" and value co "@example.com")]))"},
+        Valid{R"(emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"])",
+              R"((emails[(type eq "work" and value co "@example.com")] or ims[(type eq "xmpp" and value co "@foo.com")]))"},
+        // Value filters.
+        Valid{R"(emails[type eq "work"])", R"(emails[type eq "work"])"},
+        Valid{R"(emails[not (type eq "work")])", R"(emails[not (type eq "work")])"},
+        Valid{R"(emails[type eq "work" or (primary eq true and value pr)])",
+              R"(emails[(type eq "work" or (primary eq true and value pr))])"},
+        Valid{R"(members[value eq "2819c223"])", R"(members[value eq "2819c223"])"},
+        Valid{R"(emails[ type eq "work" ])", R"(emails[type eq "work"])"},
+        // Schema-URN-qualified paths.
+        Valid{R"(urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J")",
+              R"(urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J")"},
+        Valid{R"(urn:ietf:params:scim:schemas:core:2.0:User:name.familyName co "O")",
+              R"(urn:ietf:params:scim:schemas:core:2.0:User:name.familyName co "O")"},
+        Valid{R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984")",
+              R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984")"},
+        Valid{R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915")",
+              R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915")"},
+        Valid{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User pr",
+              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User pr"},
+        // Names with digits, dashes, underscores, $ref.
+        Valid{R"(x509Certificates.value pr)", "x509Certificates.value pr"},
+        Valid{R"(members.$ref pr)", "members.$ref pr"},
+        Valid{R"(my_attr-2 eq "x")", R"(my_attr-2 eq "x")"},
+        // Whitespace tolerance.
+        Valid{R"(  userName   eq   "a"  )", R"(userName eq "a")"},
+        Valid{"userName\teq\t\"a\"", R"(userName eq "a")"},
+        Valid{R"(userName eq "a"   and   title pr)", R"((userName eq "a" and title pr))"},
+        // Keyword-like attribute names and values.
+        Valid{R"(note eq "x")", R"(note eq "x")"},
+        Valid{R"(order eq "x")", R"(order eq "x")"},
+        Valid{R"(android pr)", "android pr"},
+        Valid{R"(userName eq "and")", R"(userName eq "and")"},
+        Valid{R"(displayName co "not")", R"(displayName co "not")"}));
+
+struct Invalid {
+  const char* filter;
+  const char* problem;  // must appear in the detail
+};
+
+class InvalidFilterTest : public testing::TestWithParam<Invalid> {};
+
+TEST_P(InvalidFilterTest, IsInvalidFilterNamingTheProblem) {
+  auto parsed = ParseFilter(GetParam().filter);
+  ASSERT_FALSE(parsed.ok()) << GetParam().filter << " parsed as "
+                            << FilterToString(**parsed);
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScimTypeOf(parsed.status()), "invalidFilter");
+  EXPECT_NE(parsed.status().message().find(GetParam().problem), std::string::npos)
+      << GetParam().filter << " -> " << parsed.status().message();
+  EXPECT_NE(parsed.status().message().find("position"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Grammar, InvalidFilterTest,
+    testing::Values(
+        Invalid{"", "empty"},
+        Invalid{"   ", "empty"},
+        Invalid{"userName", "expected an operator"},
+        Invalid{"userName eq", "expected a value"},
+        Invalid{"userName eq ", "expected a comparison value"},
+        Invalid{R"(userName equals "a")", "unknown operator 'equals'"},
+        Invalid{R"(userName == "a")", "unknown operator"},
+        Invalid{R"(userName eq"a")", "expected a value"},
+        Invalid{R"(userName eq "a)", "unterminated string"},
+        Invalid{R"(userName eq "a\q")", "invalid escape"},
+        Invalid{R"(userName eq "a" and)", "expected an expression"},
+        Invalid{R"(userName eq "a" or)", "expected an expression"},
+        Invalid{R"(and userName eq "a")", "unknown operator"},
+        Invalid{R"(userName eq "a" userName eq "b")", "unexpected"},
+        Invalid{R"(userName eq "a" xor title pr)", "unexpected"},
+        Invalid{R"((userName eq "a")", "missing ')'"},
+        Invalid{R"(userName eq "a"))", "unexpected ')'"},
+        Invalid{"()", "expected an attribute name"},
+        Invalid{R"(not userName eq "a")", "'not' must be followed by '('"},
+        Invalid{"not", "'not' must be followed by '('"},
+        Invalid{R"(emails[type eq "work")", "missing ']'"},
+        Invalid{"emails[]", "empty"},
+        Invalid{R"(emails[type eq "work"]])", "unexpected"},
+        Invalid{R"(emails[type[value eq "x"] pr])", "cannot be nested"},
+        Invalid{R"(name.givenName[value eq "x"])", "must follow a multi-valued attribute"},
+        Invalid{R"(1userName eq "a")", "expected an attribute name"},
+        Invalid{R"("userName" eq "a")", "expected an attribute name"},
+        Invalid{R"(user*Name eq "a")", "not a valid attribute path"},
+        Invalid{R"(name.given.name eq "a")", "not a valid attribute path"},
+        Invalid{R"(name. eq "a")", "not a valid attribute path"},
+        Invalid{R"(urn:ietf:params:scim:schemas:core:2.0:User: eq "a")", "names no attribute"},
+        Invalid{"x eq 12abc", "not a valid number"},
+        Invalid{"x eq -", "not a valid number"},
+        Invalid{"x eq (1)", "expected a comparison value"},
+        Invalid{"title pr pr", "unexpected"},
+        Invalid{R"(userName eq "a" and (title pr)", "missing ')'"},
+        Invalid{"((((((((((((((((((((((((((((((((((((((((", "nested too deeply"}));
+
+TEST(FilterPositionTest, DetailNamesTheOneBasedPosition) {
+  auto parsed = ParseFilter(R"(userName eq "a" bogus)");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("position 17"), std::string::npos)
+      << parsed.status().message();
+}
+
+TEST(AttributePathTest, ParsesPatchPaths) {
+  struct Case {
+    const char* path;
+    const char* urn;
+    const char* attribute;
+    const char* sub;
+    bool has_filter;
+  } cases[] = {
+      {"userName", "", "userName", "", false},
+      {"name.givenName", "", "name", "givenName", false},
+      {R"(emails[type eq "work"].value)", "", "emails", "value", true},
+      {R"(members[value eq "2819c223"])", "", "members", "", true},
+      {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "manager", "",
+       false},
+      {"urn:ietf:params:scim:schemas:core:2.0:User:name.familyName",
+       "urn:ietf:params:scim:schemas:core:2.0:User", "name", "familyName", false},
+  };
+  for (const Case& c : cases) {
+    auto path = ParseAttributePath(c.path);
+    ASSERT_TRUE(path.ok()) << c.path << ": " << path.status();
+    EXPECT_EQ(path->urn, c.urn) << c.path;
+    EXPECT_EQ(path->attribute, c.attribute) << c.path;
+    EXPECT_EQ(path->sub_attribute, c.sub) << c.path;
+    EXPECT_EQ(path->value_filter != nullptr, c.has_filter) << c.path;
+    EXPECT_EQ(path->ToString(), std::string(c.path).find("[") == std::string::npos
+                                    ? std::string(c.path)
+                                    : path->ToString());
+  }
+  for (const char* bad : {"", "emails[type eq \"work\"", "a b", "emails[].value",
+                          "name..x", "emails[type eq \"w\"].", "9lives"}) {
+    auto path = ParseAttributePath(bad);
+    EXPECT_FALSE(path.ok()) << bad;
+    EXPECT_EQ(ScimTypeOf(path.status()), "invalidPath") << bad;
+  }
+}
+
+}  // namespace
+}  // namespace scim

@@ -1,0 +1,97 @@
+// The schema registry: RFC 7643 schemas as data (scim/core_schemas.inc), one
+// source of truth for validation, projection, filtering, sorting and the
+// /Schemas and /ResourceTypes endpoints.
+#ifndef SCIM_SCIM_SCHEMA_H_
+#define SCIM_SCIM_SCHEMA_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+#include "scim/json_codec.h"
+
+namespace scim {
+
+enum class AttributeType {
+  kString, kBoolean, kDecimal, kInteger, kDateTime, kReference, kBinary,
+  kComplex
+};
+enum class Mutability { kReadOnly, kReadWrite, kImmutable, kWriteOnly };
+enum class Returned { kAlways, kNever, kDefault, kRequest };
+
+// RFC 7643 §7 attribute characteristics.
+struct AttributeSchema {
+  std::string name;
+  AttributeType type = AttributeType::kString;
+  bool multi_valued = false;
+  bool required = false;
+  bool case_exact = false;
+  Mutability mutability = Mutability::kReadWrite;
+  Returned returned = Returned::kDefault;
+  std::string uniqueness = "none";
+  std::vector<std::string> canonical_values;
+  std::vector<std::string> reference_types;
+  std::vector<AttributeSchema> sub_attributes;
+
+  // Case-insensitive (RFC 7643 §2.1).
+  const AttributeSchema* FindSub(absl::string_view sub_name) const;
+};
+
+struct Schema {
+  std::string id;  // URN
+  std::string name;
+  std::string description;
+  std::vector<AttributeSchema> attributes;
+  Json json;  // the representation served by /Schemas (without meta)
+
+  const AttributeSchema* Find(absl::string_view attribute) const;
+};
+
+struct SchemaExtension {
+  std::string schema;  // URN
+  bool required = false;
+};
+
+struct ResourceTypeSchema {
+  std::string name;      // "User"
+  std::string endpoint;  // "Users"
+  std::string description;
+  std::string schema;    // core schema URN
+  std::vector<SchemaExtension> extensions;
+  const google::protobuf::Descriptor* descriptor = nullptr;
+};
+
+class SchemaRegistry {
+ public:
+  // The RFC 7643 User, Enterprise User and Group schemas with the common
+  // attributes (id, externalId, meta) of RFC 7643 §3.1.
+  static const SchemaRegistry& Default();
+
+  const std::vector<Schema>& schemas() const { return schemas_; }
+  const std::vector<ResourceTypeSchema>& resource_types() const {
+    return resource_types_;
+  }
+  // Case-insensitive.
+  const Schema* FindSchema(absl::string_view urn) const;
+  const ResourceTypeSchema* FindResourceType(absl::string_view name) const;
+  // id, externalId, meta: part of every resource type.
+  const std::vector<AttributeSchema>& common_attributes() const {
+    return common_;
+  }
+  const AttributeSchema* FindCommon(absl::string_view name) const;
+
+ private:
+  SchemaRegistry();
+  std::vector<Schema> schemas_;
+  std::vector<AttributeSchema> common_;
+  std::vector<ResourceTypeSchema> resource_types_;
+};
+
+// Parses a schema's "attributes" JSON array (used for the registry's data).
+std::vector<AttributeSchema> ParseAttributes(const Json& attributes);
+
+}  // namespace scim
+
+#endif  // SCIM_SCIM_SCHEMA_H_
