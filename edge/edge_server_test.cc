@@ -255,6 +255,30 @@ TEST_F(EdgeTest, FilterSortPageProjectAndSearch) {
   EXPECT_EQ(json::parse(got->body)["emails"], json::parse(R"([{"value":"e@x"}])"));
 }
 
+TEST_F(EdgeTest, UnknownAttributesIgnoredUnlessTheTenantIsStrict) {
+  auto lenient = Post(users_, R"({"userName":"u1","favouriteColour":"teal",
+                                  "emails":[{"value":"u1@x","type":"pager"}]})");
+  ASSERT_EQ(lenient->status, 201) << lenient->body;
+  EXPECT_FALSE(json::parse(lenient->body).contains("favouriteColour"));
+
+  v1::UpdateTenantSettingsRequest strict;
+  strict.set_id("beta");
+  strict.set_unknown_attributes("reject");
+  ASSERT_TRUE(token_->store().UpdateTenantSettings(strict, {}).ok());
+  auto post_beta = [&](const std::string& body) {
+    return client_->Post("/t/beta/scim/v2/Users", Auth(beta_key_), body,
+                         "application/scim+json");
+  };
+  json err = ExpectError(post_beta(R"({"userName":"u1","favouriteColour":"teal"})"),
+                         400, "invalidSyntax");
+  EXPECT_NE(err["detail"].get<std::string>().find("favouriteColour"), std::string::npos);
+  err = ExpectError(post_beta(R"({"userName":"u1","emails":[{"value":"u1@x","type":"pager"}]})"),
+                    400, "invalidValue");
+  EXPECT_NE(err["detail"].get<std::string>().find("emails[0].type"), std::string::npos);
+  EXPECT_EQ(post_beta(R"({"userName":"u1","emails":[{"value":"u1@x","type":"Work"}]})")->status,
+            201);
+}
+
 TEST_F(EdgeTest, DiscoveryEndpoints) {
   const std::string base = "/t/acme/scim/v2";
   auto spc = client_->Get((base + "/ServiceProviderConfig").c_str(), Auth(acme_key_));

@@ -1,5 +1,7 @@
 #include "identity-service/identity_component.h"
 
+#include "common/random.h"
+#include "common/secret_file.h"
 #include "identity-service/keys.h"
 
 namespace scim::identity {
@@ -8,14 +10,20 @@ absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
     const std::string& db_dir) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
   if (!kv.ok()) return kv.status();
-  return std::make_unique<IdentityComponent>(std::move(*kv));
+  // Cursors must outlive a restart (and be shared by replicas of a shard).
+  auto cursor_key = LoadOrCreateSecretFile(
+      db_dir + "/cursor.key", HexEncode(RandomSource::Secure()->Bytes(32)));
+  if (!cursor_key.ok()) return cursor_key.status();
+  return std::make_unique<IdentityComponent>(std::move(*kv), *cursor_key);
 }
 
-IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv)
+IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
+                                     std::string cursor_key)
     : kv_(std::move(kv)),
       store_metrics_("rocksdb", "store", "identity", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), kOutboxCf, "identity"),
-      store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
+      store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure(),
+             std::move(cursor_key)),
       service_(&store_) {}
 
 IdentityComponent::~IdentityComponent() { StopShipping(); }

@@ -20,7 +20,8 @@ class IdentityComponent {
   static absl::StatusOr<std::unique_ptr<IdentityComponent>> Open(
       const std::string& db_dir);
   // Same over any store (tests).
-  explicit IdentityComponent(std::unique_ptr<KvStore> kv);
+  // `cursor_key` signs pagination cursors (empty: random per process).
+  IdentityComponent(std::unique_ptr<KvStore> kv, std::string cursor_key = "");
   ~IdentityComponent();
 
   // Lets RPCs in: checks their credentials through `token` (cached), or
