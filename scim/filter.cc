@@ -101,43 +101,33 @@ class Parser {
     return true;
   }
 
+  // or-expressions of and-expressions of unary ones: `and` binds tighter.
   absl::StatusOr<std::unique_ptr<FilterNode>> ParseOr(int depth, bool inner) {
-    auto left = ParseAnd(depth, inner);
-    if (!left.ok()) return left;
-    for (;;) {
-      size_t save = pos_;
-      SkipSpace();
-      size_t at = pos_;
-      if (!ConsumeKeyword("or")) {
-        pos_ = save;
-        return left;
-      }
-      auto right = ParseAnd(depth, inner);
-      if (!right.ok()) return right;
-      auto node = std::make_unique<FilterNode>();
-      node->kind = FilterNode::Kind::kOr;
-      node->position = at;
-      node->children.push_back(std::move(*left));
-      node->children.push_back(std::move(*right));
-      left = std::move(node);
-    }
+    return ParseBinary(depth, inner, "or", FilterNode::Kind::kOr);
   }
 
-  absl::StatusOr<std::unique_ptr<FilterNode>> ParseAnd(int depth, bool inner) {
-    auto left = ParseUnary(depth, inner);
+  absl::StatusOr<std::unique_ptr<FilterNode>> ParseBinary(int depth, bool inner,
+                                                          absl::string_view keyword,
+                                                          FilterNode::Kind kind) {
+    auto operand = [&]() {
+      return kind == FilterNode::Kind::kOr
+                 ? ParseBinary(depth, inner, "and", FilterNode::Kind::kAnd)
+                 : ParseUnary(depth, inner);
+    };
+    auto left = operand();
     if (!left.ok()) return left;
     for (;;) {
       size_t save = pos_;
       SkipSpace();
       size_t at = pos_;
-      if (!ConsumeKeyword("and")) {
+      if (!ConsumeKeyword(keyword)) {
         pos_ = save;
         return left;
       }
-      auto right = ParseUnary(depth, inner);
+      auto right = operand();
       if (!right.ok()) return right;
       auto node = std::make_unique<FilterNode>();
-      node->kind = FilterNode::Kind::kAnd;
+      node->kind = kind;
       node->position = at;
       node->children.push_back(std::move(*left));
       node->children.push_back(std::move(*right));

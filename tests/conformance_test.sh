@@ -5,26 +5,18 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 suite=${1:?usage: conformance_test.sh okta|microsoft [scimd] [known failure ...]}
-scimd=${2:-$root/build/bin}
+scimd=${2:-}
 # Requests named by the remaining arguments may fail: each is a capability an
 # open issue still has to deliver, listed where the test is registered.
 shift $(( $# >= 2 ? 2 : $# ))
 known=("$@")
-[ -d "$scimd" ] && scimd=$scimd/scimd
 runner=${SCIM_CONFORMANCE:-$root/../shared/conformance/run.sh}
 if [ ! -x "$runner" ] || ! command -v node >/dev/null; then
   echo "SKIP: no conformance runner at $runner or no node" >&2
   exit 77
 fi
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-"$scimd" --data_dir="$work/data" --http_addr=127.0.0.1:0 \
-  --grpc_addr=127.0.0.1:0 --access_log=false --demo >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 300); do grep -q '"serving"' "$work/err" && break; sleep 0.05; done
-SCIM_BASE_URL=$(grep -o 'http://[^ ]*' "$work/out")
-SCIM_TOKEN=$(awk '/API key/ {print $3}' "$work/out")
-export SCIM_BASE_URL SCIM_TOKEN
+source "$root/tests/demo_scimd.sh" "$scimd"
+export SCIM_BASE_URL=$SCIM_URL SCIM_TOKEN=$SCIM_KEY
 status=0
 "$runner" "$suite" --quiet >"$work/report" 2>&1 || status=$?
 cat "$work/report"
