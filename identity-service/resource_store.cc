@@ -19,7 +19,6 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "identity-service/keys.h"
 #include "identity-service/query_planner.h"
-#include "scim/attribute_values.h"
 #include "scim/json_codec.h"
 #include "scim/projection.h"
 #include "scim/sort_key.h"
@@ -264,10 +263,10 @@ absl::Status ResourceStore::WriteKeys(const ResourceType& type,
   for (const auto& path : type.unique) {
     std::vector<std::string> old_values, new_values;
     if (old_resource != nullptr) {
-      ASSIGN_OR_RETURN(old_values, StringValuesAt(*old_resource, path));
+      ASSIGN_OR_RETURN(old_values, StringValuesAt(*type.schema, *old_resource, path));
     }
     if (new_resource != nullptr) {
-      ASSIGN_OR_RETURN(new_values, StringValuesAt(*new_resource, path));
+      ASSIGN_OR_RETURN(new_values, StringValuesAt(*type.schema, *new_resource, path));
     }
     for (const auto& value : new_values) {
       std::string key = ValueKey(tenant, type.name, path, Normalize(value, false));
@@ -292,7 +291,7 @@ absl::Status ResourceStore::WriteKeys(const ResourceType& type,
   for (const auto& attr : type.indexed) {
     if (old_resource != nullptr) {
       ASSIGN_OR_RETURN(std::vector<std::string> values,
-                       StringValuesAt(*old_resource, attr.path));
+                       StringValuesAt(*type.schema, *old_resource, attr.path));
       for (const auto& v : values) {
         RETURN_IF_ERROR(txn.Delete(
             kIndexCf, IndexKey(tenant, type.name, attr.path,
@@ -301,7 +300,7 @@ absl::Status ResourceStore::WriteKeys(const ResourceType& type,
     }
     if (new_resource != nullptr) {
       ASSIGN_OR_RETURN(std::vector<std::string> values,
-                       StringValuesAt(*new_resource, attr.path));
+                       StringValuesAt(*type.schema, *new_resource, attr.path));
       for (const auto& v : values) {
         RETURN_IF_ERROR(txn.Put(kIndexCf,
                                 IndexKey(tenant, type.name, attr.path,

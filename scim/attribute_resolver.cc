@@ -220,4 +220,22 @@ std::vector<LeafValue> ValuesAt(const Message& message,
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> StringValuesAt(
+    const ResourceTypeSchema& type, const Message& resource,
+    absl::string_view path) {
+  ASSIGN_OR_RETURN(ResolvedAttribute resolved,
+                   ResolvePathText(type, path, scim_type::kInvalidPath));
+  if (resolved.fields.empty() ||
+      resolved.fields.back()->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+    return ScimError(absl::StatusCode::kInvalidArgument, scim_type::kInvalidPath,
+                     absl::StrCat("'", path, "' is not a string attribute of ",
+                                  type.name));
+  }
+  std::vector<std::string> out;
+  for (const LeafValue& leaf : ValuesAt(resource, resolved)) {
+    out.push_back(ReadScalar(leaf).s);
+  }
+  return out;
+}
+
 }  // namespace scim

@@ -71,6 +71,13 @@ Scalar ReadScalar(const LeafValue& leaf);
 std::vector<LeafValue> ValuesAt(const google::protobuf::Message& message,
                                 const ResolvedAttribute& resolved);
 
+// The string values at `path` (all elements of multi-valued attributes);
+// INVALID_ARGUMENT invalidPath unless the path names a string attribute.
+// Used for unique and index keys.
+absl::StatusOr<std::vector<std::string>> StringValuesAt(
+    const ResourceTypeSchema& type, const google::protobuf::Message& resource,
+    absl::string_view path);
+
 }  // namespace scim
 
 #endif  // SCIM_SCIM_ATTRIBUTE_RESOLVER_H_
