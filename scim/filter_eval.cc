@@ -308,4 +308,29 @@ bool CompiledFilter::Matches(const Message& resource) const {
   return Evaluate(root_, resource);
 }
 
+absl::StatusOr<BoundFilter> BindElementFilter(const ResourceTypeSchema& type,
+                                              const ResolvedAttribute& attribute,
+                                              const FilterNode& filter) {
+  const google::protobuf::FieldDescriptor* field = nullptr;
+  for (const auto* f : attribute.fields) {
+    if (f->is_repeated()) field = f;
+  }
+  if (attribute.attribute == nullptr || field == nullptr ||
+      field->message_type() == nullptr ||
+      attribute.attribute->type != AttributeType::kComplex) {
+    return ScimError(absl::StatusCode::kInvalidArgument, scim_type::kInvalidPath,
+                     absl::StrCat("'", attribute.canonical,
+                                  "' is not a multi-valued complex attribute, so "
+                                  "it takes no '[...]' filter"));
+  }
+  BoundFilter out;
+  RETURN_IF_ERROR(Bind(filter, {&type, attribute.attribute, field->message_type()},
+                       &out));
+  return out;
+}
+
+bool MatchesElement(const BoundFilter& filter, const Message& element) {
+  return Evaluate(filter, element);
+}
+
 }  // namespace scim

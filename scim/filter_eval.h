@@ -42,6 +42,15 @@ class CompiledFilter {
   std::string canonical_;
 };
 
+// The filter inside a PATCH value path (`emails[type eq "work"]`), bound in
+// the scope of its multi-valued complex attribute `attribute`.
+absl::StatusOr<BoundFilter> BindElementFilter(const ResourceTypeSchema& type,
+                                              const ResolvedAttribute& attribute,
+                                              const FilterNode& filter);
+// Whether one element of that attribute satisfies it.
+bool MatchesElement(const BoundFilter& filter,
+                    const google::protobuf::Message& element);
+
 // Whether `leaf` (one value) satisfies a comparison node.
 bool CompareLeaf(const BoundFilter& node, const LeafValue& leaf);
 

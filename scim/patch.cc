@@ -1,0 +1,522 @@
+#include "scim/patch.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "scim/attribute_resolver.h"
+#include "scim/filter.h"
+
+namespace scim {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+absl::Status Error(const char* scim_type, absl::string_view detail) {
+  return ScimError(absl::StatusCode::kInvalidArgument, scim_type, detail);
+}
+
+const char* KindName(PatchKind kind) {
+  switch (kind) {
+    case PatchKind::kAdd: return "add";
+    case PatchKind::kReplace: return "replace";
+    case PatchKind::kRemove: return "remove";
+  }
+  return "?";
+}
+
+// Sets `field` of `parent` from a JSON value through the codec, so that type
+// rules (and "True" for booleans) are the same as on POST. null clears it.
+absl::Status SetFromJson(Message* parent, const FieldDescriptor* field,
+                         const Json& value, const DecodeOptions& decode) {
+  const Reflection* r = parent->GetReflection();
+  if (value.is_null()) {
+    r->ClearField(parent, field);
+    return absl::OkStatus();
+  }
+  std::unique_ptr<Message> temp(parent->New());
+  Json wrapper = Json::object();
+  wrapper[field->json_name()] = value;
+  RETURN_IF_ERROR(DecodeResource(wrapper, temp.get(), decode));
+  r->ClearField(parent, field);
+  r->SwapFields(temp.get(), parent, {field});
+  return absl::OkStatus();
+}
+
+// Merges a JSON object into a message: given sub-attributes replace, others
+// stay; `null` ones are cleared.
+absl::Status MergeFromJson(Message* target, const Json& value,
+                           const DecodeOptions& decode) {
+  std::unique_ptr<Message> temp(target->New());
+  RETURN_IF_ERROR(DecodeResource(value, temp.get(), decode));
+  const Reflection* r = target->GetReflection();
+  for (const auto& [key, v] : value.items()) {
+    const FieldDescriptor* f = FindFieldByScimName(target->GetDescriptor(), key);
+    if (f == nullptr) continue;
+    if (v.is_null() || f->is_repeated()) r->ClearField(target, f);
+  }
+  target->MergeFrom(*temp);
+  return absl::OkStatus();
+}
+
+// A single complex value may be written as its `value` (Entra sends the
+// enterprise `manager` as a bare id).
+Json ComplexValue(const FieldDescriptor* field, const Json& value) {
+  if ((value.is_string() || value.is_number() || value.is_boolean()) &&
+      field->message_type() != nullptr &&
+      FindFieldByScimName(field->message_type(), "value") != nullptr) {
+    return Json{{"value", value}};
+  }
+  return value;
+}
+
+// The attribute values a filter pins with `eq` (joined by `and`), as a JSON
+// object: what a new element must hold to match `type eq "work"`.
+void SeedFromFilter(const FilterNode& node, Json* seed) {
+  if (node.kind == FilterNode::Kind::kAnd) {
+    for (const auto& child : node.children) SeedFromFilter(*child, seed);
+  } else if (node.kind == FilterNode::Kind::kCompare &&
+             node.op == CompareOp::kEq && !node.value.is_null() &&
+             node.path.sub_attribute.empty()) {
+    (*seed)[node.path.attribute] = node.value;
+  }
+}
+
+// `value eq "a" or value eq "b"`: {"a", "b"}; nullopt for any other shape.
+bool CollectEqValues(const BoundFilter& node, std::vector<std::string>* out) {
+  if (node.kind == FilterNode::Kind::kOr) {
+    return CollectEqValues(node.children[0], out) &&
+           CollectEqValues(node.children[1], out);
+  }
+  if (node.kind != FilterNode::Kind::kCompare || node.op != CompareOp::kEq ||
+      node.is_null || node.attribute.sub != nullptr ||
+      node.attribute.attribute == nullptr ||
+      !absl::EqualsIgnoreCase(node.attribute.attribute->name, "value") ||
+      node.value.kind != Scalar::Kind::kString) {
+    return false;
+  }
+  out->push_back(node.value.s);
+  return true;
+}
+
+bool SameValue(const Message& a, const Message& b) {
+  const FieldDescriptor* f = FindFieldByScimName(a.GetDescriptor(), "value");
+  const Reflection* r = a.GetReflection();
+  if (f != nullptr && !f->is_repeated() &&
+      f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && r->HasField(b, f)) {
+    return r->HasField(a, f) && r->GetString(a, f) == r->GetString(b, f);
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+// Clears messages along `fields` left empty by a removal, deepest first.
+void PruneEmpty(Message* resource,
+                const std::vector<const FieldDescriptor*>& fields,
+                size_t depth) {
+  if (depth + 1 >= fields.size()) return;
+  const FieldDescriptor* f = fields[depth];
+  const Reflection* r = resource->GetReflection();
+  if (f->is_repeated() || f->message_type() == nullptr ||
+      !r->HasField(*resource, f)) {
+    return;
+  }
+  Message* child = r->MutableMessage(resource, f);
+  PruneEmpty(child, fields, depth + 1);
+  if (child->ByteSizeLong() == 0) r->ClearField(resource, f);
+}
+
+class Patcher {
+ public:
+  Patcher(const ResourceTypeSchema& type, const PatchOptions& options,
+          Message* resource)
+      : type_(type), options_(options), resource_(resource) {
+    decode_.reject_unknown_attributes = options.reject_unknown_attributes;
+  }
+
+  absl::Status Apply(const PatchOp& op) {
+    const std::string name = absl::AsciiStrToLower(op.op);
+    PatchKind kind;
+    if (name == "add") {
+      kind = PatchKind::kAdd;
+    } else if (name == "replace") {
+      kind = PatchKind::kReplace;
+    } else if (name == "remove") {
+      kind = PatchKind::kRemove;
+    } else {
+      return Error(scim_type::kInvalidSyntax,
+                   absl::StrCat("\"op\" must be add, replace or remove, got \"",
+                                op.op, "\""));
+    }
+    if (op.path.empty()) return ApplyNoPath(kind, op.value);
+    absl::StatusOr<AttributePath> path = ParseAttributePath(op.path);
+    if (!path.ok()) {
+      return Error(scim_type::kInvalidPath, path.status().message());
+    }
+    if (kind != PatchKind::kRemove && op.value.is_null()) {
+      return Error(scim_type::kInvalidValue,
+                   absl::StrCat("\"", KindName(kind), "\" needs a \"value\""));
+    }
+    return ApplyPath(kind, *path, op.value, /*lenient=*/false);
+  }
+
+ private:
+  // RFC 7644 §3.5.2.1/3: the value holds attributes of the resource; keys may
+  // be paths themselves ("name.givenName", "urn:…:User:department").
+  absl::Status ApplyNoPath(PatchKind kind, const Json& value) {
+    if (kind == PatchKind::kRemove) {
+      return Error(scim_type::kNoTarget, "\"remove\" needs a \"path\"");
+    }
+    if (!value.is_object()) {
+      return Error(scim_type::kInvalidValue,
+                   "without a \"path\", \"value\" must be an object of attributes");
+    }
+    for (const auto& [key, v] : value.items()) {
+      if (absl::EqualsIgnoreCase(key, "schemas")) continue;
+      absl::StatusOr<AttributePath> path = ParseAttributePath(key);
+      if (!path.ok()) {
+        if (!options_.reject_unknown_attributes) continue;
+        return Error(scim_type::kInvalidPath, path.status().message());
+      }
+      RETURN_IF_ERROR(ApplyPath(kind, *path, v, /*lenient=*/true));
+    }
+    return absl::OkStatus();
+  }
+
+  // `lenient`: the path came from a no-path value's key, where unknown and
+  // read-only attributes are ignored as on POST.
+  absl::Status ApplyPath(PatchKind kind, const AttributePath& path,
+                         const Json& value, bool lenient) {
+    absl::StatusOr<ResolvedAttribute> resolved =
+        ResolvePath({&type_, nullptr, nullptr}, path, scim_type::kInvalidPath);
+    if (!resolved.ok()) {
+      if (lenient && !options_.reject_unknown_attributes) return absl::OkStatus();
+      return resolved.status();
+    }
+    if (resolved->attribute == nullptr) {
+      return ApplyExtension(kind, *resolved, value);
+    }
+    const AttributeSchema& top = *resolved->attribute;
+    const AttributeSchema& leaf = resolved->leaf();
+    if (top.mutability == Mutability::kReadOnly ||
+        leaf.mutability == Mutability::kReadOnly) {
+      if (lenient) return absl::OkStatus();
+      return Error(scim_type::kMutability,
+                   absl::StrCat("'", resolved->canonical, "' is readOnly"));
+    }
+    if (!options_.external_attribute.empty() &&
+        absl::EqualsIgnoreCase(top.name, options_.external_attribute) &&
+        resolved->fields.size() == 1) {
+      return ApplyExternal(kind, path, *resolved, value);
+    }
+    if (leaf.mutability == Mutability::kImmutable &&
+        !ValuesAt(*resource_, *resolved).empty()) {
+      return Error(scim_type::kMutability,
+                   absl::StrCat("'", resolved->canonical,
+                                "' is immutable and already has a value"));
+    }
+    const auto& fields = resolved->fields;
+    size_t repeated = fields.size();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i]->is_repeated()) {
+        repeated = i;
+        break;
+      }
+    }
+    if (repeated == fields.size()) {
+      if (path.value_filter != nullptr) {
+        return Error(scim_type::kInvalidPath,
+                     absl::StrCat("'", resolved->canonical,
+                                  "' is single-valued and takes no filter"));
+      }
+      return ApplySingular(kind, *resolved, value);
+    }
+    return ApplyMultiValued(kind, path, *resolved, repeated, value);
+  }
+
+  // A path naming a whole extension schema: its value is an object of the
+  // extension's attributes.
+  absl::Status ApplyExtension(PatchKind kind, const ResolvedAttribute& resolved,
+                              const Json& value) {
+    const Reflection* r = resource_->GetReflection();
+    if (kind == PatchKind::kRemove) {
+      r->ClearField(resource_, resolved.extension);
+      return absl::OkStatus();
+    }
+    if (!value.is_object()) {
+      return Error(scim_type::kInvalidValue,
+                   absl::StrCat("'", resolved.canonical,
+                                "' takes an object of its attributes"));
+    }
+    for (const auto& [key, v] : value.items()) {
+      absl::StatusOr<AttributePath> path =
+          ParseAttributePath(absl::StrCat(resolved.canonical, ":", key));
+      if (!path.ok()) {
+        if (!options_.reject_unknown_attributes) continue;
+        return Error(scim_type::kInvalidPath, path.status().message());
+      }
+      RETURN_IF_ERROR(ApplyPath(kind, *path, v, /*lenient=*/true));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ApplyExternal(PatchKind kind, const AttributePath& path,
+                             const ResolvedAttribute& resolved,
+                             const Json& value) {
+    ExternalPatch patch;
+    patch.kind = kind;
+    std::optional<BoundFilter> filter;
+    if (path.value_filter != nullptr) {
+      ASSIGN_OR_RETURN(filter, BindElementFilter(type_, resolved, *path.value_filter));
+      patch.filter = &*filter;
+      std::vector<std::string> values;
+      if (CollectEqValues(*filter, &values)) patch.filter_values = std::move(values);
+    }
+    if (value.is_array()) {
+      patch.values = value;
+    } else if (value.is_object()) {
+      patch.values.push_back(value);
+    } else if (!value.is_null()) {
+      return Error(scim_type::kInvalidValue,
+                   absl::StrCat("'", resolved.canonical,
+                                "' takes an array of objects such as "
+                                "[{\"value\": \"<id>\"}], got ", value.dump()));
+    }
+    for (const Json& element : patch.values) {
+      if (!element.is_object()) {
+        return Error(scim_type::kInvalidValue,
+                     absl::StrCat("each '", resolved.canonical,
+                                  "' value must be an object such as "
+                                  "{\"value\": \"<id>\"}, got ", element.dump()));
+      }
+    }
+    if (!options_.external) {
+      return absl::InternalError("no handler for an external attribute");
+    }
+    return options_.external(patch);
+  }
+
+  absl::Status ApplySingular(PatchKind kind, const ResolvedAttribute& resolved,
+                             const Json& value) {
+    const auto& fields = resolved.fields;
+    Message* parent = resource_;
+    for (size_t i = 0; i + 1 < fields.size(); ++i) {
+      const Reflection* r = parent->GetReflection();
+      if (kind == PatchKind::kRemove && !r->HasField(*parent, fields[i])) {
+        return absl::OkStatus();
+      }
+      parent = r->MutableMessage(parent, fields[i]);
+    }
+    const FieldDescriptor* field = fields.back();
+    if (kind == PatchKind::kRemove || value.is_null()) {
+      parent->GetReflection()->ClearField(parent, field);
+      PruneEmpty(resource_, fields, 0);
+      return absl::OkStatus();
+    }
+    if (field->message_type() != nullptr) {
+      Json object = ComplexValue(field, value);
+      if (!object.is_object()) {
+        return Error(scim_type::kInvalidValue,
+                     absl::StrCat("'", resolved.canonical,
+                                  "' is complex and takes an object, got ",
+                                  value.dump()));
+      }
+      return MergeFromJson(parent->GetReflection()->MutableMessage(parent, field),
+                           object, decode_);
+    }
+    return SetFromJson(parent, field, value, decode_);
+  }
+
+  absl::Status ApplyMultiValued(PatchKind kind, const AttributePath& path,
+                                const ResolvedAttribute& resolved,
+                                size_t repeated, const Json& value) {
+    const auto& fields = resolved.fields;
+    Message* holder = resource_;
+    for (size_t i = 0; i < repeated; ++i) {
+      const Reflection* r = holder->GetReflection();
+      if (kind == PatchKind::kRemove && !r->HasField(*holder, fields[i])) {
+        return absl::OkStatus();
+      }
+      holder = r->MutableMessage(holder, fields[i]);
+    }
+    const FieldDescriptor* list = fields[repeated];
+    const FieldDescriptor* sub =
+        repeated + 1 < fields.size() ? fields[repeated + 1] : nullptr;
+    const Reflection* r = holder->GetReflection();
+    if (list->message_type() == nullptr) {
+      // A multi-valued simple attribute: replaced or extended as a whole.
+      return SetFromJson(holder, list, kind == PatchKind::kRemove ? Json() : value,
+                         decode_);
+    }
+    std::optional<BoundFilter> filter;
+    if (path.value_filter != nullptr) {
+      ASSIGN_OR_RETURN(filter, BindElementFilter(type_, resolved, *path.value_filter));
+    }
+    std::vector<int> matched;
+    for (int i = 0; i < r->FieldSize(*holder, list); ++i) {
+      if (!filter || MatchesElement(*filter, r->GetRepeatedMessage(*holder, list, i))) {
+        matched.push_back(i);
+      }
+    }
+    if (kind == PatchKind::kRemove) {
+      return Remove(holder, list, sub, filter.has_value(), matched, value,
+                    resolved, path);
+    }
+    std::vector<int> touched;
+    if (sub == nullptr && !filter) {
+      // The whole attribute: replace swaps the list, add merges into it.
+      Json elements = value.is_array() ? value : Json::array({value});
+      std::unique_ptr<Message> temp(holder->New());
+      RETURN_IF_ERROR(SetFromJson(temp.get(), list, elements, decode_));
+      if (kind == PatchKind::kReplace) r->ClearField(holder, list);
+      const Reflection* tr = temp->GetReflection();
+      for (int i = 0; i < tr->FieldSize(*temp, list); ++i) {
+        const Message& element = tr->GetRepeatedMessage(*temp, list, i);
+        int existing = -1;
+        for (int j = 0; j < r->FieldSize(*holder, list); ++j) {
+          if (SameValue(r->GetRepeatedMessage(*holder, list, j), element)) {
+            existing = j;
+            break;
+          }
+        }
+        if (existing >= 0) {
+          r->MutableRepeatedMessage(holder, list, existing)->MergeFrom(element);
+          touched.push_back(existing);
+        } else {
+          r->AddMessage(holder, list)->CopyFrom(element);
+          touched.push_back(r->FieldSize(*holder, list) - 1);
+        }
+      }
+    } else {
+      if (matched.empty()) {
+        // Nothing matched: add the element the filter describes (Entra sends
+        // replace on addresses[type eq "work"].streetAddress for a user
+        // without a work address).
+        Json seed = Json::object();
+        if (filter) SeedFromFilter(*path.value_filter, &seed);
+        Message* element = r->AddMessage(holder, list);
+        if (!seed.empty()) RETURN_IF_ERROR(MergeFromJson(element, seed, decode_));
+        matched.push_back(r->FieldSize(*holder, list) - 1);
+      }
+      for (int i : matched) {
+        Message* element = r->MutableRepeatedMessage(holder, list, i);
+        if (sub != nullptr) {
+          RETURN_IF_ERROR(SetFromJson(element, sub, value, decode_));
+        } else if (value.is_object()) {
+          RETURN_IF_ERROR(MergeFromJson(element, value, decode_));
+        } else {
+          return Error(scim_type::kInvalidValue,
+                       absl::StrCat("'", path.ToString(),
+                                    "' selects elements and takes an object, got ",
+                                    value.dump()));
+        }
+        touched.push_back(i);
+      }
+    }
+    ClearOtherPrimaries(holder, list, touched);
+    return absl::OkStatus();
+  }
+
+  absl::Status Remove(Message* holder, const FieldDescriptor* list,
+                      const FieldDescriptor* sub, bool filtered,
+                      const std::vector<int>& matched, const Json& value,
+                      const ResolvedAttribute& resolved, const AttributePath& path) {
+    const Reflection* r = holder->GetReflection();
+    if (filtered && matched.empty()) {
+      return Error(scim_type::kNoTarget,
+                   absl::StrCat("no value of '", resolved.attribute->name,
+                                "' matches '", path.ToString(), "'"));
+    }
+    if (sub != nullptr) {
+      for (int i : matched) {
+        Message* element = r->MutableRepeatedMessage(holder, list, i);
+        element->GetReflection()->ClearField(element, sub);
+      }
+      return absl::OkStatus();
+    }
+    std::vector<bool> drop(r->FieldSize(*holder, list), false);
+    if (filtered) {
+      for (int i : matched) drop[i] = true;
+    } else if (!value.is_null()) {
+      // A value list removes only those values, never the whole attribute.
+      std::unique_ptr<Message> temp(holder->New());
+      RETURN_IF_ERROR(SetFromJson(temp.get(), list,
+                                  value.is_array() ? value : Json::array({value}),
+                                  decode_));
+      const Reflection* tr = temp->GetReflection();
+      for (int j = 0; j < tr->FieldSize(*temp, list); ++j) {
+        for (size_t i = 0; i < drop.size(); ++i) {
+          if (SameValue(r->GetRepeatedMessage(*holder, list, i),
+                        tr->GetRepeatedMessage(*temp, list, j))) {
+            drop[i] = true;
+          }
+        }
+      }
+    } else {
+      r->ClearField(holder, list);
+      return absl::OkStatus();
+    }
+    int kept = 0;
+    for (int i = 0; i < static_cast<int>(drop.size()); ++i) {
+      if (drop[i]) continue;
+      if (kept != i) r->SwapElements(holder, list, kept, i);
+      ++kept;
+    }
+    while (r->FieldSize(*holder, list) > kept) r->RemoveLast(holder, list);
+    return absl::OkStatus();
+  }
+
+  // RFC 7643 §2.4: at most one `primary`; the value just set wins.
+  void ClearOtherPrimaries(Message* holder, const FieldDescriptor* list,
+                           const std::vector<int>& touched) {
+    const FieldDescriptor* primary =
+        FindFieldByScimName(list->message_type(), "primary");
+    if (primary == nullptr) return;
+    const Reflection* r = holder->GetReflection();
+    int winner = -1;
+    for (int i : touched) {
+      const Message& e = r->GetRepeatedMessage(*holder, list, i);
+      if (e.GetReflection()->GetBool(e, primary)) winner = i;
+    }
+    if (winner < 0) return;
+    for (int i = 0; i < r->FieldSize(*holder, list); ++i) {
+      if (i == winner) continue;
+      Message* e = r->MutableRepeatedMessage(holder, list, i);
+      if (e->GetReflection()->GetBool(*e, primary)) {
+        e->GetReflection()->ClearField(e, primary);
+      }
+    }
+  }
+
+  const ResourceTypeSchema& type_;
+  const PatchOptions& options_;
+  Message* resource_;
+  DecodeOptions decode_;
+};
+
+}  // namespace
+
+absl::Status ApplyPatch(const ResourceTypeSchema& type,
+                        const std::vector<PatchOp>& ops, Message* resource,
+                        const PatchOptions& options) {
+  if (ops.empty()) {
+    return Error(scim_type::kInvalidValue, "\"Operations\" must not be empty");
+  }
+  Patcher patcher(type, options, resource);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    absl::Status s = patcher.Apply(ops[i]);
+    if (!s.ok()) {
+      return ScimError(s.code(), ScimTypeOf(s),
+                       absl::StrCat("operation ", i + 1, " (", ops[i].op,
+                                    ops[i].path.empty() ? "" : " ", ops[i].path,
+                                    "): ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace scim
