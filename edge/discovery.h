@@ -14,7 +14,7 @@ struct ServiceLimits {
   int max_results = 200;
   int default_page_size = 100;
   int cursor_timeout_seconds = 3600;
-  bool patch = false;
+  bool patch = true;
   bool bulk = false;
   int bulk_max_operations = 1000;
 };

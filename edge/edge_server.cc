@@ -33,7 +33,8 @@ constexpr char kListResponseSchema[] =
     "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 // SCIM endpoints that exist in the contract but are built by later work.
-constexpr absl::string_view kNotYetBuilt[] = {"Groups", "Bulk"};
+constexpr absl::string_view kNotYetBuilt[] = {"Bulk"};
+constexpr char kPatchOpSchema[] = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 void RecordHttpMetrics(const std::string& method, const std::string& route,
                        int status, absl::Duration latency) {
@@ -107,12 +108,22 @@ struct EdgeServer::Call {
   }
 
   // identity-service keeps meta.location as a path; make it absolute here.
+  // So are the `$ref`s of members and groups.
   void AbsolutizeLocation(json& resource) const {
-    auto meta = resource.find("meta");
-    if (meta == resource.end() || !meta->contains("location")) return;
-    std::string location = (*meta)["location"].get<std::string>();
-    if (absl::StartsWith(location, "/")) {
-      (*meta)["location"] = Origin() + location;
+    auto absolutize = [this](json& holder, const char* key) {
+      auto it = holder.find(key);
+      if (it != holder.end() && it->is_string() &&
+          absl::StartsWith(it->get<std::string>(), "/")) {
+        *it = Origin() + it->get<std::string>();
+      }
+    };
+    if (auto meta = resource.find("meta"); meta != resource.end()) {
+      absolutize(*meta, "location");
+    }
+    for (const char* list : {"members", "groups"}) {
+      auto it = resource.find(list);
+      if (it == resource.end() || !it->is_array()) continue;
+      for (json& element : *it) absolutize(element, "$ref");
     }
   }
 
@@ -163,6 +174,8 @@ EdgeServer::EdgeServer(
     token::Authenticator* authenticator, EdgeOptions options,
     DenialRecorder* denials, RateLimiter* rate_limiter)
     : identity_(std::move(identity)),
+      users_(UserRpcs(identity_)),
+      groups_(GroupRpcs(identity_)),
       authenticator_(authenticator),
       options_(options),
       denials_(denials),
@@ -370,15 +383,17 @@ void EdgeServer::Dispatch(Call& call) {
   const std::string sub = rest == 2 ? std::string(parts[5]) : "";
   if (rest == 1 && resource == ".search") {
     call.route = "/t/{tenant}/scim/v2/.search";
-    HandleSearch(call);
+    // The root search covers Users, the resource type IdPs search for.
+    HandleSearch(call, *users_);
     return;
   }
-  if (resource == "Users" && rest <= 2) {
+  for (ResourceRpcs* rpcs : {users_.get(), groups_.get()}) {
+    if (resource != rpcs->endpoint() || rest > 2) continue;
     if (sub == ".search") {
-      call.route = "/t/{tenant}/scim/v2/Users/.search";
-      HandleSearch(call);
+      call.route = absl::StrCat("/t/{tenant}/scim/v2/", resource, "/.search");
+      HandleSearch(call, *rpcs);
     } else {
-      HandleUsers(call, sub);
+      HandleResource(call, *rpcs, sub);
     }
     return;
   }
@@ -566,135 +581,155 @@ void EdgeServer::HandleDiscovery(Call& call, const std::string& what,
   call.Json(200, out);
 }
 
-void EdgeServer::HandleSearch(Call& call) {
+void EdgeServer::HandleSearch(Call& call, ResourceRpcs& rpcs) {
   if (call.req.method != "POST") {
     call.MethodNotAllowed("POST");
     return;
   }
   json body;
   if (!call.ParseBody(&body)) return;
-  v1::ListUsersRequest request;
-  request.set_tenant(call.tenant);
-  if (absl::Status s = ListRequestFromSearch(body, request.mutable_query()); !s.ok()) {
+  v1::ListRequest query;
+  if (absl::Status s = ListRequestFromSearch(body, &query); !s.ok()) {
     call.Error(s);
     return;
   }
-  // Users are the only resource type so far, so a root search is a search
-  // of Users.
-  ListUsers(call, request);
+  List(call, rpcs, query);
 }
 
-void EdgeServer::ListUsers(Call& call, const v1::ListUsersRequest& request) {
-  v1::ListUsersResponse response;
+void EdgeServer::List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query) {
+  ListPage page;
   auto context = call.GrpcContext();
   absl::Status s =
-      FromGrpcStatus(identity_->ListUsers(context.get(), request, &response));
+      FromGrpcStatus(rpcs.List(context.get(), call.tenant, query, &page));
   if (!s.ok()) {
     call.Error(s);
     return;
   }
   json out;
   out["schemas"] = {kListResponseSchema};
-  out["totalResults"] = response.total_results();
-  if (!request.query().has_cursor()) out["startIndex"] = response.start_index();
-  out["itemsPerPage"] = response.items_per_page();
-  if (!response.next_cursor().empty()) out["nextCursor"] = response.next_cursor();
-  if (!response.previous_cursor().empty()) {
-    out["previousCursor"] = response.previous_cursor();
-  }
+  out["totalResults"] = page.total_results;
+  if (!query.has_cursor()) out["startIndex"] = page.start_index;
+  out["itemsPerPage"] = page.items_per_page;
+  if (!page.next_cursor.empty()) out["nextCursor"] = page.next_cursor;
+  if (!page.previous_cursor.empty()) out["previousCursor"] = page.previous_cursor;
   out["Resources"] = json::array();
-  for (const auto& user : response.resources()) {
-    json resource = EncodeResource(user);
-    call.AbsolutizeLocation(resource);
-    out["Resources"].push_back(std::move(resource));
+  for (const auto& resource : page.resources) {
+    json encoded = EncodeResource(*resource);
+    call.AbsolutizeLocation(encoded);
+    out["Resources"].push_back(std::move(encoded));
   }
   call.Json(200, out);
 }
 
-void EdgeServer::HandleUsers(Call& call, const std::string& id) {
+namespace {
+
+// RFC 7232 §3.2 with weak comparison: does If-None-Match hold `version`?
+bool NoneMatchHolds(absl::string_view header, absl::string_view version) {
+  if (version.empty()) return false;
+  auto opaque = [](absl::string_view tag) {
+    tag = absl::StripAsciiWhitespace(tag);
+    absl::ConsumePrefix(&tag, "W/");
+    return tag;
+  };
+  for (absl::string_view tag : absl::StrSplit(header, ',')) {
+    if (absl::StripAsciiWhitespace(tag) == "*" || opaque(tag) == opaque(version)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string VersionOf(const google::protobuf::Message& resource) {
+  const auto* d = resource.GetDescriptor();
+  const auto* meta = d->FindFieldByName("meta");
+  if (meta == nullptr) return "";
+  return static_cast<const v1::Meta&>(resource.GetReflection()->GetMessage(resource, meta))
+      .version();
+}
+
+}  // namespace
+
+void EdgeServer::Respond(Call& call, int status,
+                         const google::protobuf::Message& resource) {
+  const std::string version = VersionOf(resource);
+  if (!version.empty()) call.res.set_header("ETag", version);
+  if (call.req.method == "GET" &&
+      NoneMatchHolds(call.req.get_header_value("If-None-Match"), version)) {
+    call.res.status = 304;
+    return;
+  }
+  json out = EncodeResource(resource);
+  call.AbsolutizeLocation(out);
+  call.Json(status, out);
+}
+
+void EdgeServer::HandleResource(Call& call, ResourceRpcs& rpcs,
+                                const std::string& id) {
   const std::string& method = call.req.method;
   const DecodeOptions decode{call.principal.strict_schema};
+  const std::string endpoint = rpcs.endpoint();
+  v1::Projection projection;
+  ProjectionFromParams(call.req.params, &projection);
+  auto context = call.GrpcContext();
+  std::unique_ptr<google::protobuf::Message> out = rpcs.New();
   if (id.empty()) {
-    call.route = "/t/{tenant}/scim/v2/Users";
+    call.route = absl::StrCat("/t/{tenant}/scim/v2/", endpoint);
     if (method == "POST") {
       json body;
       if (!call.ParseBody(&body)) return;
-      v1::CreateUserRequest request;
-      request.set_tenant(call.tenant);
-      ProjectionFromParams(call.req.params, request.mutable_projection());
-      if (absl::Status s = DecodeResource(body, request.mutable_user(), decode);
-          !s.ok()) {
-        call.Error(s);
-        return;
+      std::unique_ptr<google::protobuf::Message> in = rpcs.New();
+      absl::Status s = DecodeResource(body, in.get(), decode);
+      if (s.ok()) {
+        s = FromGrpcStatus(
+            rpcs.Create(context.get(), call.tenant, *in, projection, out.get()));
       }
-      v1::User user;
-      auto context = call.GrpcContext();
-      absl::Status s =
-          FromGrpcStatus(identity_->CreateUser(context.get(), request, &user));
       if (!s.ok()) {
         call.Error(s);
         return;
       }
-      json out = EncodeResource(user);
-      call.AbsolutizeLocation(out);
-      call.res.set_header("Location", absl::StrCat(call.Base(), "/Users/", user.id()));
-      if (!user.meta().version().empty()) {
-        call.res.set_header("ETag", user.meta().version());
-      }
-      call.Json(201, out);
+      const auto* f = out->GetDescriptor()->FindFieldByName("id");
+      call.res.set_header("Location",
+                          absl::StrCat(call.Base(), "/", endpoint, "/",
+                                       out->GetReflection()->GetString(*out, f)));
+      Respond(call, 201, *out);
       return;
     }
     if (method != "GET") {
       call.MethodNotAllowed("GET, POST");
       return;
     }
-    v1::ListUsersRequest request;
-    request.set_tenant(call.tenant);
-    if (absl::Status s = ListRequestFromParams(call.req.params, request.mutable_query());
-        !s.ok()) {
+    v1::ListRequest query;
+    if (absl::Status s = ListRequestFromParams(call.req.params, &query); !s.ok()) {
       call.Error(s);
       return;
     }
-    ListUsers(call, request);
+    List(call, rpcs, query);
     return;
   }
 
-  call.route = "/t/{tenant}/scim/v2/Users/{id}";
-  auto context = call.GrpcContext();
-  v1::User user;
+  call.route = absl::StrCat("/t/{tenant}/scim/v2/", endpoint, "/{id}");
+  const std::string if_match = call.req.get_header_value("If-Match");
   absl::Status s;
   if (method == "GET") {
-    v1::GetUserRequest request;
-    request.set_tenant(call.tenant);
-    request.set_id(id);
-    ProjectionFromParams(call.req.params, request.mutable_projection());
-    s = FromGrpcStatus(identity_->GetUser(context.get(), request, &user));
+    s = FromGrpcStatus(rpcs.Get(context.get(), call.tenant, id, projection, out.get()));
   } else if (method == "PUT") {
     json body;
     if (!call.ParseBody(&body)) return;
-    v1::ReplaceUserRequest request;
-    request.set_tenant(call.tenant);
-    request.set_id(id);
-    request.set_if_match(call.req.get_header_value("If-Match"));
-    ProjectionFromParams(call.req.params, request.mutable_projection());
-    s = DecodeResource(body, request.mutable_user(), decode);
+    std::unique_ptr<google::protobuf::Message> in = rpcs.New();
+    s = DecodeResource(body, in.get(), decode);
     if (s.ok()) {
-      s = FromGrpcStatus(identity_->ReplaceUser(context.get(), request, &user));
+      s = FromGrpcStatus(rpcs.Replace(context.get(), call.tenant, id, if_match, *in,
+                                      projection, out.get()));
     }
+  } else if (method == "PATCH") {
+    HandlePatch(call, rpcs, id);
+    return;
   } else if (method == "DELETE") {
-    v1::DeleteUserRequest request;
-    request.set_tenant(call.tenant);
-    request.set_id(id);
-    request.set_if_match(call.req.get_header_value("If-Match"));
-    google::protobuf::Empty empty;
-    s = FromGrpcStatus(identity_->DeleteUser(context.get(), request, &empty));
+    s = FromGrpcStatus(rpcs.Delete(context.get(), call.tenant, id, if_match));
     if (s.ok()) {
       call.res.status = 204;
       return;
     }
-  } else if (method == "PATCH") {
-    call.Error(501, "", "PATCH is not implemented yet; use PUT");
-    return;
   } else {
     call.MethodNotAllowed("GET, PUT, PATCH, DELETE");
     return;
@@ -703,10 +738,76 @@ void EdgeServer::HandleUsers(Call& call, const std::string& id) {
     call.Error(s);
     return;
   }
-  json out = EncodeResource(user);
-  call.AbsolutizeLocation(out);
-  if (!user.meta().version().empty()) call.res.set_header("ETag", user.meta().version());
-  call.Json(200, out);
+  Respond(call, 200, *out);
+}
+
+void EdgeServer::HandlePatch(Call& call, ResourceRpcs& rpcs, const std::string& id) {
+  json body;
+  if (!call.ParseBody(&body)) return;
+  if (!body.is_object()) {
+    call.Error(400, scim_type::kInvalidSyntax, "the PATCH body must be a JSON object");
+    return;
+  }
+  v1::PatchRequest request;
+  request.set_tenant(call.tenant);
+  request.set_id(id);
+  request.set_if_match(call.req.get_header_value("If-Match"));
+  ProjectionFromParams(call.req.params, request.mutable_projection());
+  const json* operations = nullptr;
+  for (const auto& [key, value] : body.items()) {
+    if (absl::EqualsIgnoreCase(key, "schemas")) {
+      bool patch_op = value.is_array();
+      if (patch_op) {
+        patch_op = false;
+        for (const json& urn : value) {
+          patch_op |= urn.is_string() &&
+                      absl::EqualsIgnoreCase(urn.get<std::string>(), kPatchOpSchema);
+        }
+      }
+      if (!patch_op) {
+        call.Error(400, scim_type::kInvalidSyntax,
+                   absl::StrCat("\"schemas\" must be [\"", kPatchOpSchema, "\"]"));
+        return;
+      }
+    } else if (absl::EqualsIgnoreCase(key, "Operations")) {
+      operations = &value;
+    }
+  }
+  if (operations == nullptr || !operations->is_array()) {
+    call.Error(400, scim_type::kInvalidSyntax,
+               "the PATCH body needs an \"Operations\" array (RFC 7644 §3.5.2)");
+    return;
+  }
+  for (const json& op : *operations) {
+    if (!op.is_object()) {
+      call.Error(400, scim_type::kInvalidSyntax,
+                 absl::StrCat("each operation must be an object, got ", Dump(op)));
+      return;
+    }
+    v1::PatchOperation* out = request.add_operations();
+    for (const auto& [key, value] : op.items()) {
+      const bool is_op = absl::EqualsIgnoreCase(key, "op");
+      if (is_op || absl::EqualsIgnoreCase(key, "path")) {
+        if (!value.is_string()) {
+          call.Error(400, scim_type::kInvalidSyntax,
+                     absl::StrCat("\"", key, "\" must be a string, got ", Dump(value)));
+          return;
+        }
+        is_op ? out->set_op(value.get<std::string>())
+              : out->set_path(value.get<std::string>());
+      } else if (absl::EqualsIgnoreCase(key, "value")) {
+        JsonToValue(value, out->mutable_value());
+      }
+    }
+  }
+  std::unique_ptr<google::protobuf::Message> patched = rpcs.New();
+  auto context = call.GrpcContext();
+  absl::Status s = FromGrpcStatus(rpcs.Patch(context.get(), request, patched.get()));
+  if (!s.ok()) {
+    call.Error(s);
+    return;
+  }
+  Respond(call, 200, *patched);
 }
 
 }  // namespace scim::edge

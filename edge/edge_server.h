@@ -14,6 +14,7 @@
 #include "token-service/authenticator.h"
 #include "edge/denial_recorder.h"
 #include "edge/rate_limiter.h"
+#include "edge/resource_rpcs.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
@@ -68,10 +69,15 @@ class EdgeServer {
   struct Call;
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Dispatch(Call& call);
-  void HandleUsers(Call& call, const std::string& id);
-  // POST /.search and /Users/.search (RFC 7644 §3.4.3).
-  void HandleSearch(Call& call);
-  void ListUsers(Call& call, const v1::ListUsersRequest& request);
+  // /Users[/{id}] and /Groups[/{id}]: every SCIM method.
+  void HandleResource(Call& call, ResourceRpcs& rpcs, const std::string& id);
+  void HandlePatch(Call& call, ResourceRpcs& rpcs, const std::string& id);
+  // POST /.search and /{Users,Groups}/.search (RFC 7644 §3.4.3).
+  void HandleSearch(Call& call, ResourceRpcs& rpcs);
+  void List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query);
+  // Answers a single resource (200/201) with its ETag, or 304 for a GET
+  // whose If-None-Match holds the current version.
+  void Respond(Call& call, int status, const google::protobuf::Message& resource);
   // /ServiceProviderConfig, /ResourceTypes[/{id}], /Schemas[/{id}].
   void HandleDiscovery(Call& call, const std::string& what, const std::string& id);
   void HandleOAuthToken(Call& call);
@@ -82,6 +88,8 @@ class EdgeServer {
   void Deny(Call& call, int status, const std::string& detail);
 
   std::shared_ptr<v1::IdentityService::StubInterface> identity_;
+  std::unique_ptr<ResourceRpcs> users_;
+  std::unique_ptr<ResourceRpcs> groups_;
   token::Authenticator* authenticator_;
   EdgeOptions options_;
   DenialRecorder* denials_;

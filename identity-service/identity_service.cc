@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/admin_token.h"
 #include "common/status.h"
+#include "scim/json_codec.h"
 #include "scim/projection.h"
 
 namespace scim::identity {
@@ -12,16 +13,9 @@ RequestContext ContextOf(const grpc::ServerContext& context) {
   return audit::EventContextFromGrpc(context);
 }
 
-void Project(const v1::Projection& projection, google::protobuf::Message* m) {
-  if (projection.attributes().empty() &&
-      projection.excluded_attributes().empty()) {
-    return;
-  }
-  Projection(*UserResourceType().schema,
-             {projection.attributes().begin(), projection.attributes().end()},
-             {projection.excluded_attributes().begin(),
-              projection.excluded_attributes().end()})
-      .Apply(m);
+Projection ProjectionOf(const ResourceType& type, const v1::Projection& p) {
+  return Projection(*type.schema, {p.attributes().begin(), p.attributes().end()},
+                    {p.excluded_attributes().begin(), p.excluded_attributes().end()});
 }
 
 }  // namespace
@@ -56,67 +50,85 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
   return absl::OkStatus();
 }
 
-grpc::Status IdentityServiceImpl::CreateUser(
-    grpc::ServerContext* context, const v1::CreateUserRequest* request,
-    v1::User* response) {
+grpc::Status IdentityServiceImpl::Create(const grpc::ServerContext& context,
+                                         const ResourceType& type,
+                                         const std::string& tenant,
+                                         const v1::Projection& projection,
+                                         google::protobuf::Message* resource) {
   ValidationOptions validation;
-  if (auto s = Authorize(*context, request->tenant(), &validation); !s.ok()) {
+  if (auto s = Authorize(context, tenant, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  *response = request->user();
-  absl::Status s = store_->Create(UserResourceType(), request->tenant(),
-                                  response, ContextOf(*context), validation);
-  if (s.ok()) Project(request->projection(), response);
+  absl::Status s =
+      store_->Create(type, tenant, resource, ContextOf(context), validation);
+  if (s.ok()) ProjectionOf(type, projection).Apply(resource);
   return ToGrpcStatus(s);
 }
 
-grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
-                                          const v1::GetUserRequest* request,
-                                          v1::User* response) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  absl::Status s = store_->Get(UserResourceType(), request->tenant(),
-                               request->id(), response);
-  if (s.ok()) Project(request->projection(), response);
-  return ToGrpcStatus(s);
+grpc::Status IdentityServiceImpl::Get(const grpc::ServerContext& context,
+                                      const ResourceType& type,
+                                      const std::string& tenant,
+                                      const std::string& id,
+                                      const v1::Projection& projection,
+                                      google::protobuf::Message* resource) {
+  if (auto s = Authorize(context, tenant); !s.ok()) return ToGrpcStatus(s);
+  const Projection p = ProjectionOf(type, projection);
+  return ToGrpcStatus(store_->Get(type, tenant, id, resource, &p));
 }
 
-grpc::Status IdentityServiceImpl::ReplaceUser(
-    grpc::ServerContext* context, const v1::ReplaceUserRequest* request,
-    v1::User* response) {
+grpc::Status IdentityServiceImpl::Replace(
+    const grpc::ServerContext& context, const ResourceType& type,
+    const std::string& tenant, const std::string& id, const std::string& if_match,
+    const v1::Projection& projection, google::protobuf::Message* resource) {
   ValidationOptions validation;
-  if (auto s = Authorize(*context, request->tenant(), &validation); !s.ok()) {
+  if (auto s = Authorize(context, tenant, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  *response = request->user();
-  absl::Status s = store_->Replace(UserResourceType(), request->tenant(),
-                                   request->id(), request->if_match(), response,
-                                   ContextOf(*context), validation);
-  if (s.ok()) Project(request->projection(), response);
+  absl::Status s = store_->Replace(type, tenant, id, if_match, resource,
+                                   ContextOf(context), validation);
+  if (s.ok()) ProjectionOf(type, projection).Apply(resource);
   return ToGrpcStatus(s);
 }
 
-grpc::Status IdentityServiceImpl::DeleteUser(
-    grpc::ServerContext* context, const v1::DeleteUserRequest* request,
-    google::protobuf::Empty*) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
+                                        const ResourceType& type,
+                                        const v1::PatchRequest& request,
+                                        google::protobuf::Message* resource) {
+  ValidationOptions validation;
+  if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return ToGrpcStatus(store_->Delete(UserResourceType(), request->tenant(),
-                                     request->id(), request->if_match(),
-                                     ContextOf(*context)));
+  std::vector<PatchOp> ops;
+  for (const v1::PatchOperation& op : request.operations()) {
+    ops.push_back({op.op(), op.path(),
+                   op.has_value() ? JsonFromValue(op.value()) : Json()});
+  }
+  absl::Status s = store_->Patch(type, request.tenant(), request.id(),
+                                 request.if_match(), ops, resource,
+                                 ContextOf(context), validation);
+  if (s.ok()) ProjectionOf(type, request.projection()).Apply(resource);
+  return ToGrpcStatus(s);
 }
 
-grpc::Status IdentityServiceImpl::ListUsers(
-    grpc::ServerContext* context, const v1::ListUsersRequest* request,
-    v1::ListUsersResponse* response) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+grpc::Status IdentityServiceImpl::Delete(const grpc::ServerContext& context,
+                                         const ResourceType& type,
+                                         const std::string& tenant,
+                                         const std::string& id,
+                                         const std::string& if_match) {
+  if (auto s = Authorize(context, tenant); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(
+      store_->Delete(type, tenant, id, if_match, ContextOf(context)));
+}
+
+template <typename Response>
+grpc::Status IdentityServiceImpl::List(const grpc::ServerContext& context,
+                                       const ResourceType& type,
+                                       const std::string& tenant,
+                                       const v1::ListRequest& query,
+                                       Response* response) {
+  if (auto s = Authorize(context, tenant); !s.ok()) return ToGrpcStatus(s);
   ListResult result;
-  absl::Status status = store_->List(UserResourceType(), request->tenant(),
-                                     request->query(), &result);
+  absl::Status status = store_->List(type, tenant, query, &result);
   if (!status.ok()) return ToGrpcStatus(status);
   response->set_total_results(result.total_results);
   response->set_start_index(result.start_index);
@@ -127,6 +139,92 @@ grpc::Status IdentityServiceImpl::ListUsers(
     response->add_resources()->CopyFrom(*resource);
   }
   return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::CreateUser(grpc::ServerContext* context,
+                                             const v1::CreateUserRequest* request,
+                                             v1::User* response) {
+  *response = request->user();
+  return Create(*context, UserResourceType(), request->tenant(),
+                request->projection(), response);
+}
+
+grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
+                                          const v1::GetUserRequest* request,
+                                          v1::User* response) {
+  return Get(*context, UserResourceType(), request->tenant(), request->id(),
+             request->projection(), response);
+}
+
+grpc::Status IdentityServiceImpl::ReplaceUser(
+    grpc::ServerContext* context, const v1::ReplaceUserRequest* request,
+    v1::User* response) {
+  *response = request->user();
+  return Replace(*context, UserResourceType(), request->tenant(), request->id(),
+                 request->if_match(), request->projection(), response);
+}
+
+grpc::Status IdentityServiceImpl::PatchUser(grpc::ServerContext* context,
+                                            const v1::PatchRequest* request,
+                                            v1::User* response) {
+  return Patch(*context, UserResourceType(), *request, response);
+}
+
+grpc::Status IdentityServiceImpl::DeleteUser(
+    grpc::ServerContext* context, const v1::DeleteUserRequest* request,
+    google::protobuf::Empty*) {
+  return Delete(*context, UserResourceType(), request->tenant(), request->id(),
+                request->if_match());
+}
+
+grpc::Status IdentityServiceImpl::ListUsers(
+    grpc::ServerContext* context, const v1::ListUsersRequest* request,
+    v1::ListUsersResponse* response) {
+  return List(*context, UserResourceType(), request->tenant(), request->query(),
+              response);
+}
+
+grpc::Status IdentityServiceImpl::CreateGroup(
+    grpc::ServerContext* context, const v1::CreateGroupRequest* request,
+    v1::Group* response) {
+  *response = request->group();
+  return Create(*context, GroupResourceType(), request->tenant(),
+                request->projection(), response);
+}
+
+grpc::Status IdentityServiceImpl::GetGroup(grpc::ServerContext* context,
+                                           const v1::GetGroupRequest* request,
+                                           v1::Group* response) {
+  return Get(*context, GroupResourceType(), request->tenant(), request->id(),
+             request->projection(), response);
+}
+
+grpc::Status IdentityServiceImpl::ReplaceGroup(
+    grpc::ServerContext* context, const v1::ReplaceGroupRequest* request,
+    v1::Group* response) {
+  *response = request->group();
+  return Replace(*context, GroupResourceType(), request->tenant(), request->id(),
+                 request->if_match(), request->projection(), response);
+}
+
+grpc::Status IdentityServiceImpl::PatchGroup(grpc::ServerContext* context,
+                                             const v1::PatchRequest* request,
+                                             v1::Group* response) {
+  return Patch(*context, GroupResourceType(), *request, response);
+}
+
+grpc::Status IdentityServiceImpl::DeleteGroup(
+    grpc::ServerContext* context, const v1::DeleteGroupRequest* request,
+    google::protobuf::Empty*) {
+  return Delete(*context, GroupResourceType(), request->tenant(), request->id(),
+                request->if_match());
+}
+
+grpc::Status IdentityServiceImpl::ListGroups(
+    grpc::ServerContext* context, const v1::ListGroupsRequest* request,
+    v1::ListGroupsResponse* response) {
+  return List(*context, GroupResourceType(), request->tenant(), request->query(),
+              response);
 }
 
 grpc::Status IdentityServiceImpl::DeleteTenantData(

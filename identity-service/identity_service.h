@@ -31,12 +31,33 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   grpc::Status ReplaceUser(grpc::ServerContext* context,
                            const v1::ReplaceUserRequest* request,
                            v1::User* response) override;
+  grpc::Status PatchUser(grpc::ServerContext* context,
+                         const v1::PatchRequest* request,
+                         v1::User* response) override;
   grpc::Status DeleteUser(grpc::ServerContext* context,
                           const v1::DeleteUserRequest* request,
                           google::protobuf::Empty* response) override;
   grpc::Status ListUsers(grpc::ServerContext* context,
                          const v1::ListUsersRequest* request,
                          v1::ListUsersResponse* response) override;
+  grpc::Status CreateGroup(grpc::ServerContext* context,
+                           const v1::CreateGroupRequest* request,
+                           v1::Group* response) override;
+  grpc::Status GetGroup(grpc::ServerContext* context,
+                        const v1::GetGroupRequest* request,
+                        v1::Group* response) override;
+  grpc::Status ReplaceGroup(grpc::ServerContext* context,
+                            const v1::ReplaceGroupRequest* request,
+                            v1::Group* response) override;
+  grpc::Status PatchGroup(grpc::ServerContext* context,
+                          const v1::PatchRequest* request,
+                          v1::Group* response) override;
+  grpc::Status DeleteGroup(grpc::ServerContext* context,
+                           const v1::DeleteGroupRequest* request,
+                           google::protobuf::Empty* response) override;
+  grpc::Status ListGroups(grpc::ServerContext* context,
+                          const v1::ListGroupsRequest* request,
+                          v1::ListGroupsResponse* response) override;
   grpc::Status DeleteTenantData(grpc::ServerContext* context,
                                 const v1::DeleteTenantDataRequest* request,
                                 v1::DeleteTenantDataResponse* response) override;
@@ -47,6 +68,30 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::Status Authorize(const grpc::ServerContext& context,
                          const std::string& tenant,
                          ValidationOptions* validation = nullptr);
+
+  // The RPCs of every resource type, generic over the message: `resource`
+  // holds the input (create, replace) and receives the answer.
+  grpc::Status Create(const grpc::ServerContext& context, const ResourceType& type,
+                      const std::string& tenant, const v1::Projection& projection,
+                      google::protobuf::Message* resource);
+  grpc::Status Get(const grpc::ServerContext& context, const ResourceType& type,
+                   const std::string& tenant, const std::string& id,
+                   const v1::Projection& projection,
+                   google::protobuf::Message* resource);
+  grpc::Status Replace(const grpc::ServerContext& context, const ResourceType& type,
+                       const std::string& tenant, const std::string& id,
+                       const std::string& if_match, const v1::Projection& projection,
+                       google::protobuf::Message* resource);
+  grpc::Status Patch(const grpc::ServerContext& context, const ResourceType& type,
+                     const v1::PatchRequest& request,
+                     google::protobuf::Message* resource);
+  grpc::Status Delete(const grpc::ServerContext& context, const ResourceType& type,
+                      const std::string& tenant, const std::string& id,
+                      const std::string& if_match);
+  template <typename Response>
+  grpc::Status List(const grpc::ServerContext& context, const ResourceType& type,
+                    const std::string& tenant, const v1::ListRequest& query,
+                    Response* response);
 
   ResourceStore* store_;
   token::Authenticator* authenticator_ = nullptr;

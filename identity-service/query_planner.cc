@@ -1,10 +1,14 @@
 #include "identity-service/query_planner.h"
 
+#include "identity-service/membership.h"
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "identity-service/keys.h"
+#include "identity-service/membership.h"
 
 namespace scim::identity {
 namespace {
@@ -77,6 +81,13 @@ absl::StatusOr<Candidates> PlanTerm(KvStore& kv, const ResourceType& type,
                               ids.emplace_back(key.substr(prefix.size()));
                               return true;
                             }));
+    return Candidates(std::move(ids));
+  }
+  if (eq && !type.members_attribute.empty() &&
+      path == absl::StrCat(type.members_attribute, ".value")) {
+    // The groups a member is in: its reverse membership edges.
+    ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                     Membership(&kv).DirectGroups(tenant, value));
     return Candidates(std::move(ids));
   }
   for (const auto& unique : type.unique) {

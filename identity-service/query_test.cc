@@ -10,37 +10,15 @@
 #include "gtest/gtest.h"
 #include "identity-service/keys.h"
 #include "identity-service/resource_store.h"
+#include "identity-service/store_test_fixture.h"
 
 namespace scim::identity {
 namespace {
 
 using v1::User;
 
-class QueryTest : public ::testing::TestWithParam<std::string> {
+class QueryTest : public StoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "RocksDb") {
-      dir_ = (std::filesystem::temp_directory_path() /
-              absl::StrCat("qt_", getpid(), "_",
-                           ::testing::UnitTest::GetInstance()->current_test_info()->line()))
-                 .string();
-      std::filesystem::remove_all(dir_);
-      auto kv = OpenRocksDbKvStore(dir_, ColumnFamilies());
-      ASSERT_TRUE(kv.ok()) << kv.status();
-      kv_ = std::move(*kv);
-    } else {
-      kv_ = NewMemoryKvStore(ColumnFamilies());
-    }
-    outbox_ = std::make_unique<audit::Outbox>(kv_.get(), kOutboxCf);
-    store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(), &clock_, &random_);
-  }
-  void TearDown() override {
-    store_.reset();
-    outbox_.reset();
-    kv_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
   User Create(User user, const std::string& tenant = "acme") {
     clock_.Advance(absl::Milliseconds(2));  // UUIDv7: creation order
     absl::Status s = store_->Create(UserResourceType(), tenant, &user, ctx_);
@@ -90,13 +68,6 @@ class QueryTest : public ::testing::TestWithParam<std::string> {
     return names;
   }
 
-  std::string dir_;
-  FakeClock clock_;
-  FakeRandom random_;
-  RequestContext ctx_{"key1", "10.0.0.1", "req-1"};
-  std::unique_ptr<KvStore> kv_;
-  std::unique_ptr<audit::Outbox> outbox_;
-  std::unique_ptr<ResourceStore> store_;
 };
 
 TEST_P(QueryTest, IndexPlannedResultsEqualAScan) {

@@ -180,6 +180,34 @@ absl::Status LoadForUpdate(KvTransaction& txn, const ResourceType& type,
   return absl::OkStatus();
 }
 
+// Moves the references out of the edge-backed attribute of `m`.
+std::vector<v1::ResourceReference> TakeMembers(const ResourceType& type,
+                                               Message* m) {
+  std::vector<v1::ResourceReference> refs;
+  if (type.members_attribute.empty()) return refs;
+  const FieldDescriptor* f = Field(*m, type.members_attribute);
+  const auto* r = m->GetReflection();
+  for (int i = 0; i < r->FieldSize(*m, f); ++i) {
+    refs.push_back(static_cast<const v1::ResourceReference&>(
+        r->GetRepeatedMessage(*m, f, i)));
+  }
+  r->ClearField(m, f);
+  return refs;
+}
+
+// Whether a filter reads an attribute by that (top-level) name.
+bool References(const BoundFilter& node, absl::string_view attribute) {
+  if (!attribute.empty() && node.attribute.attribute != nullptr &&
+      node.attribute.fields.size() >= 1 &&
+      absl::EqualsIgnoreCase(node.attribute.fields[0]->json_name(), attribute)) {
+    return true;
+  }
+  for (const BoundFilter& child : node.children) {
+    if (References(child, attribute)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const ResourceType& UserResourceType() {
@@ -194,6 +222,23 @@ const ResourceType& UserResourceType() {
     t->indexed = {{"externalId", true},
                   {"emails.value", false},
                   {"displayName", false}};
+    t->groups_attribute = "groups";
+    return t;
+  }();
+  return *type;
+}
+
+const ResourceType& GroupResourceType() {
+  static const ResourceType* type = [] {
+    auto* t = new ResourceType;
+    t->name = "Group";
+    t->endpoint = "Groups";
+    t->core_schema = "urn:ietf:params:scim:schemas:core:2.0:Group";
+    t->descriptor = v1::Group::descriptor();
+    t->schema = SchemaRegistry::Default().FindResourceType("Group");
+    t->unique = {"displayName"};
+    t->indexed = {{"externalId", true}};
+    t->members_attribute = "members";
     return t;
   }();
   return *type;
@@ -251,7 +296,8 @@ ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
       clock_(clock),
       random_(random),
       cursors_(cursor_key.empty() ? random->Bytes(32) : std::move(cursor_key),
-               clock) {}
+               clock),
+      membership_(kv) {}
 
 absl::Status ResourceStore::WriteKeys(const ResourceType& type,
                                       absl::string_view tenant,
@@ -334,6 +380,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   ClearReadOnly(type, resource);
   RETURN_IF_ERROR(ValidateResource(*type.schema, *resource, validation));
+  const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
   const std::string id = NewUuidV7(*clock_, *random_);
   SetString(resource, "id", id);
   SetSchemas(type, resource);
@@ -359,20 +406,49 @@ absl::Status ResourceStore::Create(const ResourceType& type,
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, nullptr, stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
+    if (!members.empty()) {
+      ASSIGN_OR_RETURN(std::vector<Member> resolved,
+                       membership_.Resolve(txn, tenant, id, members));
+      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, resolved));
+      changed.push_back(type.members_attribute);
+    }
     return AddEvent(type, tenant, id, "create", changed, context, txn);
   }));
   outbox_->Committed();
-  return absl::OkStatus();
+  return ReadEdges(type, tenant, resource, nullptr);
 }
 
 absl::Status ResourceStore::Get(const ResourceType& type,
                                 absl::string_view tenant, absl::string_view id,
-                                Message* out) {
+                                Message* out, const Projection* projection) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                    kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
   RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
   if (const FieldDescriptor* pw = Field(*out, "password")) {
     out->GetReflection()->ClearField(out, pw);
+  }
+  RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
+  if (projection != nullptr) projection->Apply(out);
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::ReadEdges(const ResourceType& type,
+                                      absl::string_view tenant, Message* m,
+                                      const Projection* projection) {
+  const std::string id = GetString(*m, "id");
+  const auto* r = m->GetReflection();
+  for (const std::string* name : {&type.members_attribute, &type.groups_attribute}) {
+    if (name->empty()) continue;
+    const FieldDescriptor* f = Field(*m, *name);
+    r->ClearField(m, f);
+    if (projection != nullptr && !projection->Returns(f)) continue;
+    ASSIGN_OR_RETURN(std::vector<v1::ResourceReference> refs,
+                     name == &type.members_attribute
+                         ? membership_.Members(tenant, id)
+                         : membership_.GroupsOf(tenant, id));
+    for (auto& ref : refs) {
+      static_cast<v1::ResourceReference*>(r->AddMessage(m, f))->Swap(&ref);
+    }
   }
   return absl::OkStatus();
 }
@@ -394,6 +470,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   }
   ClearReadOnly(type, resource);
   RETURN_IF_ERROR(ValidateResource(*type.schema, *resource, validation));
+  const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
   const FieldDescriptor* pw = Field(*resource, "password");
   const bool new_password =
       pw != nullptr && resource->GetReflection()->HasField(*resource, pw);
@@ -426,13 +503,111 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
+    if (!type.members_attribute.empty()) {
+      // Omitted attributes are cleared (RFC 7644 §3.5.1), members included.
+      ASSIGN_OR_RETURN(std::vector<Member> resolved,
+                       membership_.Resolve(txn, tenant, id, members));
+      RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));
+      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, resolved));
+      changed.push_back(type.members_attribute);
+    }
     return AddEvent(type, tenant, id, "replace", std::move(changed), context,
                     txn);
   }));
   outbox_->Committed();
   resource->CopyFrom(*stored);
   if (pw != nullptr) resource->GetReflection()->ClearField(resource, pw);
-  return absl::OkStatus();
+  return ReadEdges(type, tenant, resource, nullptr);
+}
+
+absl::Status ResourceStore::PatchMembers(KvTransaction& txn,
+                                         absl::string_view tenant,
+                                         absl::string_view group,
+                                         const ExternalPatch& patch) {
+  std::vector<v1::ResourceReference> given;
+  for (const Json& value : patch.values) {
+    v1::ResourceReference ref;
+    RETURN_IF_ERROR(DecodeResource(value, &ref));
+    given.push_back(std::move(ref));
+  }
+  // The members a filter selects: by id when it only compares `value`,
+  // else by testing every member.
+  std::vector<std::string> selected;
+  if (patch.filter_values.has_value()) {
+    selected = *patch.filter_values;
+  } else if (patch.filter != nullptr) {
+    ASSIGN_OR_RETURN(std::vector<v1::ResourceReference> all,
+                     membership_.Members(tenant, group));
+    for (const auto& m : all) {
+      if (MatchesElement(*patch.filter, m)) selected.push_back(m.value());
+    }
+  }
+  if (patch.kind == PatchKind::kRemove) {
+    if (patch.filter != nullptr) {
+      return membership_.Remove(txn, tenant, group, selected);
+    }
+    if (given.empty()) return membership_.Clear(txn, tenant, group);
+    // A value list removes only those members, never the whole list.
+    std::vector<std::string> ids;
+    for (const auto& ref : given) ids.push_back(ref.value());
+    return membership_.Remove(txn, tenant, group, ids);
+  }
+  if (patch.kind == PatchKind::kReplace) {
+    RETURN_IF_ERROR(patch.filter != nullptr
+                        ? membership_.Remove(txn, tenant, group, selected)
+                        : membership_.Clear(txn, tenant, group));
+  }
+  ASSIGN_OR_RETURN(std::vector<Member> resolved,
+                   membership_.Resolve(txn, tenant, group, given));
+  return membership_.Add(txn, tenant, group, resolved);
+}
+
+absl::Status ResourceStore::Patch(const ResourceType& type,
+                                  absl::string_view tenant, absl::string_view id,
+                                  absl::string_view if_match,
+                                  const std::vector<PatchOp>& operations,
+                                  Message* out, const RequestContext& context,
+                                  const ValidationOptions& validation) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
+  std::unique_ptr<Message> old = NewMessage(type);
+  std::unique_ptr<Message> patched = NewMessage(type);
+  const FieldDescriptor* pw = Field(*patched, "password");
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
+    patched->CopyFrom(*old);
+    bool members_changed = false;
+    PatchOptions options;
+    // The tenant's strict setting also refuses unknown no-path keys.
+    options.reject_unknown_attributes = validation.enforce_canonical_values;
+    if (!type.members_attribute.empty()) {
+      options.external_attribute = type.members_attribute;
+      options.external = [&](const ExternalPatch& patch) {
+        members_changed = true;
+        return PatchMembers(txn, tenant, id, patch);
+      };
+    }
+    RETURN_IF_ERROR(ApplyPatch(*type.schema, operations, patched.get(), options));
+    RETURN_IF_ERROR(ValidateResource(*type.schema, *patched, validation));
+    if (pw != nullptr && patched->GetReflection()->HasField(*patched, pw) &&
+        GetString(*patched, "password") != GetString(*old, "password")) {
+      SetString(patched.get(), "password",
+                HashPassword(GetString(*patched, "password"), *random_));
+    }
+    SetSchemas(type, patched.get());
+    v1::Meta* meta = MutableMeta(patched.get());
+    *meta->mutable_last_modified() = ToTimestamp(clock_->Now());
+    meta->set_version(FormatVersion(ParseVersion(GetMeta(*old).version()) + 1));
+    std::vector<std::string> changed = ChangedAttributes(old.get(), *patched);
+    if (members_changed) changed.push_back(type.members_attribute);
+    RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), patched.get(), txn));
+    RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
+                            patched->SerializeAsString()));
+    return AddEvent(type, tenant, id, "patch", std::move(changed), context, txn);
+  }));
+  outbox_->Committed();
+  out->CopyFrom(*patched);
+  if (pw != nullptr) out->GetReflection()->ClearField(out, pw);
+  return ReadEdges(type, tenant, out, nullptr);
 }
 
 absl::Status ResourceStore::Delete(const ResourceType& type,
@@ -446,6 +621,10 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), nullptr, txn));
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));
+    if (!type.members_attribute.empty()) {
+      RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));
+    }
+    RETURN_IF_ERROR(membership_.Detach(txn, tenant, id));
     return AddEvent(type, tenant, id, "delete", {}, context, txn);
   }));
   outbox_->Committed();
@@ -570,8 +749,12 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
                                           const ResolvedAttribute* sort_by,
                                           Page* page) {
   std::vector<std::pair<SortPosition, std::unique_ptr<Message>>> matches;
+  const bool needs_edges =
+      filter != nullptr && (References(filter->root(), type.members_attribute) ||
+                            References(filter->root(), type.groups_attribute));
   auto consider = [&](std::string id, absl::string_view bytes) -> absl::Status {
     ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, bytes));
+    if (needs_edges) RETURN_IF_ERROR(ReadEdges(type, tenant, m.get(), nullptr));
     if (filter != nullptr && !filter->Matches(*m)) return absl::OkStatus();
     SortPosition position{false, "", std::move(id)};
     if (sort_by != nullptr) {
@@ -715,6 +898,7 @@ absl::Status ResourceStore::List(const ResourceType& type,
                         {request.excluded_attributes().begin(),
                          request.excluded_attributes().end()});
   for (auto& [position, resource] : page.items) {
+    RETURN_IF_ERROR(ReadEdges(type, tenant, resource.get(), &projection));
     projection.Apply(resource.get());
     result->resources.push_back(std::move(resource));
   }

@@ -18,8 +18,11 @@
 #include "google/protobuf/message.h"
 #include "audit-service/outbox.h"
 #include "identity-service/cursor.h"
+#include "identity-service/membership.h"
 #include "scim/attribute_resolver.h"
 #include "scim/filter_eval.h"
+#include "scim/patch.h"
+#include "scim/projection.h"
 #include "scim/schema.h"
 #include "scim/validation.h"
 #include "scim/v1/resources.pb.h"
@@ -45,9 +48,15 @@ struct ResourceType {
   std::vector<std::string> unique;
   // Non-unique lookups answered from the `index` column family.
   std::vector<IndexedAttribute> indexed;
+  // Group: this multi-valued attribute is held as membership edges
+  // (identity-service/membership.h), not in the stored resource.
+  std::string members_attribute;
+  // User: this read-only attribute is derived from the reverse edges.
+  std::string groups_attribute;
 };
 
 const ResourceType& UserResourceType();
+const ResourceType& GroupResourceType();
 
 using RequestContext = audit::EventContext;
 
@@ -77,14 +86,24 @@ class ResourceStore {
                       google::protobuf::Message* resource,
                       const RequestContext& context,
                       const ValidationOptions& validation = {});
+  // `projection` (optional) is applied, and decides whether membership
+  // edges are read at all.
   absl::Status Get(const ResourceType& type, absl::string_view tenant,
-                   absl::string_view id, google::protobuf::Message* out);
+                   absl::string_view id, google::protobuf::Message* out,
+                   const Projection* projection = nullptr);
   // Full replace (RFC 7644 §3.5.1); `if_match` empty = unconditional.
   absl::Status Replace(const ResourceType& type, absl::string_view tenant,
                        absl::string_view id, absl::string_view if_match,
                        google::protobuf::Message* resource,
                        const RequestContext& context,
                        const ValidationOptions& validation = {});
+  // RFC 7644 §3.5.2: all operations or none, under If-Match; `out` gets the
+  // patched resource.
+  absl::Status Patch(const ResourceType& type, absl::string_view tenant,
+                     absl::string_view id, absl::string_view if_match,
+                     const std::vector<PatchOp>& operations,
+                     google::protobuf::Message* out, const RequestContext& context,
+                     const ValidationOptions& validation = {});
   absl::Status Delete(const ResourceType& type, absl::string_view tenant,
                       absl::string_view id, absl::string_view if_match,
                       const RequestContext& context);
@@ -107,6 +126,12 @@ class ResourceStore {
                         absl::string_view id, absl::string_view operation,
                         std::vector<std::string> changed,
                         const RequestContext& context, KvTransaction& txn);
+  // The members of a group applied from a PATCH, in the write's transaction.
+  absl::Status PatchMembers(KvTransaction& txn, absl::string_view tenant,
+                            absl::string_view group, const ExternalPatch& patch);
+  // Fills the edge-backed attributes of `m` that `projection` returns.
+  absl::Status ReadEdges(const ResourceType& type, absl::string_view tenant,
+                         google::protobuf::Message* m, const Projection* projection);
   struct Page;
   // An unfiltered, unsorted list: streamed over the keys in id order,
   // parsing only the page.
@@ -122,6 +147,7 @@ class ResourceStore {
   Clock* clock_;
   RandomSource* random_;
   CursorCodec cursors_;
+  Membership membership_;
 };
 
 // Password storage: PBKDF2-HMAC-SHA256, "$pbkdf2-sha256$iter$salt$hash".

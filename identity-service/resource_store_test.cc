@@ -1,5 +1,6 @@
 // ResourceStore semantics, run over every KvStore implementation.
 #include "identity-service/resource_store.h"
+#include "identity-service/store_test_fixture.h"
 
 #include <atomic>
 #include <filesystem>
@@ -15,34 +16,8 @@ namespace {
 
 using v1::User;
 
-class ResourceStoreTest : public ::testing::TestWithParam<std::string> {
+class ResourceStoreTest : public StoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "RocksDb") {
-      dir_ = (std::filesystem::temp_directory_path() /
-              absl::StrCat("rs_", getpid(), "_",
-                           ::testing::UnitTest::GetInstance()
-                               ->current_test_info()
-                               ->line()))
-                 .string();
-      std::filesystem::remove_all(dir_);
-      auto kv = OpenRocksDbKvStore(dir_, ColumnFamilies());
-      ASSERT_TRUE(kv.ok()) << kv.status();
-      kv_ = std::move(*kv);
-    } else {
-      kv_ = NewMemoryKvStore(ColumnFamilies());
-    }
-    outbox_ = std::make_unique<audit::Outbox>(kv_.get(), kOutboxCf);
-    store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(), &clock_,
-                                             &random_);
-  }
-  void TearDown() override {
-    store_.reset();
-    outbox_.reset();
-    kv_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
   absl::StatusOr<User> Create(const std::string& tenant, User user) {
     absl::Status s = store_->Create(UserResourceType(), tenant, &user, ctx_);
     if (!s.ok()) return s;
@@ -90,14 +65,6 @@ class ResourceStoreTest : public ::testing::TestWithParam<std::string> {
     stored.ParseFromString(**bytes);
     return stored.password();
   }
-
-  std::string dir_;
-  FakeClock clock_;
-  FakeRandom random_;
-  RequestContext ctx_{"key1", "10.0.0.1", "req-1"};
-  std::unique_ptr<KvStore> kv_;
-  std::unique_ptr<audit::Outbox> outbox_;
-  std::unique_ptr<ResourceStore> store_;
 };
 
 TEST_P(ResourceStoreTest, CreateAssignsIdMetaAndSchemas) {

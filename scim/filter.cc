@@ -266,11 +266,9 @@ class Parser {
     if (absl::EqualsIgnoreCase(token, "null")) return Json(nullptr);
     if (token[0] == '-' || absl::ascii_isdigit(token[0])) {
       Json number = Json::parse(token, nullptr, false);
-      if (number.is_discarded() || !number.is_number()) {
-        pos_ = start;
-        return Error(absl::StrCat("'", token, "' is not a valid number"));
-      }
-      return number;
+      // Otherwise unquoted text such as a dateTime (Entra sends
+      // `meta.created gt 2015-10-10T14:38:21.8617979-07:00`).
+      if (!number.is_discarded() && number.is_number()) return number;
     }
     if (token[0] == '(' || token[0] == '[') {
       pos_ = start;
@@ -278,7 +276,7 @@ class Parser {
                                 Rest(), "'"));
     }
     // Unquoted text: some clients send `userName eq jdoe`; read it as the
-    // string it plainly means.
+    // string it plainly means (the attribute's type decides at binding).
     return Json(std::string(token));
   }
 

@@ -108,6 +108,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"(addresses[type eq "work"])", false},
         // dateTime
         Case{R"(meta.lastModified gt "2011-05-13T04:42:33Z")", true},
+        // Unquoted with 7 fractional digits and an offset, as Entra sends.
+        Case{"meta.lastModified gt 2011-05-12T21:42:33.8617979-07:00", true},
+        Case{"meta.lastModified lt 2011-05-13T04:42:34.0000001Z", true},
         Case{R"(meta.lastModified gt "2011-05-13T04:42:34Z")", false},
         Case{R"(meta.lastModified ge "2011-05-13T04:42:34Z")", true},
         Case{R"(meta.lastModified eq "2011-05-13T04:42:34.000Z")", true},

@@ -1,5 +1,6 @@
 #include "scim/json_codec.h"
 
+#include <cmath>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -268,5 +269,49 @@ absl::Status DecodeResource(const json& json_value, Message* message,
 }
 
 json EncodeResource(const Message& message) { return EncodeMessage(message); }
+
+Json JsonFromValue(const google::protobuf::Value& value) {
+  using google::protobuf::Value;
+  switch (value.kind_case()) {
+    case Value::kBoolValue: return value.bool_value();
+    case Value::kNumberValue: {
+      const double d = value.number_value();
+      if (d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 9e15) {
+        return static_cast<int64_t>(d);
+      }
+      return d;
+    }
+    case Value::kStringValue: return value.string_value();
+    case Value::kListValue: {
+      Json out = Json::array();
+      for (const Value& v : value.list_value().values()) out.push_back(JsonFromValue(v));
+      return out;
+    }
+    case Value::kStructValue: {
+      Json out = Json::object();
+      for (const auto& [k, v] : value.struct_value().fields()) out[k] = JsonFromValue(v);
+      return out;
+    }
+    default: return nullptr;
+  }
+}
+
+void JsonToValue(const Json& json, google::protobuf::Value* value) {
+  if (json.is_boolean()) {
+    value->set_bool_value(json.get<bool>());
+  } else if (json.is_number()) {
+    value->set_number_value(json.get<double>());
+  } else if (json.is_string()) {
+    value->set_string_value(json.get<std::string>());
+  } else if (json.is_array()) {
+    auto* list = value->mutable_list_value();
+    for (const Json& v : json) JsonToValue(v, list->add_values());
+  } else if (json.is_object()) {
+    auto* fields = value->mutable_struct_value()->mutable_fields();
+    for (const auto& [k, v] : json.items()) JsonToValue(v, &(*fields)[k]);
+  } else {
+    value->set_null_value(google::protobuf::NULL_VALUE);
+  }
+}
 
 }  // namespace scim

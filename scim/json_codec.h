@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 #include "nlohmann/json.hpp"
 
 namespace scim {
@@ -29,6 +30,11 @@ absl::Status DecodeResource(const Json& json,
 // Encodes the set fields of `message`. Map fields of google.protobuf.Struct
 // (tenant extension schemas) become top-level attributes keyed by their URN.
 Json EncodeResource(const google::protobuf::Message& message);
+
+// google.protobuf.Value <-> JSON (PATCH values cross gRPC as Values). An
+// unset Value is null.
+Json JsonFromValue(const google::protobuf::Value& value);
+void JsonToValue(const Json& json, google::protobuf::Value* value);
 
 // The field of `descriptor` whose JSON name equals `name` ignoring case.
 const google::protobuf::FieldDescriptor* FindFieldByScimName(

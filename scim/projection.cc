@@ -141,4 +141,11 @@ void Projection::Apply(Message* resource) const {
   for (const auto& path : remove_) Remove(path, 0, resource);
 }
 
+bool Projection::Returns(const FieldDescriptor* field) const {
+  for (const auto& path : remove_) {
+    if (path.size() == 1 && path[0] == field) return false;
+  }
+  return !has_attributes_ || keep_.whole || keep_.children.count(field) > 0;
+}
+
 }  // namespace scim

@@ -23,6 +23,9 @@ class Projection {
              const std::vector<std::string>& excluded_attributes);
 
   void Apply(google::protobuf::Message* resource) const;
+  // Whether the top-level `field` can be in the result, so that values kept
+  // elsewhere (membership edges) are read only when they will be returned.
+  bool Returns(const google::protobuf::FieldDescriptor* field) const;
 
  private:
   struct Tree {

@@ -67,5 +67,15 @@ TEST(ProjectionTest, UnknownNamesAreIgnored) {
   EXPECT_TRUE(out.contains("title"));
 }
 
+TEST(ProjectionTest, ReturnsTellsWhetherAnAttributeCanBeInTheResult) {
+  const ResourceTypeSchema& group = *SchemaRegistry::Default().FindResourceType("Group");
+  const auto* members = v1::Group::descriptor()->FindFieldByName("members");
+  EXPECT_TRUE(Projection(group, {}, {}).Returns(members));
+  EXPECT_FALSE(Projection(group, {}, {"members"}).Returns(members));
+  EXPECT_FALSE(Projection(group, {"displayName"}, {}).Returns(members));
+  EXPECT_TRUE(Projection(group, {"members.value"}, {}).Returns(members));
+  EXPECT_TRUE(Projection(group, {}, {"members.display"}).Returns(members));
+}
+
 }  // namespace
 }  // namespace scim

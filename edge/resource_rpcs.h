@@ -1,0 +1,59 @@
+// The identity-service RPCs of one SCIM resource type (Users, Groups) behind
+// one interface, so that the edge has a single HTTP handler for all types.
+#ifndef SCIM_EDGE_RESOURCE_RPCS_H_
+#define SCIM_EDGE_RESOURCE_RPCS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "grpcpp/client_context.h"
+#include "scim/v1/identity.grpc.pb.h"
+
+namespace scim::edge {
+
+// One page of a list RPC, whatever the resource type.
+struct ListPage {
+  int64_t total_results = 0;
+  int32_t start_index = 1;
+  int32_t items_per_page = 0;
+  std::string next_cursor;
+  std::string previous_cursor;
+  std::vector<std::unique_ptr<google::protobuf::Message>> resources;
+};
+
+class ResourceRpcs {
+ public:
+  virtual ~ResourceRpcs() = default;
+  virtual const char* endpoint() const = 0;  // "Users"
+  virtual std::unique_ptr<google::protobuf::Message> New() const = 0;
+  virtual grpc::Status Create(grpc::ClientContext* context, const std::string& tenant,
+                              const google::protobuf::Message& resource,
+                              const v1::Projection& projection,
+                              google::protobuf::Message* out) = 0;
+  virtual grpc::Status Get(grpc::ClientContext* context, const std::string& tenant,
+                           const std::string& id, const v1::Projection& projection,
+                           google::protobuf::Message* out) = 0;
+  virtual grpc::Status Replace(grpc::ClientContext* context, const std::string& tenant,
+                               const std::string& id, const std::string& if_match,
+                               const google::protobuf::Message& resource,
+                               const v1::Projection& projection,
+                               google::protobuf::Message* out) = 0;
+  virtual grpc::Status Patch(grpc::ClientContext* context,
+                             const v1::PatchRequest& request,
+                             google::protobuf::Message* out) = 0;
+  virtual grpc::Status Delete(grpc::ClientContext* context, const std::string& tenant,
+                              const std::string& id, const std::string& if_match) = 0;
+  virtual grpc::Status List(grpc::ClientContext* context, const std::string& tenant,
+                            const v1::ListRequest& query, ListPage* out) = 0;
+};
+
+std::unique_ptr<ResourceRpcs> UserRpcs(
+    std::shared_ptr<v1::IdentityService::StubInterface> stub);
+std::unique_ptr<ResourceRpcs> GroupRpcs(
+    std::shared_ptr<v1::IdentityService::StubInterface> stub);
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_RESOURCE_RPCS_H_

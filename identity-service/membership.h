@@ -1,0 +1,69 @@
+// Group membership as edges (ARCHITECTURE.md), never as a list inside the
+// group: a change costs O(changed members), a group read without `members`
+// touches no edge, and User.groups is read from the reverse edges.
+//
+//   members          {tenant}/{group}/{member}  -> "{type}\n{display}"
+//   members_reverse  {tenant}/{member}/{group}  -> ""
+//
+// Writes go through the caller's transaction, which holds the group's
+// resource lock, so changes to one group serialize.
+#ifndef SCIM_IDENTITY_SERVICE_MEMBERSHIP_H_
+#define SCIM_IDENTITY_SERVICE_MEMBERSHIP_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "scim/v1/resources.pb.h"
+#include "storage/kv_store.h"
+
+namespace scim::identity {
+
+struct Member {
+  std::string id;
+  std::string type;  // "User" or "Group"
+  std::string display;
+};
+
+class Membership {
+ public:
+  explicit Membership(KvStore* kv) : kv_(kv) {}
+
+  // Looks up each referenced member of `group` (a User or Group of the
+  // tenant, locked until commit). Unknown ids are one 400 invalidValue naming
+  // them all; a group that would (indirectly) contain itself is a 400 too.
+  absl::StatusOr<std::vector<Member>> Resolve(
+      KvTransaction& txn, absl::string_view tenant, absl::string_view group,
+      const std::vector<v1::ResourceReference>& refs) const;
+  absl::Status Add(KvTransaction& txn, absl::string_view tenant,
+                   absl::string_view group, const std::vector<Member>& members) const;
+  // Absent members are skipped (a repeated removal is not an error).
+  absl::Status Remove(KvTransaction& txn, absl::string_view tenant,
+                      absl::string_view group,
+                      const std::vector<std::string>& member_ids) const;
+  // Removes every member of `group`.
+  absl::Status Clear(KvTransaction& txn, absl::string_view tenant,
+                     absl::string_view group) const;
+  // Removes `member` from every group it is in (when it is deleted).
+  absl::Status Detach(KvTransaction& txn, absl::string_view tenant,
+                      absl::string_view member) const;
+
+  // The direct members of `group`, in id order.
+  absl::StatusOr<std::vector<v1::ResourceReference>> Members(
+      absl::string_view tenant, absl::string_view group) const;
+  // The groups `member` is in directly, in id order.
+  absl::StatusOr<std::vector<std::string>> DirectGroups(
+      absl::string_view tenant, absl::string_view member) const;
+  // User.groups: direct and indirect (through nested groups), each once,
+  // with `type` "direct" or "indirect" and the group's displayName.
+  absl::StatusOr<std::vector<v1::ResourceReference>> GroupsOf(
+      absl::string_view tenant, absl::string_view member) const;
+
+ private:
+  KvStore* kv_;
+};
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_MEMBERSHIP_H_
