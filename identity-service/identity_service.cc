@@ -103,11 +103,10 @@ grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
     ops.push_back({op.op(), op.path(),
                    op.has_value() ? JsonFromValue(op.value()) : Json()});
   }
-  absl::Status s = store_->Patch(type, request.tenant(), request.id(),
-                                 request.if_match(), ops, resource,
-                                 ContextOf(context), validation);
-  if (s.ok()) ProjectionOf(type, request.projection()).Apply(resource);
-  return ToGrpcStatus(s);
+  const Projection projection = ProjectionOf(type, request.projection());
+  return ToGrpcStatus(store_->Patch(type, request.tenant(), request.id(),
+                                    request.if_match(), ops, resource,
+                                    ContextOf(context), validation, &projection));
 }
 
 grpc::Status IdentityServiceImpl::Delete(const grpc::ServerContext& context,

@@ -567,7 +567,8 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
                                   absl::string_view if_match,
                                   const std::vector<PatchOp>& operations,
                                   Message* out, const RequestContext& context,
-                                  const ValidationOptions& validation) {
+                                  const ValidationOptions& validation,
+                                  const Projection* projection) {
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> patched = NewMessage(type);
@@ -607,7 +608,9 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
   outbox_->Committed();
   out->CopyFrom(*patched);
   if (pw != nullptr) out->GetReflection()->ClearField(out, pw);
-  return ReadEdges(type, tenant, out, nullptr);
+  RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
+  if (projection != nullptr) projection->Apply(out);
+  return absl::OkStatus();
 }
 
 absl::Status ResourceStore::Delete(const ResourceType& type,

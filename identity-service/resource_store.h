@@ -98,12 +98,15 @@ class ResourceStore {
                        const RequestContext& context,
                        const ValidationOptions& validation = {});
   // RFC 7644 §3.5.2: all operations or none, under If-Match; `out` gets the
-  // patched resource.
+  // patched resource, projected by `projection` (optional): a group patched
+  // with `excludedAttributes=members` costs O(changed members), read-back
+  // included.
   absl::Status Patch(const ResourceType& type, absl::string_view tenant,
                      absl::string_view id, absl::string_view if_match,
                      const std::vector<PatchOp>& operations,
                      google::protobuf::Message* out, const RequestContext& context,
-                     const ValidationOptions& validation = {});
+                     const ValidationOptions& validation = {},
+                     const Projection* projection = nullptr);
   absl::Status Delete(const ResourceType& type, absl::string_view tenant,
                       absl::string_view id, absl::string_view if_match,
                       const RequestContext& context);
