@@ -23,6 +23,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
 #include "scim/json_codec.h"
+#include "scim/patch.h"
 
 namespace scim::edge {
 namespace {
@@ -722,8 +723,13 @@ void EdgeServer::HandleResource(Call& call, ResourceRpcs& rpcs,
                                       projection, out.get()));
     }
   } else if (method == "PATCH") {
-    HandlePatch(call, rpcs, id);
-    return;
+    v1::PatchRequest request;
+    if (!ParsePatchBody(call, &request)) return;
+    request.set_tenant(call.tenant);
+    request.set_id(id);
+    request.set_if_match(if_match);
+    *request.mutable_projection() = projection;
+    s = FromGrpcStatus(rpcs.Patch(context.get(), request, out.get()));
   } else if (method == "DELETE") {
     s = FromGrpcStatus(rpcs.Delete(context.get(), call.tenant, id, if_match));
     if (s.ok()) {
@@ -741,24 +747,18 @@ void EdgeServer::HandleResource(Call& call, ResourceRpcs& rpcs,
   Respond(call, 200, *out);
 }
 
-void EdgeServer::HandlePatch(Call& call, ResourceRpcs& rpcs, const std::string& id) {
+bool EdgeServer::ParsePatchBody(Call& call, v1::PatchRequest* request) {
   json body;
-  if (!call.ParseBody(&body)) return;
+  if (!call.ParseBody(&body)) return false;
   if (!body.is_object()) {
     call.Error(400, scim_type::kInvalidSyntax, "the PATCH body must be a JSON object");
-    return;
+    return false;
   }
-  v1::PatchRequest request;
-  request.set_tenant(call.tenant);
-  request.set_id(id);
-  request.set_if_match(call.req.get_header_value("If-Match"));
-  ProjectionFromParams(call.req.params, request.mutable_projection());
-  const json* operations = nullptr;
+  json operations;  // null (refused below) unless the body has them
   for (const auto& [key, value] : body.items()) {
     if (absl::EqualsIgnoreCase(key, "schemas")) {
-      bool patch_op = value.is_array();
-      if (patch_op) {
-        patch_op = false;
+      bool patch_op = false;
+      if (value.is_array()) {
         for (const json& urn : value) {
           patch_op |= urn.is_string() &&
                       absl::EqualsIgnoreCase(urn.get<std::string>(), kPatchOpSchema);
@@ -767,47 +767,24 @@ void EdgeServer::HandlePatch(Call& call, ResourceRpcs& rpcs, const std::string& 
       if (!patch_op) {
         call.Error(400, scim_type::kInvalidSyntax,
                    absl::StrCat("\"schemas\" must be [\"", kPatchOpSchema, "\"]"));
-        return;
+        return false;
       }
     } else if (absl::EqualsIgnoreCase(key, "Operations")) {
-      operations = &value;
+      operations = value;
     }
   }
-  if (operations == nullptr || !operations->is_array()) {
-    call.Error(400, scim_type::kInvalidSyntax,
-               "the PATCH body needs an \"Operations\" array (RFC 7644 §3.5.2)");
-    return;
+  absl::StatusOr<std::vector<PatchOp>> ops = ParsePatchOperations(operations);
+  if (!ops.ok()) {
+    call.Error(ops.status());
+    return false;
   }
-  for (const json& op : *operations) {
-    if (!op.is_object()) {
-      call.Error(400, scim_type::kInvalidSyntax,
-                 absl::StrCat("each operation must be an object, got ", Dump(op)));
-      return;
-    }
-    v1::PatchOperation* out = request.add_operations();
-    for (const auto& [key, value] : op.items()) {
-      const bool is_op = absl::EqualsIgnoreCase(key, "op");
-      if (is_op || absl::EqualsIgnoreCase(key, "path")) {
-        if (!value.is_string()) {
-          call.Error(400, scim_type::kInvalidSyntax,
-                     absl::StrCat("\"", key, "\" must be a string, got ", Dump(value)));
-          return;
-        }
-        is_op ? out->set_op(value.get<std::string>())
-              : out->set_path(value.get<std::string>());
-      } else if (absl::EqualsIgnoreCase(key, "value")) {
-        JsonToValue(value, out->mutable_value());
-      }
-    }
+  for (const PatchOp& op : *ops) {
+    v1::PatchOperation* out = request->add_operations();
+    out->set_op(op.op);
+    out->set_path(op.path);
+    if (!op.value.is_null()) JsonToValue(op.value, out->mutable_value());
   }
-  std::unique_ptr<google::protobuf::Message> patched = rpcs.New();
-  auto context = call.GrpcContext();
-  absl::Status s = FromGrpcStatus(rpcs.Patch(context.get(), request, patched.get()));
-  if (!s.ok()) {
-    call.Error(s);
-    return;
-  }
-  Respond(call, 200, *patched);
+  return true;
 }
 
 }  // namespace scim::edge

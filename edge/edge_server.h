@@ -71,7 +71,9 @@ class EdgeServer {
   void Dispatch(Call& call);
   // /Users[/{id}] and /Groups[/{id}]: every SCIM method.
   void HandleResource(Call& call, ResourceRpcs& rpcs, const std::string& id);
-  void HandlePatch(Call& call, ResourceRpcs& rpcs, const std::string& id);
+  // Reads a PATCH body's operations into `request`; false when it answered
+  // a 4xx.
+  bool ParsePatchBody(Call& call, v1::PatchRequest* request);
   // POST /.search and /{Users,Groups}/.search (RFC 7644 §3.4.3).
   void HandleSearch(Call& call, ResourceRpcs& rpcs);
   void List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query);

@@ -69,13 +69,10 @@ class GroupTest : public StoreTest {
   }
   absl::Status Patch(const std::string& group, const std::string& operations,
                      Group* out = nullptr) {
-    std::vector<PatchOp> ops;
-    for (const Json& o : Json::parse(operations)) {
-      ops.push_back({o.value("op", ""), o.value("path", ""),
-                     o.contains("value") ? o["value"] : Json()});
-    }
+    absl::StatusOr<std::vector<PatchOp>> ops = ParsePatchOperations(Json::parse(operations));
+    if (!ops.ok()) return ops.status();
     Group g;
-    return store_->Patch(GroupResourceType(), "acme", group, "", ops,
+    return store_->Patch(GroupResourceType(), "acme", group, "", *ops,
                          out != nullptr ? out : &g, ctx_);
   }
   static std::vector<std::string> Values(

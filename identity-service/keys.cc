@@ -21,6 +21,11 @@ std::string ResourceKey(absl::string_view tenant, absl::string_view type,
   return absl::StrCat(tenant, "/", type, "/", id);
 }
 
+std::string ResourceLocation(absl::string_view tenant, absl::string_view endpoint,
+                             absl::string_view id) {
+  return absl::StrCat("/t/", tenant, "/scim/v2/", endpoint, "/", id);
+}
+
 std::string EscapeKeyComponent(absl::string_view value) {
   std::string out;
   out.reserve(value.size() + 2);

@@ -38,6 +38,11 @@ std::string IndexKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value,
                      absl::string_view id);
 
+// A resource's SCIM location, relative (the edge makes it absolute):
+// /t/{tenant}/scim/v2/{endpoint}/{id}.
+std::string ResourceLocation(absl::string_view tenant, absl::string_view endpoint,
+                             absl::string_view id);
+
 // Order-preserving, prefix-free escaping: 0x00 -> 0x00 0xFF, then 0x00 0x01.
 std::string EscapeKeyComponent(absl::string_view value);
 

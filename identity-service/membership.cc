@@ -20,9 +20,10 @@ std::string EdgePrefix(absl::string_view tenant, absl::string_view from) {
   return absl::StrCat(tenant, "/", from, "/");
 }
 
+// Users and Groups live at /Users and /Groups.
 std::string Location(absl::string_view tenant, absl::string_view type,
                      absl::string_view id) {
-  return absl::StrCat("/t/", tenant, "/scim/v2/", type, "s/", id);
+  return ResourceLocation(tenant, absl::StrCat(type, "s"), id);
 }
 
 // The ids under `{tenant}/{from}/` of one edge column family.
@@ -39,6 +40,15 @@ absl::StatusOr<std::vector<std::string>> Neighbours(KvStore& kv, const char* cf,
 }
 
 }  // namespace
+
+v1::ResourceReference ToReference(absl::string_view tenant, const Member& member) {
+  v1::ResourceReference ref;
+  ref.set_value(member.id);
+  ref.set_type(member.type);
+  if (!member.display.empty()) ref.set_display(member.display);
+  ref.set_ref(Location(tenant, member.type, member.id));
+  return ref;
+}
 
 absl::StatusOr<std::vector<Member>> Membership::Resolve(
     KvTransaction& txn, absl::string_view tenant, absl::string_view group,
@@ -154,14 +164,12 @@ absl::StatusOr<std::vector<v1::ResourceReference>> Membership::Members(
   std::vector<v1::ResourceReference> out;
   RETURN_IF_ERROR(kv_->Scan(kMembersCf, prefix, "",
                             [&](absl::string_view key, absl::string_view value) {
-    v1::ResourceReference& ref = out.emplace_back();
-    ref.set_value(std::string(key.substr(prefix.size())));
+    Member m;
+    m.id = std::string(key.substr(prefix.size()));
     const size_t nl = value.find('\n');
-    ref.set_type(std::string(value.substr(0, nl)));
-    if (nl != absl::string_view::npos && nl + 1 < value.size()) {
-      ref.set_display(std::string(value.substr(nl + 1)));
-    }
-    ref.set_ref(Location(tenant, ref.type(), ref.value()));
+    m.type = std::string(value.substr(0, nl));
+    if (nl != absl::string_view::npos) m.display = std::string(value.substr(nl + 1));
+    out.push_back(ToReference(tenant, m));
     return true;
   }));
   return out;

@@ -26,6 +26,9 @@ struct Member {
   std::string display;
 };
 
+// The reference a group's `members` shows for `member`.
+v1::ResourceReference ToReference(absl::string_view tenant, const Member& member);
+
 class Membership {
  public:
   explicit Membership(KvStore* kv) : kv_(kv) {}

@@ -23,14 +23,11 @@ class PatchStoreTest : public StoreTest {
   }
   absl::StatusOr<User> Patch(const std::string& id, const std::string& operations,
                              const std::string& if_match = "") {
-    std::vector<PatchOp> ops;
-    for (const Json& o : Json::parse(operations)) {
-      ops.push_back({o.value("op", ""), o.value("path", ""),
-                     o.contains("value") ? o["value"] : Json()});
-    }
+    absl::StatusOr<std::vector<PatchOp>> ops = ParsePatchOperations(Json::parse(operations));
+    if (!ops.ok()) return ops.status();
     User out;
     absl::Status s =
-        store_->Patch(UserResourceType(), "acme", id, if_match, ops, &out, ctx_);
+        store_->Patch(UserResourceType(), "acme", id, if_match, *ops, &out, ctx_);
     if (!s.ok()) return s;
     return out;
   }

@@ -390,8 +390,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
   *meta->mutable_created() = now;
   *meta->mutable_last_modified() = now;
   meta->set_version(FormatVersion(1));
-  meta->set_location(
-      absl::StrCat("/t/", tenant, "/scim/v2/", type.endpoint, "/", id));
+  meta->set_location(ResourceLocation(tenant, type.endpoint, id));
   std::vector<std::string> changed = ChangedAttributes(nullptr, *resource);
 
   std::unique_ptr<Message> stored(resource->New());
@@ -402,20 +401,33 @@ absl::Status ResourceStore::Create(const ResourceType& type,
         stored.get(), pw, HashPassword(GetString(*stored, "password"), *random_));
     resource->GetReflection()->ClearField(resource, pw);
   }
+  std::vector<Member> added;
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, nullptr, stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
+    added.clear();
     if (!members.empty()) {
-      ASSIGN_OR_RETURN(std::vector<Member> resolved,
-                       membership_.Resolve(txn, tenant, id, members));
-      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, resolved));
+      ASSIGN_OR_RETURN(added, membership_.Resolve(txn, tenant, id, members));
+      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, added));
       changed.push_back(type.members_attribute);
     }
     return AddEvent(type, tenant, id, "create", changed, context, txn);
   }));
   outbox_->Committed();
-  return ReadEdges(type, tenant, resource, nullptr);
+  // A new resource is in no group, and its members are the ones just added:
+  // nothing to read back.
+  if (!added.empty()) {
+    std::sort(added.begin(), added.end(),
+              [](const Member& a, const Member& b) { return a.id < b.id; });
+    const FieldDescriptor* f = Field(*resource, type.members_attribute);
+    for (const Member& m : added) {
+      static_cast<v1::ResourceReference*>(
+          resource->GetReflection()->AddMessage(resource, f))
+          ->CopyFrom(ToReference(tenant, m));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ResourceStore::Get(const ResourceType& type,

@@ -500,6 +500,34 @@ class Patcher {
 
 }  // namespace
 
+absl::StatusOr<std::vector<PatchOp>> ParsePatchOperations(const Json& operations) {
+  if (!operations.is_array()) {
+    return Error(scim_type::kInvalidSyntax,
+                 "the PATCH body needs an \"Operations\" array (RFC 7644 §3.5.2)");
+  }
+  std::vector<PatchOp> ops;
+  for (const Json& op : operations) {
+    if (!op.is_object()) {
+      return Error(scim_type::kInvalidSyntax,
+                   absl::StrCat("each operation must be an object, got ", op.dump()));
+    }
+    PatchOp& out = ops.emplace_back();
+    for (const auto& [key, value] : op.items()) {
+      const bool is_op = absl::EqualsIgnoreCase(key, "op");
+      if (is_op || absl::EqualsIgnoreCase(key, "path")) {
+        if (!value.is_string()) {
+          return Error(scim_type::kInvalidSyntax,
+                       absl::StrCat("\"", key, "\" must be a string, got ", value.dump()));
+        }
+        (is_op ? out.op : out.path) = value.get<std::string>();
+      } else if (absl::EqualsIgnoreCase(key, "value")) {
+        out.value = value;
+      }
+    }
+  }
+  return ops;
+}
+
 absl::Status ApplyPatch(const ResourceTypeSchema& type,
                         const std::vector<PatchOp>& ops, Message* resource,
                         const PatchOptions& options) {

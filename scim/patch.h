@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "scim/filter_eval.h"
 #include "scim/json_codec.h"
@@ -51,6 +52,11 @@ struct PatchOptions {
   std::string external_attribute;
   std::function<absl::Status(const ExternalPatch&)> external;
 };
+
+// The "Operations" array of a PATCH body (RFC 7644 §3.5.2), keys in any
+// case. 400 invalidSyntax unless it is an array of objects whose "op" and
+// "path" are strings; a missing "op" is left for ApplyPatch to refuse.
+absl::StatusOr<std::vector<PatchOp>> ParsePatchOperations(const Json& operations);
 
 // Applies `ops` to `resource`. Errors are INVALID_ARGUMENT with scimType
 // invalidSyntax (unknown op), invalidPath, invalidFilter, invalidValue,

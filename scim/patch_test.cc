@@ -33,15 +33,9 @@ struct Case {
 };
 
 std::vector<PatchOp> ParseOps(const std::string& text) {
-  std::vector<PatchOp> ops;
-  for (const Json& o : Json::parse(text)) {
-    PatchOp op;
-    op.op = o.value("op", "");
-    op.path = o.value("path", "");
-    if (o.contains("value")) op.value = o["value"];
-    ops.push_back(op);
-  }
-  return ops;
+  auto ops = ParsePatchOperations(Json::parse(text));
+  EXPECT_TRUE(ops.ok()) << ops.status();
+  return ops.ok() ? *ops : std::vector<PatchOp>{};
 }
 
 class PatchTableTest : public testing::TestWithParam<Case> {};
@@ -332,6 +326,21 @@ const Case kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Table, PatchTableTest, testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.name; });
+
+TEST(PatchTest, ParsesOperationsStrictlyByType) {
+  auto ops = ParsePatchOperations(
+      Json::parse(R"([{"OP":"Add","Path":"title","Value":"x"},{"op":"remove","path":"title"}])"));
+  ASSERT_TRUE(ops.ok()) << ops.status();
+  ASSERT_EQ(ops->size(), 2u);
+  EXPECT_EQ((*ops)[0].op, "Add");
+  EXPECT_EQ((*ops)[0].path, "title");
+  EXPECT_EQ((*ops)[0].value, "x");
+  EXPECT_TRUE((*ops)[1].value.is_null());
+  for (const char* bad : {R"({"op":"add"})", "[42]", R"([{"op":1}])", R"([{"op":"add","path":[]}])"}) {
+    auto parsed = ParsePatchOperations(Json::parse(bad));
+    EXPECT_EQ(ScimTypeOf(parsed.status()), scim_type::kInvalidSyntax) << bad;
+  }
+}
 
 TEST(PatchTest, EmptyOperationsAreInvalid) {
   v1::User user;
