@@ -50,6 +50,7 @@ int HttpStatusOf(const absl::Status& status) {
     case absl::StatusCode::kOk:
       return 200;
     case absl::StatusCode::kInvalidArgument:
+      return ScimTypeOf(status) == scim_type::kTooLarge ? 413 : 400;
     case absl::StatusCode::kOutOfRange:
       return 400;
     case absl::StatusCode::kUnauthenticated:

@@ -25,6 +25,9 @@ inline constexpr char kNoTarget[] = "noTarget";
 inline constexpr char kInvalidValue[] = "invalidValue";
 inline constexpr char kInvalidVers[] = "invalidVers";
 inline constexpr char kSensitive[] = "sensitive";
+// Not in RFC 7644's table: a request over a size limit (HTTP 413), as the
+// bulk section (§3.7.4) asks.
+inline constexpr char kTooLarge[] = "tooLarge";
 // RFC 9865 cursor pagination.
 inline constexpr char kInvalidCursor[] = "invalidCursor";
 inline constexpr char kExpiredCursor[] = "expiredCursor";

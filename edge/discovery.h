@@ -6,17 +6,18 @@
 #include <string>
 
 #include "scim/json_codec.h"
+#include "scim/limits.h"
 
 namespace scim::edge {
 
 struct ServiceLimits {
   size_t max_payload_bytes = 1 << 20;
-  int max_results = 200;
-  int default_page_size = 100;
+  int max_results = kMaxPageSize;
+  int default_page_size = kDefaultPageSize;
   int cursor_timeout_seconds = 3600;
   bool patch = true;
-  bool bulk = false;
-  int bulk_max_operations = 1000;
+  bool bulk = true;
+  int bulk_max_operations = kMaxBulkOperations;
 };
 
 // `base` is the tenant's SCIM base URL, e.g. https://h/t/acme/scim/v2.

@@ -10,8 +10,8 @@ ABSL_FLAG(int64_t, max_body_bytes, 1 << 20,
           "request bodies above this size get 413");
 ABSL_FLAG(bool, access_log, true, "log one JSON line per HTTP request");
 ABSL_FLAG(std::string, redis, "",
-          "redis://host:port: rate limits shared by every edge; empty = "
-          "in-process limits");
+          "redis://host:port: rate limits shared by every edge, and the ETag "
+          "cache; empty = in-process limits, no ETag cache");
 
 namespace scim::edge {
 
@@ -24,15 +24,17 @@ EdgeOptions EdgeOptionsFromFlags() {
   return options;
 }
 
-absl::StatusOr<std::unique_ptr<RateLimiter>> RateLimiterFromFlags() {
+absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags() {
   const std::string url = absl::GetFlag(FLAGS_redis);
-  if (url.empty()) {
-    return std::unique_ptr<RateLimiter>(
-        std::make_unique<LocalRateLimiter>(Clock::Real()));
-  }
-  auto redis = RedisRateLimiter::Create(url, Clock::Real());
+  if (url.empty()) return std::shared_ptr<RedisClient>();
+  auto redis = RedisClient::Create(url);
   if (!redis.ok()) return redis.status();
-  return std::unique_ptr<RateLimiter>(std::move(*redis));
+  return std::shared_ptr<RedisClient>(std::move(*redis));
+}
+
+std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis) {
+  if (redis == nullptr) return std::make_unique<LocalRateLimiter>(Clock::Real());
+  return std::make_unique<RedisRateLimiter>(std::move(redis), Clock::Real());
 }
 
 }  // namespace scim::edge

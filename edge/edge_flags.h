@@ -4,15 +4,20 @@
 
 #include "absl/status/statusor.h"
 #include "edge/edge_server.h"
+#include "common/redis_client.h"
 #include "edge/rate_limiter.h"
 
 namespace scim::edge {
 
 EdgeOptions EdgeOptionsFromFlags();
 
-// Redis-backed when --redis is set (falling back to in-process buckets while
+// The --redis client (shared by the rate limiter and the ETag cache), or
+// nullptr without --redis.
+absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags();
+
+// Redis-backed when `redis` is set (falling back to in-process buckets while
 // Redis is down), in-process otherwise.
-absl::StatusOr<std::unique_ptr<RateLimiter>> RateLimiterFromFlags();
+std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis);
 
 }  // namespace scim::edge
 

@@ -1,6 +1,7 @@
 #include "edge/edge_server.h"
 
 #include <chrono>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -33,9 +34,11 @@ using json = Json;
 constexpr char kListResponseSchema[] =
     "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
-// SCIM endpoints that exist in the contract but are built by later work.
-constexpr absl::string_view kNotYetBuilt[] = {"Bulk"};
 constexpr char kPatchOpSchema[] = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+constexpr char kBulkRequestSchema[] =
+    "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+constexpr char kBulkResponseSchema[] =
+    "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
 void RecordHttpMetrics(const std::string& method, const std::string& route,
                        int status, absl::Duration latency) {
@@ -227,7 +230,7 @@ absl::StatusOr<int> EdgeServer::Start(const std::string& host, int port) {
             ? absl::StrCat("the request body exceeds the limit of ", max_body,
                            " bytes")
             : absl::StrCat("the request was rejected (HTTP ", res.status, ")");
-    res.set_content(ErrorBody(res.status, res.status == 413 ? "tooLarge" : "",
+    res.set_content(ErrorBody(res.status, res.status == 413 ? scim_type::kTooLarge : "",
                               detail),
                     kScimContentType);
     return httplib::Server::HandlerResponse::Handled;
@@ -408,12 +411,10 @@ void EdgeServer::Dispatch(Call& call) {
     call.Error(501, "", "/Me is not supported: credentials are not users");
     return;
   }
-  for (absl::string_view later : kNotYetBuilt) {
-    if (resource == later) {
-      call.route = absl::StrCat("/t/{tenant}/scim/v2/", resource);
-      call.Error(501, "", absl::StrCat("/", resource, " is not implemented yet"));
-      return;
-    }
+  if (resource == "Bulk" && rest == 1) {
+    call.route = "/t/{tenant}/scim/v2/Bulk";
+    HandleBulk(call);
+    return;
   }
   call.Error(404, "", absl::StrCat("no such endpoint: ", path));
 }
@@ -640,6 +641,16 @@ bool NoneMatchHolds(absl::string_view header, absl::string_view version) {
   return false;
 }
 
+// scim_etag_cache_total{result="hit|miss"}: conditional GETs answered from
+// the cache, and those that went on to identity-service.
+void CountEtagCache(const char* result) {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("scim_etag_cache_total")
+                            .Help("If-None-Match GETs by ETag cache result")
+                            .Register(MetricsRegistry());
+  family.Add({{"result", result}}).Increment();
+}
+
 std::string VersionOf(const google::protobuf::Message& resource) {
   const auto* d = resource.GetDescriptor();
   const auto* meta = d->FindFieldByName("meta");
@@ -712,6 +723,17 @@ void EdgeServer::HandleResource(Call& call, ResourceRpcs& rpcs,
   const std::string if_match = call.req.get_header_value("If-Match");
   absl::Status s;
   if (method == "GET") {
+    const std::string none_match = call.req.get_header_value("If-None-Match");
+    if (etags_ != nullptr && !none_match.empty()) {
+      std::optional<int64_t> version = etags_->LiveVersion(call.tenant, endpoint, id);
+      if (version.has_value() && NoneMatchHolds(none_match, FormatVersion(*version))) {
+        call.res.set_header("ETag", FormatVersion(*version));
+        call.res.status = 304;
+        CountEtagCache("hit");
+        return;
+      }
+      CountEtagCache("miss");
+    }
     s = FromGrpcStatus(rpcs.Get(context.get(), call.tenant, id, projection, out.get()));
   } else if (method == "PUT") {
     json body;
@@ -747,6 +769,25 @@ void EdgeServer::HandleResource(Call& call, ResourceRpcs& rpcs,
   Respond(call, 200, *out);
 }
 
+namespace {
+
+// `schemas` of an API message body must name `urn` (answered 400 if not).
+template <typename Call>
+bool CheckMessageSchema(Call& call, const json& schemas, absl::string_view urn) {
+  if (schemas.is_array()) {
+    for (const json& s : schemas) {
+      if (s.is_string() && absl::EqualsIgnoreCase(s.get<std::string>(), urn)) {
+        return true;
+      }
+    }
+  }
+  call.Error(400, scim_type::kInvalidSyntax,
+             absl::StrCat("\"schemas\" must be [\"", urn, "\"]"));
+  return false;
+}
+
+}  // namespace
+
 bool EdgeServer::ParsePatchBody(Call& call, v1::PatchRequest* request) {
   json body;
   if (!call.ParseBody(&body)) return false;
@@ -757,18 +798,7 @@ bool EdgeServer::ParsePatchBody(Call& call, v1::PatchRequest* request) {
   json operations;  // null (refused below) unless the body has them
   for (const auto& [key, value] : body.items()) {
     if (absl::EqualsIgnoreCase(key, "schemas")) {
-      bool patch_op = false;
-      if (value.is_array()) {
-        for (const json& urn : value) {
-          patch_op |= urn.is_string() &&
-                      absl::EqualsIgnoreCase(urn.get<std::string>(), kPatchOpSchema);
-        }
-      }
-      if (!patch_op) {
-        call.Error(400, scim_type::kInvalidSyntax,
-                   absl::StrCat("\"schemas\" must be [\"", kPatchOpSchema, "\"]"));
-        return false;
-      }
+      if (!CheckMessageSchema(call, value, kPatchOpSchema)) return false;
     } else if (absl::EqualsIgnoreCase(key, "Operations")) {
       operations = value;
     }
@@ -785,6 +815,97 @@ bool EdgeServer::ParsePatchBody(Call& call, v1::PatchRequest* request) {
     if (!op.value.is_null()) JsonToValue(op.value, out->mutable_value());
   }
   return true;
+}
+
+void EdgeServer::HandleBulk(Call& call) {
+  if (call.req.method != "POST") {
+    call.MethodNotAllowed("POST");
+    return;
+  }
+  json body;
+  if (!call.ParseBody(&body)) return;
+  if (!body.is_object()) {
+    call.Error(400, scim_type::kInvalidSyntax, "the Bulk body must be a JSON object");
+    return;
+  }
+  v1::BulkRequest request;
+  request.set_tenant(call.tenant);
+  ProjectionFromParams(call.req.params, request.mutable_projection());
+  const json* operations = nullptr;
+  for (const auto& [key, value] : body.items()) {
+    if (absl::EqualsIgnoreCase(key, "schemas")) {
+      if (!CheckMessageSchema(call, value, kBulkRequestSchema)) return;
+    } else if (absl::EqualsIgnoreCase(key, "failOnErrors")) {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+        call.Error(400, scim_type::kInvalidValue,
+                   "failOnErrors must be a non-negative integer");
+        return;
+      }
+      request.set_fail_on_errors(value.get<int32_t>());
+    } else if (absl::EqualsIgnoreCase(key, "Operations")) {
+      operations = &value;
+    }
+  }
+  if (operations == nullptr || !operations->is_array()) {
+    call.Error(400, scim_type::kInvalidSyntax,
+               "a BulkRequest needs an \"Operations\" array");
+    return;
+  }
+  for (size_t i = 0; i < operations->size(); ++i) {
+    const json& op = (*operations)[i];
+    if (!op.is_object()) {
+      call.Error(400, scim_type::kInvalidSyntax,
+                 absl::StrCat("Operations[", i, "] is not an object"));
+      return;
+    }
+    v1::BulkOperation* out = request.add_operations();
+    for (const auto& [key, value] : op.items()) {
+      std::string* field = absl::EqualsIgnoreCase(key, "method")    ? out->mutable_method()
+                           : absl::EqualsIgnoreCase(key, "bulkId")  ? out->mutable_bulk_id()
+                           : absl::EqualsIgnoreCase(key, "version") ? out->mutable_version()
+                           : absl::EqualsIgnoreCase(key, "path")    ? out->mutable_path()
+                                                                    : nullptr;
+      if (field != nullptr) {
+        if (!value.is_string()) {
+          call.Error(400, scim_type::kInvalidSyntax,
+                     absl::StrCat("Operations[", i, "].", key, " must be a string"));
+          return;
+        }
+        *field = value.get<std::string>();
+      } else if (absl::EqualsIgnoreCase(key, "data")) {
+        JsonToValue(value, out->mutable_data());
+      }
+    }
+  }
+  v1::BulkResponse response;
+  auto context = call.GrpcContext();
+  absl::Status s = FromGrpcStatus(identity_->Bulk(context.get(), request, &response));
+  if (!s.ok()) {
+    call.Error(s);
+    return;
+  }
+  json results = json::array();
+  for (const v1::BulkOperationResult& r : response.operations()) {
+    json result = {{"method", r.method()}};
+    if (!r.bulk_id().empty()) result["bulkId"] = r.bulk_id();
+    if (!r.version().empty()) result["version"] = r.version();
+    if (!r.location().empty()) result["location"] = call.Origin() + r.location();
+    result["status"] = std::to_string(r.status());
+    json answer;
+    if (r.has_user() || r.has_group()) {
+      answer = EncodeResource(r.has_user()
+                                  ? static_cast<const google::protobuf::Message&>(r.user())
+                                  : r.group());
+      call.AbsolutizeLocation(answer);
+    } else if (r.has_error()) {
+      answer = json::parse(
+          ErrorBody(r.error().status(), r.error().scim_type(), r.error().detail()));
+    }
+    if (!answer.is_null()) result["response"] = std::move(answer);
+    results.push_back(std::move(result));
+  }
+  call.Json(200, {{"schemas", {kBulkResponseSchema}}, {"Operations", std::move(results)}});
 }
 
 }  // namespace scim::edge

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/etag_cache.h"
 #include "common/tls.h"
 #include "token-service/authenticator.h"
 #include "edge/denial_recorder.h"
@@ -60,6 +61,9 @@ class EdgeServer {
   void EnableOAuth(std::shared_ptr<v1::TokenService::StubInterface> token) {
     oauth_ = std::move(token);
   }
+  // GET If-None-Match is answered 304 from `cache` when it knows the
+  // resource's current version: no identity-service call.
+  void EnableEtagCache(EtagCache* cache) { etags_ = cache; }
   // /readyz answers 503 while `channel` (a service the edge calls) cannot
   // connect.
   void AddDependency(std::string name,
@@ -74,6 +78,8 @@ class EdgeServer {
   // Reads a PATCH body's operations into `request`; false when it answered
   // a 4xx.
   bool ParsePatchBody(Call& call, v1::PatchRequest* request);
+  // POST /Bulk (RFC 7644 §3.7): translated into one identity-service call.
+  void HandleBulk(Call& call);
   // POST /.search and /{Users,Groups}/.search (RFC 7644 §3.4.3).
   void HandleSearch(Call& call, ResourceRpcs& rpcs);
   void List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query);
@@ -97,6 +103,7 @@ class EdgeServer {
   DenialRecorder* denials_;
   RateLimiter* rate_limiter_;
   std::shared_ptr<v1::TokenService::StubInterface> oauth_;
+  EtagCache* etags_ = nullptr;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> ready_{false};

@@ -4,7 +4,12 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/etag_cache.h"
+#include "common/metrics.h"
+#include "common/redis_server_for_tests.h"
 #include "audit-service/audit_component.h"
 #include "common/server.h"
 #include "gtest/gtest.h"
@@ -289,6 +294,8 @@ TEST_F(EdgeTest, DiscoveryEndpoints) {
   EXPECT_EQ(config["pagination"]["maxPageSize"], 200);
   EXPECT_EQ(config["sort"]["supported"], true);
   EXPECT_EQ(config["bulk"]["maxPayloadSize"], 65536);  // the --max_body_bytes in force
+  EXPECT_EQ(config["bulk"]["supported"], true);
+  EXPECT_EQ(config["bulk"]["maxOperations"], 1000);
   EXPECT_EQ(config["authenticationSchemes"].size(), 2u);
   EXPECT_TRUE(absl::EndsWith(config["meta"]["location"].get<std::string>(),
                              "/t/acme/scim/v2/ServiceProviderConfig"));
@@ -387,7 +394,8 @@ TEST_F(EdgeTest, RoutingErrors) {
               400, "invalidSyntax");
   ExpectError(client_->Post("/t/acme/scim/v2/Bulk", Auth(acme_key_),
                             "{}", "application/json"),
-              501);
+              400, "invalidSyntax");
+  ExpectError(client_->Get("/t/acme/scim/v2/Bulk", Auth(acme_key_)), 405);
 }
 
 TEST_F(EdgeTest, GroupsPatchAndEtags) {
@@ -640,18 +648,32 @@ TEST_F(EdgeTest, IdentityServiceRefusesOtherTenantsCredentials) {
     del.set_tenant("beta");
     del.set_id(id);
     codes.push_back(stub->DeleteUser(ctx().get(), del, &empty).error_code());
+    v1::ListDeletedUsersRequest deleted;
+    deleted.set_tenant("beta");
+    v1::ListDeletedUsersResponse deleted_users;
+    codes.push_back(
+        stub->ListDeletedUsers(ctx().get(), deleted, &deleted_users).error_code());
+    v1::BulkRequest bulk;
+    bulk.set_tenant("beta");
+    v1::BulkOperation* op = bulk.add_operations();
+    op->set_method("POST");
+    op->set_path("/Users");
+    (*op->mutable_data()->mutable_struct_value()->mutable_fields())["userName"]
+        .set_string_value("bulk-" + bearer.substr(0, 8));
+    v1::BulkResponse bulk_response;
+    codes.push_back(stub->Bulk(ctx().get(), bulk, &bulk_response).error_code());
     return codes;
   };
   using C = grpc::StatusCode;
-  EXPECT_EQ(call_all(acme_key_), std::vector<C>(5, C::PERMISSION_DENIED));
-  EXPECT_EQ(call_all(""), std::vector<C>(5, C::UNAUTHENTICATED));
+  EXPECT_EQ(call_all(acme_key_), std::vector<C>(7, C::PERMISSION_DENIED));
+  EXPECT_EQ(call_all(""), std::vector<C>(7, C::UNAUTHENTICATED));
   EXPECT_EQ(call_all("scim_0000000000000000_forged"),
-            std::vector<C>(5, C::UNAUTHENTICATED));
+            std::vector<C>(7, C::UNAUTHENTICATED));
   // Nothing of beta changed: the user is still there, alone.
   auto still = client_->Get("/t/beta/scim/v2/Users", Auth(beta_key_));
   EXPECT_EQ(json::parse(still->body)["totalResults"], 1);
   // The admin token and beta's own key may.
-  EXPECT_EQ(call_all("admin"), (std::vector<C>{C::OK, C::OK, C::OK, C::OK, C::OK}));
+  EXPECT_EQ(call_all("admin"), std::vector<C>(7, C::OK));
 }
 
 TEST_F(EdgeTest, OAuthClientCredentialsIssueJwtsVerifiedLocally) {
@@ -731,6 +753,259 @@ TEST(DenialRecorderTest, BoundedWhileAuditIsAway) {
   for (int i = 0; i < 8; ++i) recorder.Record("acme", 401, "x", {});
   EXPECT_EQ(recorder.pending(), 5u);
   EXPECT_EQ(recorder.dropped(), 3u);
+}
+
+TEST_F(EdgeTest, Bulk) {
+  const std::string bulk = "/t/acme/scim/v2/Bulk";
+  auto res = Post(bulk, R"({
+    "schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+    "failOnErrors":5,
+    "Operations":[
+      {"method":"POST","path":"/Groups","bulkId":"g",
+       "data":{"displayName":"Guides","members":[{"value":"bulkId:u"}]}},
+      {"method":"POST","path":"/Users","bulkId":"u",
+       "data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann"}},
+      {"method":"POST","path":"/Users","bulkId":"dup","data":{"userName":"ANN"}},
+      {"method":"PATCH","path":"/Users/bulkId:u","data":{
+        "schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations":[{"op":"Replace","value":{"active":"False"}}]}}]})");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/scim+json");
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:BulkResponse");
+  json& ops = body["Operations"];
+  ASSERT_EQ(ops.size(), 4u) << res->body;
+  EXPECT_EQ(ops[0]["status"], "201");
+  EXPECT_EQ(ops[0]["bulkId"], "g");
+  EXPECT_EQ(ops[0]["version"], "W/\"1\"");
+  EXPECT_TRUE(absl::StartsWith(ops[0]["location"].get<std::string>(),
+                               "http://127.0.0.1:"));
+  EXPECT_EQ(ops[0]["location"], ops[0]["response"]["meta"]["location"]);
+  EXPECT_EQ(ops[1]["status"], "201");
+  const std::string user = ops[1]["response"]["id"];
+  EXPECT_EQ(ops[0]["response"]["members"][0]["value"], user);
+  EXPECT_TRUE(absl::StartsWith(
+      ops[0]["response"]["members"][0]["$ref"].get<std::string>(), "http://"));
+  EXPECT_EQ(ops[2]["status"], "409");
+  EXPECT_EQ(ops[2]["response"]["schemas"][0],
+            "urn:ietf:params:scim:api:messages:2.0:Error");
+  EXPECT_EQ(ops[2]["response"]["scimType"], "uniqueness");
+  EXPECT_EQ(ops[2]["response"]["status"], "409");
+  EXPECT_EQ(ops[3]["status"], "200");
+  EXPECT_EQ(ops[3]["response"]["active"], false);
+  auto got = client_->Get((users_ + "/" + user).c_str(), Auth(acme_key_));
+  EXPECT_EQ(json::parse(got->body)["active"], false);
+
+  // Projection parameters apply to the operations' responses.
+  res = Post(bulk + "?excludedAttributes=members",
+             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                 "Operations":[{"method":"POST","path":"/Groups","bulkId":"h",
+                   "data":{"displayName":"H","members":[{"value":")" + user + R"("}]}}]})");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_FALSE(json::parse(res->body)["Operations"][0]["response"].contains("members"));
+
+  // Malformed requests are refused whole, with nothing written.
+  ExpectError(Post(bulk, "[1]"), 400, "invalidSyntax");
+  ExpectError(Post(bulk, R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                             "Operations":[]})"),
+              400, "invalidSyntax");
+  ExpectError(Post(bulk, R"({"Operations":[{"method":"POST","path":"/Users",
+                             "data":{"userName":"x"}}],"failOnErrors":-1})"),
+              400, "invalidValue");
+  ExpectError(Post(bulk, R"({"Operations":[{"method":7,"path":"/Users"}]})"), 400,
+              "invalidSyntax");
+  ExpectError(Post(bulk, R"({"Operations":["POST /Users"]})"), 400, "invalidSyntax");
+  ExpectError(Post(bulk, R"({"Operations":[)"), 400, "invalidSyntax");
+  // Over maxOperations, and over maxPayloadSize: 413 with a SCIM body.
+  std::string many = R"({"Operations":[)";
+  for (int i = 0; i <= 1000; ++i) {
+    absl::StrAppend(&many, i ? "," : "", R"({"method":"DELETE","path":"/Users/x"})");
+  }
+  many += "]}";
+  ASSERT_LT(many.size(), 64u * 1024);
+  json err = ExpectError(Post(bulk, many), 413, "tooLarge");
+  EXPECT_NE(err["detail"].get<std::string>().find("1000"), std::string::npos);
+  ExpectError(Post(bulk, std::string(70 * 1024, ' ')), 413, "tooLarge");
+  auto list = client_->Get((users_ + "?filter=userName+eq+%22x%22").c_str(),
+                           Auth(acme_key_));
+  EXPECT_EQ(json::parse(list->body)["totalResults"], 0);
+}
+
+TEST_F(EdgeTest, SoftDeleteKeepsATombstoneForGrpcCallers) {
+  v1::UpdateTenantSettingsRequest settings;
+  settings.set_id("acme");
+  settings.set_delete_mode("soft");
+  ASSERT_TRUE(token_->store().UpdateTenantSettings(settings).ok());
+  auto created = Post(users_, R"({"userName":"gina","title":"Owner","active":true})");
+  ASSERT_EQ(created->status, 201);
+  const std::string id = json::parse(created->body)["id"];
+  const std::string path = users_ + "/" + id;
+  EXPECT_EQ(client_->Delete(path.c_str(), Auth(acme_key_))->status, 204);
+  // SCIM sees a delete.
+  ExpectError(client_->Get(path.c_str(), Auth(acme_key_)), 404);
+  ExpectError(client_->Delete(path.c_str(), Auth(acme_key_)), 404);
+  ExpectError(client_->Patch(path.c_str(), Auth(acme_key_),
+                             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                 "Operations":[{"op":"replace","path":"title","value":"x"}]})",
+                             "application/scim+json"),
+              404);
+  auto list = client_->Get(users_.c_str(), Auth(acme_key_));
+  EXPECT_EQ(json::parse(list->body)["totalResults"], 0);
+
+  // Internal callers still read the deactivated tombstone, with their tenant's key.
+  auto stub = v1::IdentityService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+  auto ctx = [](const std::string& key) {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->AddMetadata("authorization", "Bearer " + key);
+    return c;
+  };
+  v1::GetUserRequest get;
+  get.set_tenant("acme");
+  get.set_id(id);
+  v1::DeletedUser deleted;
+  grpc::Status s = stub->GetDeletedUser(ctx(acme_key_).get(), get, &deleted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(deleted.user().user_name(), "gina");
+  EXPECT_EQ(deleted.user().title(), "Owner");
+  EXPECT_FALSE(deleted.user().active());
+  EXPECT_GT(deleted.purge_after().seconds(), deleted.deleted().seconds());
+  v1::ListDeletedUsersRequest list_deleted;
+  list_deleted.set_tenant("acme");
+  v1::ListDeletedUsersResponse listed;
+  ASSERT_TRUE(stub->ListDeletedUsers(ctx(acme_key_).get(), list_deleted, &listed).ok());
+  ASSERT_EQ(listed.users_size(), 1);
+  EXPECT_EQ(listed.users(0).user().id(), id);
+  get.set_tenant("beta");
+  EXPECT_EQ(stub->GetDeletedUser(ctx(acme_key_).get(), get, &deleted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Its userName is free; a new user takes it.
+  auto again = Post(users_, R"({"userName":"gina"})");
+  ASSERT_EQ(again->status, 201) << again->body;
+  const std::string other = json::parse(again->body)["id"];
+  EXPECT_EQ(client_->Delete((users_ + "/" + other).c_str(), Auth(acme_key_))->status, 204);
+  // Okta-style reactivation brings the first one back, data and all.
+  auto revived = client_->Patch(
+      path.c_str(), Auth(acme_key_),
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          "Operations":[{"op":"replace","value":{"active":true}}]})",
+      "application/scim+json");
+  ASSERT_EQ(revived->status, 200) << revived->body;
+  EXPECT_EQ(json::parse(revived->body)["title"], "Owner");
+  auto got = client_->Get(path.c_str(), Auth(acme_key_));
+  ASSERT_EQ(got->status, 200);
+  EXPECT_EQ(json::parse(got->body)["active"], true);
+  get.set_tenant("acme");
+  EXPECT_EQ(stub->GetDeletedUser(ctx(acme_key_).get(), get, &deleted).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(EdgeTest, HardDeleteIsTheDefault) {
+  auto created = Post(users_, R"({"userName":"hank"})");
+  const std::string id = json::parse(created->body)["id"];
+  EXPECT_EQ(client_->Delete((users_ + "/" + id).c_str(), Auth(acme_key_))->status, 204);
+  auto stub = v1::IdentityService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer admin");
+  v1::GetUserRequest get;
+  get.set_tenant("acme");
+  get.set_id(id);
+  v1::DeletedUser deleted;
+  EXPECT_EQ(stub->GetDeletedUser(&ctx, get, &deleted).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// The sum of a Prometheus counter's series whose labels contain `label`.
+double CounterSum(const std::string& name, const std::string& label) {
+  double sum = 0;
+  for (absl::string_view line : absl::StrSplit(MetricsText(), '\n')) {
+    if (!absl::StartsWith(line, name + "{") || !absl::StrContains(line, label)) continue;
+    double v = 0;
+    if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) sum += v;
+  }
+  return sum;
+}
+
+TEST_F(EdgeTest, EtagCacheInRedisAnswers304WithoutIdentityService) {
+  ASSERT_TRUE(RedisServerForTests::Installed())
+      << "redis-server is missing: ./scripts/test.sh installs it";
+  const int port = FreePort();
+  RedisServerForTests redis(port);
+  auto client = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port));
+  ASSERT_TRUE(client.ok());
+  EtagCache cache(std::move(*client));
+  identity_->store().set_etag_cache(&cache);
+  edge_->EnableEtagCache(&cache);
+
+  auto created = Post(users_, R"({"userName":"ivy"})");
+  const std::string id = json::parse(created->body)["id"];
+  const std::string path = users_ + "/" + id;
+  auto get = [&](const std::string& etag) {
+    httplib::Headers h = Auth(acme_key_);
+    h.emplace("If-None-Match", etag);
+    return client_->Get(path.c_str(), h);
+  };
+  auto identity_gets = [] {
+    return CounterSum("scim_grpc_server_handled_total", "IdentityService/GetUser\"");
+  };
+  const double gets = identity_gets();
+  const double hits = CounterSum("scim_etag_cache_total", "hit");
+  auto res = get("W/\"1\"");
+  EXPECT_EQ(res->status, 304);
+  EXPECT_EQ(res->get_header_value("ETag"), "W/\"1\"");
+  EXPECT_EQ(identity_gets(), gets) << "answered from Redis";
+  EXPECT_EQ(CounterSum("scim_etag_cache_total", "hit"), hits + 1);
+
+  // A write through the edge updates the entry before it is acknowledged.
+  auto patch = [&](const std::string& title) {
+    return client_->Patch(
+        path.c_str(), Auth(acme_key_),
+        R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations":[{"op":"replace","path":"title","value":")" + title + R"("}]})",
+        "application/scim+json");
+  };
+  ASSERT_EQ(patch("a")->status, 200);
+  res = get("W/\"1\"");
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("ETag"), "W/\"2\"");
+  EXPECT_EQ(get("W/\"2\"")->status, 304);
+
+  // So does a write by an internal gRPC caller that never passes the edge.
+  auto stub = v1::IdentityService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + acme_key_);
+  v1::PatchRequest request;
+  request.set_tenant("acme");
+  request.set_id(id);
+  v1::PatchOperation* op = request.add_operations();
+  op->set_op("replace");
+  op->set_path("title");
+  op->mutable_value()->set_string_value("b");
+  v1::User patched;
+  ASSERT_TRUE(stub->PatchUser(&ctx, request, &patched).ok());
+  EXPECT_EQ(get("W/\"2\"")->status, 200) << "never a stale 304";
+  EXPECT_EQ(get("W/\"3\"")->status, 304);
+
+  // Deleted: 404, not 304.
+  ASSERT_EQ(client_->Delete(path.c_str(), Auth(acme_key_))->status, 204);
+  ExpectError(get("W/\"3\""), 404);
+
+  // Redis gone: conditional GETs still work, answered by identity-service.
+  auto other = Post(users_, R"({"userName":"jay"})");
+  const std::string other_path = users_ + "/" + json::parse(other->body)["id"].get<std::string>();
+  redis.Stop();
+  httplib::Headers h = Auth(acme_key_);
+  h.emplace("If-None-Match", "W/\"1\"");
+  EXPECT_EQ(client_->Get(other_path.c_str(), h)->status, 304);
+  ASSERT_EQ(client_->Patch(other_path.c_str(), Auth(acme_key_),
+                           R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                               "Operations":[{"op":"add","path":"title","value":"x"}]})",
+                           "application/scim+json")->status,
+            200);
+  EXPECT_EQ(client_->Get(other_path.c_str(), h)->status, 200);
+  identity_->store().set_etag_cache(nullptr);
+  edge_->EnableEtagCache(nullptr);
 }
 
 }  // namespace

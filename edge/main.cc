@@ -1,6 +1,7 @@
 // scim-edge: the SCIM HTTP edge as its own process, calling identity-service
 // and token-service over gRPC.
 #include "absl/flags/flag.h"
+#include "common/etag_cache.h"
 #include "absl/strings/str_cat.h"
 #include "common/admin_token.h"
 #include "common/flags.h"
@@ -68,13 +69,20 @@ int main(int argc, char** argv) {
   }
   scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
   options.tls = tls;
-  auto rate_limiter = scim::edge::RateLimiterFromFlags();
-  if (!rate_limiter.ok()) {
-    scim::LogError("bad --redis", {{"error", rate_limiter.status().ToString()}});
+  auto redis = scim::edge::RedisFromFlags();
+  if (!redis.ok()) {
+    scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
+  std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
+      scim::edge::NewRateLimiter(*redis);
   scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get(),
-                              rate_limiter->get());
+                              rate_limiter.get());
+  std::unique_ptr<scim::EtagCache> etags;
+  if (*redis != nullptr) {
+    etags = std::make_unique<scim::EtagCache>(*redis);
+    edge.EnableEtagCache(etags.get());
+  }
   edge.EnableOAuth(token);
   edge.AddDependency("token-service", token_channel);
   edge.AddDependency("identity-service", identity_channel);

@@ -1,13 +1,8 @@
 #include "edge/rate_limiter.h"
 
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/metrics.h"
+#include "common/redis_server_for_tests.h"
 #include "edge/redis_rate_limiter.h"
 #include "gtest/gtest.h"
 
@@ -37,62 +32,11 @@ TEST(LocalRateLimiterTest, BurstThenRateThenRecovery) {
   EXPECT_EQ(limiter.Admit("acme", "k1", 1, 3).remaining, 2);  // capped at burst
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A throwaway redis-server on a free port.
-class RedisServer {
- public:
-  explicit RedisServer(int port) : port_(port) { Start(); }
-  ~RedisServer() { Stop(); }
-  void Start() {
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string port = absl::StrCat(port_);
-      execlp("redis-server", "redis-server", "--port", port.c_str(),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--loglevel", "warning", nullptr);
-      _exit(127);
-    }
-    for (int i = 0; i < 200; ++i) {  // wait until it accepts connections
-      int fd = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(port_);
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-      close(fd);
-      if (up) return;
-      usleep(20000);
-    }
-  }
-  void Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-};
-
 TEST(RedisRateLimiterTest, SharedLimitsAndSurvivingRedisOutages) {
-  ASSERT_EQ(system("command -v redis-server >/dev/null"), 0)
+  ASSERT_TRUE(RedisServerForTests::Installed())
       << "redis-server is missing: ./scripts/test.sh installs it";
   const int port = FreePort();
-  RedisServer redis(port);
+  RedisServerForTests redis(port);
   const std::string url = absl::StrCat("redis://127.0.0.1:", port);
   // Two edges, one Redis: they share the buckets.
   auto a = RedisRateLimiter::Create(url, Clock::Real());

@@ -1,5 +1,7 @@
 #include "identity-service/identity_component.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/random.h"
 #include "common/secret_file.h"
 #include "identity-service/keys.h"
@@ -26,7 +28,42 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
              std::move(cursor_key)),
       service_(&store_) {}
 
-IdentityComponent::~IdentityComponent() { StopShipping(); }
+IdentityComponent::~IdentityComponent() {
+  StopPurging();
+  StopShipping();
+}
+
+void IdentityComponent::StartPurging(absl::Duration retention,
+                                     absl::Duration interval) {
+  store_.set_tombstone_retention(retention);
+  StopPurging();
+  {
+    absl::MutexLock lock(&purge_mu_);
+    stop_purging_ = false;
+  }
+  purger_ = std::thread([this, interval] {
+    absl::MutexLock lock(&purge_mu_);
+    while (!purge_mu_.AwaitWithTimeout(absl::Condition(&stop_purging_), interval)) {
+      purge_mu_.Unlock();
+      absl::StatusOr<int64_t> purged = store_.PurgeTombstones();
+      if (!purged.ok()) {
+        LogWarning("tombstone purge failed",
+                   {{"error", std::string(purged.status().message())}});
+      } else if (*purged > 0) {
+        LogInfo("tombstones purged", {{"count", absl::StrCat(*purged)}});
+      }
+      purge_mu_.Lock();
+    }
+  });
+}
+
+void IdentityComponent::StopPurging() {
+  {
+    absl::MutexLock lock(&purge_mu_);
+    stop_purging_ = true;
+  }
+  if (purger_.joinable()) purger_.join();
+}
 
 void IdentityComponent::EnableAuthorization(
     std::shared_ptr<v1::TokenService::StubInterface> token,

@@ -5,8 +5,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/metrics.h"
 #include "identity-service/identity_service.h"
 #include "audit-service/outbox.h"
@@ -36,6 +39,12 @@ class IdentityComponent {
   // Flushes what it can of the outbox and stops the shipper.
   void StopShipping();
 
+  // Soft-deleted users are kept `retention`; a background thread purges
+  // the expired ones every `interval`.
+  void StartPurging(absl::Duration retention,
+                    absl::Duration interval = absl::Minutes(1));
+  void StopPurging();
+
   grpc::Service* service() { return &service_; }
   ResourceStore& store() { return store_; }
   audit::Outbox& outbox() { return outbox_; }
@@ -48,6 +57,9 @@ class IdentityComponent {
   ResourceStore store_;
   IdentityServiceImpl service_;
   std::unique_ptr<token::Authenticator> authenticator_;
+  absl::Mutex purge_mu_;
+  bool stop_purging_ ABSL_GUARDED_BY(purge_mu_) = false;
+  std::thread purger_;
 };
 
 }  // namespace scim::identity

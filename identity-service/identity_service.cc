@@ -22,7 +22,8 @@ Projection ProjectionOf(const ResourceType& type, const v1::Projection& p) {
 
 absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
                                             const std::string& tenant,
-                                            ValidationOptions* validation) {
+                                            ValidationOptions* validation,
+                                            std::optional<token::Principal>* caller) {
   if (tenant.empty()) return InvalidValue("tenant is required");
   if (authenticator_ == nullptr) {
     return ScimError(absl::StatusCode::kUnavailable, "",
@@ -47,7 +48,18 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
   if (validation != nullptr) {
     validation->enforce_canonical_values = principal.strict_schema;
   }
+  if (caller != nullptr) *caller = principal;
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> IdentityServiceImpl::SoftDelete(
+    const std::string& tenant, const std::optional<token::Principal>& principal) {
+  if (principal.has_value()) return principal->soft_delete;
+  absl::StatusOr<token::Principal> settings = authenticator_->ForTenant(tenant);
+  // An unknown tenant has no data to keep.
+  if (absl::IsNotFound(settings.status())) return false;
+  if (!settings.ok()) return settings.status();
+  return settings->soft_delete;
 }
 
 grpc::Status IdentityServiceImpl::Create(const grpc::ServerContext& context,
@@ -114,9 +126,14 @@ grpc::Status IdentityServiceImpl::Delete(const grpc::ServerContext& context,
                                          const std::string& tenant,
                                          const std::string& id,
                                          const std::string& if_match) {
-  if (auto s = Authorize(context, tenant); !s.ok()) return ToGrpcStatus(s);
+  std::optional<token::Principal> principal;
+  if (auto s = Authorize(context, tenant, nullptr, &principal); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<bool> soft = SoftDelete(tenant, principal);
+  if (!soft.ok()) return ToGrpcStatus(soft.status());
   return ToGrpcStatus(
-      store_->Delete(type, tenant, id, if_match, ContextOf(context)));
+      store_->Delete(type, tenant, id, if_match, ContextOf(context), *soft));
 }
 
 template <typename Response>
@@ -224,6 +241,67 @@ grpc::Status IdentityServiceImpl::ListGroups(
     v1::ListGroupsResponse* response) {
   return List(*context, GroupResourceType(), request->tenant(), request->query(),
               response);
+}
+
+namespace {
+
+void ToDeletedUser(const v1::Tombstone& tombstone, v1::DeletedUser* out) {
+  out->mutable_user()->ParseFromString(tombstone.resource());
+  out->mutable_user()->clear_password();
+  *out->mutable_deleted() = tombstone.deleted();
+  *out->mutable_purge_after() = tombstone.purge_after();
+}
+
+}  // namespace
+
+grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
+                                                 const v1::GetUserRequest* request,
+                                                 v1::DeletedUser* response) {
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  v1::Tombstone tombstone;
+  absl::Status s = store_->GetTombstone(UserResourceType(), request->tenant(),
+                                        request->id(), &tombstone);
+  if (!s.ok()) return ToGrpcStatus(s);
+  ToDeletedUser(tombstone, response);
+  ProjectionOf(UserResourceType(), request->projection())
+      .Apply(response->mutable_user());
+  return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::ListDeletedUsers(
+    grpc::ServerContext* context, const v1::ListDeletedUsersRequest* request,
+    v1::ListDeletedUsersResponse* response) {
+  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  TombstonePage page;
+  absl::Status s =
+      store_->ListTombstones(UserResourceType(), request->tenant(),
+                             request->page_token(), request->page_size(), &page);
+  if (!s.ok()) return ToGrpcStatus(s);
+  for (const v1::Tombstone& t : page.tombstones) {
+    ToDeletedUser(t, response->add_users());
+  }
+  response->set_next_page_token(page.next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::Bulk(grpc::ServerContext* context,
+                                       const v1::BulkRequest* request,
+                                       v1::BulkResponse* response) {
+  BulkPolicy policy;
+  std::optional<token::Principal> principal;
+  if (auto s = Authorize(*context, request->tenant(), &policy.validation, &principal);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<bool> soft = SoftDelete(request->tenant(), principal);
+  if (!soft.ok()) return ToGrpcStatus(soft.status());
+  policy.soft_delete = *soft;
+  return ToGrpcStatus(
+      RunBulk(*store_, *request, policy, ContextOf(*context), response));
 }
 
 grpc::Status IdentityServiceImpl::DeleteTenantData(

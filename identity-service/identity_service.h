@@ -2,6 +2,9 @@
 #ifndef SCIM_IDENTITY_SERVICE_IDENTITY_SERVICE_H_
 #define SCIM_IDENTITY_SERVICE_IDENTITY_SERVICE_H_
 
+#include <optional>
+
+#include "identity-service/bulk.h"
 #include "identity-service/resource_store.h"
 #include "token-service/authenticator.h"
 #include "scim/v1/identity.grpc.pb.h"
@@ -58,6 +61,14 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   grpc::Status ListGroups(grpc::ServerContext* context,
                           const v1::ListGroupsRequest* request,
                           v1::ListGroupsResponse* response) override;
+  grpc::Status GetDeletedUser(grpc::ServerContext* context,
+                              const v1::GetUserRequest* request,
+                              v1::DeletedUser* response) override;
+  grpc::Status ListDeletedUsers(grpc::ServerContext* context,
+                                const v1::ListDeletedUsersRequest* request,
+                                v1::ListDeletedUsersResponse* response) override;
+  grpc::Status Bulk(grpc::ServerContext* context, const v1::BulkRequest* request,
+                    v1::BulkResponse* response) override;
   grpc::Status DeleteTenantData(grpc::ServerContext* context,
                                 const v1::DeleteTenantDataRequest* request,
                                 v1::DeleteTenantDataResponse* response) override;
@@ -67,7 +78,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   // the tenant's schema strictness.
   absl::Status Authorize(const grpc::ServerContext& context,
                          const std::string& tenant,
-                         ValidationOptions* validation = nullptr);
+                         ValidationOptions* validation = nullptr,
+                         std::optional<token::Principal>* principal = nullptr);
+  // Whether `tenant` keeps deleted users as tombstones; `principal` is the
+  // caller's, absent for the admin token (then token-service is asked).
+  absl::StatusOr<bool> SoftDelete(const std::string& tenant,
+                                  const std::optional<token::Principal>& principal);
 
   // The RPCs of every resource type, generic over the message: `resource`
   // holds the input (create, replace) and receives the answer.

@@ -4,6 +4,7 @@
 //   unique     {tenant}/{type}/{attr}/{esc(value)}       -> id
 //   index      {tenant}/{type}/{attr}/{esc(value)}{id}   -> ""
 //   members    {tenant}/{group}/{member}, members_reverse the other way
+//   tombstones {tenant}/{type}/{id}                      -> v1.Tombstone
 //   outbox     (audit-service/outbox.h)
 //
 // Tenant ids are [a-z0-9-] and type names alphanumeric, so '/' separates them
@@ -25,6 +26,7 @@ inline constexpr char kIndexCf[] = "index";
 inline constexpr char kMembersCf[] = "members";
 inline constexpr char kMembersReverseCf[] = "members_reverse";
 inline constexpr char kOutboxCf[] = "outbox";
+inline constexpr char kTombstonesCf[] = "tombstones";
 
 const std::vector<std::string>& ColumnFamilies();
 

@@ -1,6 +1,8 @@
 // identity-service as its own process (Kubernetes); scimd embeds the same.
 #include "absl/flags/flag.h"
+#include "common/etag_cache.h"
 #include "common/flags.h"
+#include "common/log.h"
 #include "common/server.h"
 #include "common/service_main.h"
 #include "grpcpp/create_channel.h"
@@ -14,6 +16,12 @@ ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
           "audit-service address the outbox is shipped to");
 ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
           "token-service address, where callers' credentials are checked");
+ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
+          "tenants with delete_mode=soft: how long a deleted user is kept "
+          "(readable over gRPC, reactivatable) before it is purged");
+ABSL_FLAG(std::string, redis, "",
+          "redis://host:port of the edges' ETag cache: writes update it before "
+          "they are acknowledged; empty = no cache");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -22,6 +30,15 @@ int main(int argc, char** argv) {
   scim::ParseFlags(argc, argv,
                    "identity-service: users, groups and the SCIM engine");
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  std::unique_ptr<scim::EtagCache> etags;
+  if (!absl::GetFlag(FLAGS_redis).empty()) {
+    auto redis = scim::RedisClient::Create(absl::GetFlag(FLAGS_redis));
+    if (!redis.ok()) {
+      scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
+      return 2;
+    }
+    etags = std::make_unique<scim::EtagCache>(std::move(*redis));
+  }
   std::unique_ptr<scim::identity::IdentityComponent> component;
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string&)
@@ -29,6 +46,7 @@ int main(int argc, char** argv) {
     auto opened = scim::identity::IdentityComponent::Open(data_dir + "/identity");
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
+    if (etags != nullptr) component->store().set_etag_cache(etags.get());
     return std::vector<grpc::Service*>{component->service()};
   };
   hooks.started = [&](const std::string& admin_token,
@@ -40,8 +58,12 @@ int main(int argc, char** argv) {
     component->StartShipping(
         scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), channel),
         admin_token);
+    component->StartPurging(absl::GetFlag(FLAGS_tombstone_retention));
   };
-  hooks.stopping = [&] { component->StopShipping(); };
+  hooks.stopping = [&] {
+    component->StopPurging();
+    component->StopShipping();
+  };
   return scim::RunServiceMain("identity-service", data_dir,
                               absl::GetFlag(FLAGS_admin_token_file),
                               absl::GetFlag(FLAGS_grpc_addr), hooks);

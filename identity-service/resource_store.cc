@@ -223,6 +223,7 @@ const ResourceType& UserResourceType() {
                   {"emails.value", false},
                   {"displayName", false}};
     t->groups_attribute = "groups";
+    t->tombstones = true;
     return t;
   }();
   return *type;
@@ -242,19 +243,6 @@ const ResourceType& GroupResourceType() {
     return t;
   }();
   return *type;
-}
-
-std::string FormatVersion(int64_t version) {
-  return absl::StrCat("W/\"", version, "\"");
-}
-
-int64_t ParseVersion(absl::string_view etag) {
-  etag = absl::StripAsciiWhitespace(etag);
-  absl::ConsumePrefix(&etag, "W/");
-  absl::ConsumePrefix(&etag, "\"");
-  absl::ConsumeSuffix(&etag, "\"");
-  int64_t v = 0;
-  return absl::SimpleAtoi(etag, &v) ? v : -1;
 }
 
 std::string HashPassword(absl::string_view password, RandomSource& random) {
@@ -412,6 +400,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
       RETURN_IF_ERROR(membership_.Add(txn, tenant, id, added));
       changed.push_back(type.members_attribute);
     }
+    PublishVersion(type, tenant, id, *stored, false);
     return AddEvent(type, tenant, id, "create", changed, context, txn);
   }));
   outbox_->Committed();
@@ -493,7 +482,10 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> stored = NewMessage(type);
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
+    bool from_tombstone = false;
+    RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
+                                  &from_tombstone));
+    RETURN_IF_ERROR(CheckImmutable(*type.schema, *old, *resource));
     const v1::Meta& old_meta = GetMeta(*old);
     stored->CopyFrom(*resource);
     SetString(stored.get(), "id", std::string(id));
@@ -512,7 +504,10 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
       }
     }
     std::vector<std::string> changed = ChangedAttributes(old.get(), *stored);
-    RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), stored.get(), txn));
+    if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *stored));
+    // A tombstone holds no keys: its unique values were freed.
+    RETURN_IF_ERROR(WriteKeys(type, tenant, id, from_tombstone ? nullptr : old.get(),
+                              stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
     if (!type.members_attribute.empty()) {
@@ -523,8 +518,9 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
       RETURN_IF_ERROR(membership_.Add(txn, tenant, id, resolved));
       changed.push_back(type.members_attribute);
     }
-    return AddEvent(type, tenant, id, "replace", std::move(changed), context,
-                    txn);
+    PublishVersion(type, tenant, id, *stored, false);
+    return AddEvent(type, tenant, id, from_tombstone ? "restore" : "replace",
+                    std::move(changed), context, txn);
   }));
   outbox_->Committed();
   resource->CopyFrom(*stored);
@@ -586,7 +582,9 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
   std::unique_ptr<Message> patched = NewMessage(type);
   const FieldDescriptor* pw = Field(*patched, "password");
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
+    bool from_tombstone = false;
+    RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
+                                  &from_tombstone));
     patched->CopyFrom(*old);
     bool members_changed = false;
     PatchOptions options;
@@ -612,10 +610,14 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     meta->set_version(FormatVersion(ParseVersion(GetMeta(*old).version()) + 1));
     std::vector<std::string> changed = ChangedAttributes(old.get(), *patched);
     if (members_changed) changed.push_back(type.members_attribute);
-    RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), patched.get(), txn));
+    if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *patched));
+    RETURN_IF_ERROR(WriteKeys(type, tenant, id, from_tombstone ? nullptr : old.get(),
+                              patched.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             patched->SerializeAsString()));
-    return AddEvent(type, tenant, id, "patch", std::move(changed), context, txn);
+    PublishVersion(type, tenant, id, *patched, false);
+    return AddEvent(type, tenant, id, from_tombstone ? "restore" : "patch",
+                    std::move(changed), context, txn);
   }));
   outbox_->Committed();
   out->CopyFrom(*patched);
@@ -629,21 +631,197 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
                                    absl::string_view tenant,
                                    absl::string_view id,
                                    absl::string_view if_match,
-                                   const RequestContext& context) {
+                                   const RequestContext& context, bool soft) {
   RETURN_IF_ERROR(outbox_->CheckCapacity());
+  soft = soft && type.tombstones;
   std::unique_ptr<Message> old = NewMessage(type);
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, tenant, id, old.get(), nullptr, txn));
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));
+    if (soft) {
+      // The groups it was directly in stay readable, as its ownership did.
+      ASSIGN_OR_RETURN(std::vector<v1::ResourceReference> groups,
+                       membership_.GroupsOf(tenant, id));
+      const FieldDescriptor* f = Field(*old, type.groups_attribute);
+      for (auto& g : groups) {
+        if (g.type() != "direct") continue;
+        static_cast<v1::ResourceReference*>(
+            old->GetReflection()->AddMessage(old.get(), f))->Swap(&g);
+      }
+      old->GetReflection()->SetBool(old.get(), Field(*old, "active"), false);
+      const absl::Time now = clock_->Now();
+      v1::Meta* meta = MutableMeta(old.get());
+      *meta->mutable_last_modified() = ToTimestamp(now);
+      meta->set_version(FormatVersion(ParseVersion(meta->version()) + 1));
+      v1::Tombstone tombstone;
+      tombstone.set_resource(old->SerializeAsString());
+      *tombstone.mutable_deleted() = ToTimestamp(now);
+      *tombstone.mutable_purge_after() = ToTimestamp(now + tombstone_retention_);
+      RETURN_IF_ERROR(txn.Put(kTombstonesCf, ResourceKey(tenant, type.name, id),
+                              tombstone.SerializeAsString()));
+    }
     if (!type.members_attribute.empty()) {
       RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));
     }
     RETURN_IF_ERROR(membership_.Detach(txn, tenant, id));
-    return AddEvent(type, tenant, id, "delete", {}, context, txn);
+    PublishVersion(type, tenant, id, *old, true);
+    return AddEvent(type, tenant, id, soft ? "soft_delete" : "delete", {},
+                    context, txn);
   }));
   outbox_->Committed();
   return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status ParseTombstone(absl::string_view bytes, absl::string_view key,
+                            v1::Tombstone* out) {
+  if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("corrupt tombstone ", key));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ResourceStore::LoadUpdatable(KvTransaction& txn,
+                                          const ResourceType& type,
+                                          absl::string_view tenant,
+                                          absl::string_view id,
+                                          absl::string_view if_match,
+                                          Message* out, bool* from_tombstone) {
+  *from_tombstone = false;
+  absl::Status live = LoadForUpdate(txn, type, tenant, id, if_match, out);
+  if (!absl::IsNotFound(live) || !type.tombstones) return live;
+  const std::string key = ResourceKey(tenant, type.name, id);
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   txn.GetForUpdate(kTombstonesCf, key));
+  if (!bytes.has_value()) return live;
+  v1::Tombstone tombstone;
+  RETURN_IF_ERROR(ParseTombstone(*bytes, key, &tombstone));
+  if (FromTimestamp(tombstone.purge_after()) <= clock_->Now()) return live;
+  RETURN_IF_ERROR(ParseStored(tombstone.resource(), type, id, out));
+  // The former groups are a record, not memberships to restore.
+  out->GetReflection()->ClearField(out, Field(*out, type.groups_attribute));
+  const std::string& version = GetMeta(*out).version();
+  if (!IfMatchAccepts(if_match, version)) return PreconditionFailed(version);
+  *from_tombstone = true;
+  return absl::OkStatus();
+}
+
+void ResourceStore::PublishVersion(const ResourceType& type,
+                                   absl::string_view tenant, absl::string_view id,
+                                   const Message& m, bool deleted) {
+  if (etags_ == nullptr) return;
+  etags_->Publish(tenant, type.endpoint, id, ParseVersion(GetMeta(m).version()),
+                  deleted);
+}
+
+absl::Status ResourceStore::Revive(KvTransaction& txn, const ResourceType& type,
+                                   absl::string_view tenant, absl::string_view id,
+                                   const Message& revived) {
+  const FieldDescriptor* active = Field(revived, "active");
+  if (active == nullptr || !revived.GetReflection()->GetBool(revived, active)) {
+    // Anything but a reactivation sees the resource as deleted.
+    return NotFound(absl::StrCat(type.name, " ", id, " not found"));
+  }
+  return txn.Delete(kTombstonesCf, ResourceKey(tenant, type.name, id));
+}
+
+absl::Status ResourceStore::GetTombstone(const ResourceType& type,
+                                         absl::string_view tenant,
+                                         absl::string_view id,
+                                         v1::Tombstone* out) {
+  const std::string key = ResourceKey(tenant, type.name, id);
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv_->Get(kTombstonesCf, key));
+  if (bytes.has_value()) RETURN_IF_ERROR(ParseTombstone(*bytes, key, out));
+  if (!bytes.has_value() || FromTimestamp(out->purge_after()) <= clock_->Now()) {
+    return NotFound(absl::StrCat("no deleted ", type.name, " ", id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::ListTombstones(const ResourceType& type,
+                                           absl::string_view tenant,
+                                           absl::string_view page_token,
+                                           int32_t page_size,
+                                           TombstonePage* out) {
+  const size_t limit = static_cast<size_t>(
+      page_size <= 0 ? kDefaultCount : std::min(page_size, 1000));
+  const std::string prefix = ResourcePrefix(tenant, type.name);
+  // The token is the last id returned; the scan starts just after it.
+  const std::string start =
+      page_token.empty() ? "" : absl::StrCat(prefix, page_token, std::string(1, '\0'));
+  const absl::Time now = clock_->Now();
+  absl::Status parse;
+  std::string last;
+  bool more = false;
+  RETURN_IF_ERROR(kv_->Scan(
+      kTombstonesCf, prefix, start,
+      [&](absl::string_view key, absl::string_view value) {
+        if (out->tombstones.size() == limit) {
+          more = true;
+          return false;
+        }
+        v1::Tombstone t;
+        parse = ParseTombstone(value, key, &t);
+        if (!parse.ok()) return false;
+        if (FromTimestamp(t.purge_after()) > now) {
+          out->tombstones.push_back(std::move(t));
+          last = std::string(key.substr(prefix.size()));
+        }
+        return true;
+      }));
+  RETURN_IF_ERROR(parse);
+  if (more) out->next_page_token = last;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> ResourceStore::PurgeTombstones() {
+  const absl::Time now = clock_->Now();
+  std::vector<std::string> expired;
+  absl::Status parse;
+  RETURN_IF_ERROR(kv_->Scan(kTombstonesCf, "", "",
+                            [&](absl::string_view key, absl::string_view value) {
+                              v1::Tombstone t;
+                              parse = ParseTombstone(value, key, &t);
+                              if (!parse.ok()) return false;
+                              if (FromTimestamp(t.purge_after()) <= now) {
+                                expired.emplace_back(key);
+                              }
+                              return true;
+                            }));
+  RETURN_IF_ERROR(parse);
+  int64_t purged = 0;
+  for (const std::string& key : expired) {
+    // {tenant}/{type}/{id}
+    std::vector<std::string> parts = absl::StrSplit(key, absl::MaxSplits('/', 2));
+    if (parts.size() != 3) continue;
+    const ResourceType& type =
+        parts[1] == GroupResourceType().name ? GroupResourceType() : UserResourceType();
+    RETURN_IF_ERROR(outbox_->CheckCapacity());
+    bool removed = false;
+    RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+      removed = false;
+      // Re-read under the lock: it may have been brought back meanwhile.
+      ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                       txn.GetForUpdate(kTombstonesCf, key));
+      if (!bytes.has_value()) return absl::OkStatus();
+      v1::Tombstone t;
+      RETURN_IF_ERROR(ParseTombstone(*bytes, key, &t));
+      if (FromTimestamp(t.purge_after()) > now) return absl::OkStatus();
+      RETURN_IF_ERROR(txn.Delete(kTombstonesCf, key));
+      removed = true;
+      return AddEvent(type, parts[0], parts[2], "purge", {},
+                      RequestContext{"system:retention", "", ""}, txn);
+    }));
+    if (removed) {
+      outbox_->Committed();
+      ++purged;
+    }
+  }
+  return purged;
 }
 
 absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
@@ -653,7 +831,7 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
   const std::string prefix = absl::StrCat(tenant, "/");
   int64_t deleted = 0;
   for (const char* cf : {kResourcesCf, kUniqueCf, kIndexCf, kMembersCf,
-                         kMembersReverseCf}) {
+                         kMembersReverseCf, kTombstonesCf}) {
     for (;;) {
       std::vector<std::string> keys;
       RETURN_IF_ERROR(kv_->Scan(cf, prefix, "",

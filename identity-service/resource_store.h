@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "common/etag_cache.h"
 #include "common/random.h"
 #include "google/protobuf/message.h"
 #include "audit-service/outbox.h"
@@ -21,10 +22,12 @@
 #include "identity-service/membership.h"
 #include "scim/attribute_resolver.h"
 #include "scim/filter_eval.h"
+#include "scim/limits.h"
 #include "scim/patch.h"
 #include "scim/projection.h"
 #include "scim/schema.h"
 #include "scim/validation.h"
+#include "scim/v1/identity.pb.h"
 #include "scim/v1/resources.pb.h"
 #include "storage/kv_store.h"
 
@@ -53,6 +56,8 @@ struct ResourceType {
   std::string members_attribute;
   // User: this read-only attribute is derived from the reverse edges.
   std::string groups_attribute;
+  // A soft delete keeps the resource as a tombstone (User).
+  bool tombstones = false;
 };
 
 const ResourceType& UserResourceType();
@@ -69,9 +74,18 @@ struct ListResult {
   std::string previous_cursor;
 };
 
+// One page of tombstones, in id order.
+struct TombstonePage {
+  std::vector<v1::Tombstone> tombstones;
+  std::string next_page_token;  // empty on the last page
+};
+
+// How long a soft-deleted user is kept before it is purged, by default.
+inline constexpr absl::Duration kDefaultTombstoneRetention = absl::Hours(24 * 30);
+
 // Defaults and bounds of index pagination.
-inline constexpr int32_t kDefaultCount = 100;
-inline constexpr int32_t kMaxCount = 200;
+inline constexpr int32_t kDefaultCount = kDefaultPageSize;
+inline constexpr int32_t kMaxCount = kMaxPageSize;
 
 class ResourceStore {
  public:
@@ -92,6 +106,9 @@ class ResourceStore {
                    absl::string_view id, google::protobuf::Message* out,
                    const Projection* projection = nullptr);
   // Full replace (RFC 7644 §3.5.1); `if_match` empty = unconditional.
+  // Replace and Patch of a tombstone's id whose result is `active` bring the
+  // resource back (its unique values must still be free); otherwise a
+  // tombstone is NOT_FOUND like any deleted resource.
   absl::Status Replace(const ResourceType& type, absl::string_view tenant,
                        absl::string_view id, absl::string_view if_match,
                        google::protobuf::Message* resource,
@@ -107,9 +124,27 @@ class ResourceStore {
                      google::protobuf::Message* out, const RequestContext& context,
                      const ValidationOptions& validation = {},
                      const Projection* projection = nullptr);
+  // `soft` (for types with tombstones): the resource leaves every SCIM
+  // read and frees its unique values, but is kept, deactivated, as a
+  // tombstone until the retention period has passed.
   absl::Status Delete(const ResourceType& type, absl::string_view tenant,
                       absl::string_view id, absl::string_view if_match,
-                      const RequestContext& context);
+                      const RequestContext& context, bool soft = false);
+  // Tombstones not yet past their retention.
+  absl::Status GetTombstone(const ResourceType& type, absl::string_view tenant,
+                            absl::string_view id, v1::Tombstone* out);
+  absl::Status ListTombstones(const ResourceType& type, absl::string_view tenant,
+                              absl::string_view page_token, int32_t page_size,
+                              TombstonePage* out);
+  // Removes every tombstone whose retention has passed (a user.purge audit
+  // event each); returns how many.
+  absl::StatusOr<int64_t> PurgeTombstones();
+  void set_tombstone_retention(absl::Duration retention) {
+    tombstone_retention_ = retention;
+  }
+  // Every write publishes the resource's new version to `cache` while it
+  // still holds the resource's lock, before it is acknowledged.
+  void set_etag_cache(EtagCache* cache) { etags_ = cache; }
   // Filter, sort, index or cursor pagination and projection (RFC 7644
   // §3.4.2, RFC 9865).
   absl::Status List(const ResourceType& type, absl::string_view tenant,
@@ -145,21 +180,35 @@ class ResourceStore {
                              const CompiledFilter* filter,
                              const ResolvedAttribute* sort_by, Page* page);
 
+  // The resource an update starts from: the stored one, or else a
+  // tombstone (`*from_tombstone`) that the update may bring back.
+  absl::Status LoadUpdatable(KvTransaction& txn, const ResourceType& type,
+                             absl::string_view tenant, absl::string_view id,
+                             absl::string_view if_match,
+                             google::protobuf::Message* out, bool* from_tombstone);
+  // Tells the ETag cache (if any) the version `m` has after this write.
+  void PublishVersion(const ResourceType& type, absl::string_view tenant,
+                      absl::string_view id, const google::protobuf::Message& m,
+                      bool deleted);
+  // Ends an update of a tombstone: the result must be active.
+  absl::Status Revive(KvTransaction& txn, const ResourceType& type,
+                      absl::string_view tenant, absl::string_view id,
+                      const google::protobuf::Message& revived);
+
   KvStore* kv_;
   audit::Outbox* outbox_;
   Clock* clock_;
   RandomSource* random_;
   CursorCodec cursors_;
   Membership membership_;
+  absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
+  EtagCache* etags_ = nullptr;
 };
 
 // Password storage: PBKDF2-HMAC-SHA256, "$pbkdf2-sha256$iter$salt$hash".
 std::string HashPassword(absl::string_view password, RandomSource& random);
 bool VerifyPassword(absl::string_view password, absl::string_view stored);
 
-// "W/\"3\"" <-> 3.
-std::string FormatVersion(int64_t version);
-int64_t ParseVersion(absl::string_view etag);
 
 }  // namespace scim::identity
 

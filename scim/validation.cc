@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "scim/attribute_resolver.h"
 #include "scim/json_codec.h"
 
@@ -103,6 +104,66 @@ absl::Status ValidateResource(const ResourceTypeSchema& type, const Message& res
     }
     RETURN_IF_ERROR(ValidateAttributes(s->attributes, r->GetMessage(resource, c),
                                        absl::StrCat(ext.schema, ":"), options));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Whether `f` holds the same value in `a` and `b`.
+bool SameField(const Message& a, const Message& b, const FieldDescriptor* f) {
+  std::unique_ptr<Message> only_a(a.New()), only_b(b.New());
+  std::vector<const FieldDescriptor*> fields{f};
+  only_a->CopyFrom(a);
+  only_b->CopyFrom(b);
+  for (Message* m : {only_a.get(), only_b.get()}) {
+    const Descriptor* d = m->GetDescriptor();
+    for (int i = 0; i < d->field_count(); ++i) {
+      if (d->field(i) != f) m->GetReflection()->ClearField(m, d->field(i));
+    }
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(*only_a, *only_b);
+}
+
+}  // namespace
+
+absl::Status CheckImmutable(const std::vector<AttributeSchema>& attributes,
+                            const Message& stored, const Message& replacement,
+                            const std::string& prefix) {
+  const auto* r = stored.GetReflection();
+  for (const AttributeSchema& a : attributes) {
+    const FieldDescriptor* f = FindFieldByScimName(stored.GetDescriptor(), a.name);
+    if (f == nullptr || f->is_repeated() || !HasValue(stored, f)) continue;
+    const std::string path = absl::StrCat(prefix, a.name);
+    if (a.mutability == Mutability::kImmutable) {
+      if (!SameField(stored, replacement, f)) {
+        return ScimError(absl::StatusCode::kInvalidArgument, scim_type::kMutability,
+                         absl::StrCat("attribute '", path,
+                                      "' is immutable: a replacement must send its current value"));
+      }
+    } else if (f->message_type() != nullptr && !a.sub_attributes.empty()) {
+      RETURN_IF_ERROR(CheckImmutable(a.sub_attributes, r->GetMessage(stored, f),
+                                     r->GetMessage(replacement, f), path + "."));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckImmutable(const ResourceTypeSchema& type, const Message& stored,
+                            const Message& replacement) {
+  const SchemaRegistry& registry = SchemaRegistry::Default();
+  if (const Schema* core = registry.FindSchema(type.schema)) {
+    RETURN_IF_ERROR(CheckImmutable(core->attributes, stored, replacement));
+  }
+  for (const SchemaExtension& ext : type.extensions) {
+    const Schema* s = registry.FindSchema(ext.schema);
+    const FieldDescriptor* c = FindFieldByScimName(type.descriptor, ext.schema);
+    if (s == nullptr || c == nullptr) continue;
+    const auto* r = stored.GetReflection();
+    if (!r->HasField(stored, c)) continue;
+    RETURN_IF_ERROR(CheckImmutable(s->attributes, r->GetMessage(stored, c),
+                                   r->GetMessage(replacement, c),
+                                   absl::StrCat(ext.schema, ":")));
   }
   return absl::OkStatus();
 }

@@ -22,6 +22,19 @@ absl::Status ValidateResource(const ResourceTypeSchema& type,
                               const google::protobuf::Message& resource,
                               const ValidationOptions& options = {});
 
+// RFC 7644 §3.5.1 (PUT): an immutable attribute that already has a value
+// must be sent with that same value; else 400 mutability. Elements of
+// multi-valued attributes (Group members) are added or removed whole, never
+// changed, so only singular attributes are compared.
+absl::Status CheckImmutable(const ResourceTypeSchema& type,
+                            const google::protobuf::Message& stored,
+                            const google::protobuf::Message& replacement);
+// The same over one attribute list (`prefix` names the path so far).
+absl::Status CheckImmutable(const std::vector<AttributeSchema>& attributes,
+                            const google::protobuf::Message& stored,
+                            const google::protobuf::Message& replacement,
+                            const std::string& prefix = "");
+
 }  // namespace scim
 
 #endif  // SCIM_SCIM_VALIDATION_H_

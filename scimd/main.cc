@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "common/etag_cache.h"
 #include "absl/strings/str_cat.h"
 #include "audit-service/audit_component.h"
 #include "common/admin_token.h"
@@ -31,6 +32,9 @@ ABSL_FLAG(bool, demo, false,
 ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
           "drop audit events older than this (e.g. 8760h), leaving signed "
           "checkpoints; 0 keeps everything");
+ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
+          "tenants with delete_mode=soft: how long a deleted user is kept "
+          "(readable over gRPC, reactivatable) before it is purged");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -66,11 +70,16 @@ int main(int argc, char** argv) {
                    {{"error", server_credentials.status().ToString()}});
     return 2;
   }
-  auto rate_limiter = scim::edge::RateLimiterFromFlags();
-  if (!rate_limiter.ok()) {
-    scim::LogError("bad --redis", {{"error", rate_limiter.status().ToString()}});
+  auto redis = scim::edge::RedisFromFlags();
+  if (!redis.ok()) {
+    scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
+  std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
+      scim::edge::NewRateLimiter(*redis);
+  // One ETag cache: identity-service publishes writes, the edge reads.
+  std::unique_ptr<scim::EtagCache> etags;
+  if (*redis != nullptr) etags = std::make_unique<scim::EtagCache>(*redis);
   auto http = scim::ParseHostPort(absl::GetFlag(FLAGS_http_addr));
   if (!http.ok()) {
     scim::LogError("bad --http_addr", {{"error", http.status().ToString()}});
@@ -115,6 +124,8 @@ int main(int argc, char** argv) {
   (*identity)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
+  (*identity)->StartPurging(absl::GetFlag(FLAGS_tombstone_retention));
+  if (etags != nullptr) (*identity)->store().set_etag_cache(etags.get());
   scim::token::Authenticator authenticator(
       scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
   scim::edge::DenialRecorder denials(
@@ -125,7 +136,8 @@ int main(int argc, char** argv) {
   edge_options.tls = tls;
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
                               &authenticator, edge_options, &denials,
-                              rate_limiter->get());
+                              rate_limiter.get());
+  if (etags != nullptr) edge.EnableEtagCache(etags.get());
   edge.EnableOAuth(scim::v1::TokenService::NewStub(channel));
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
@@ -144,6 +156,7 @@ int main(int argc, char** argv) {
   scim::LogInfo("shutting down", {{"signal", scim::WaitForShutdownSignal()}});
   edge.Stop();
   // Flush the outbox while the in-process channel still reaches audit.
+  (*identity)->StopPurging();
   (*identity)->StopShipping();
   (*token)->StopShipping();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -82,6 +82,26 @@ absl::StatusOr<v1::VerifyApiKeyResponse> Authenticator::TenantStatus(
   return response;
 }
 
+namespace {
+
+Principal PrincipalOf(std::string tenant, std::string credential_id,
+                      bool tenant_disabled, const v1::TenantSettings& settings) {
+  return Principal{std::move(tenant),
+                   std::move(credential_id),
+                   tenant_disabled,
+                   settings.rate_limit(),
+                   settings.rate_burst(),
+                   settings.unknown_attributes() == "reject",
+                   settings.delete_mode() == "soft"};
+}
+
+}  // namespace
+
+absl::StatusOr<Principal> Authenticator::ForTenant(const std::string& tenant) {
+  ASSIGN_OR_RETURN(v1::VerifyApiKeyResponse status, TenantStatus(tenant));
+  return PrincipalOf(tenant, "admin", status.tenant_disabled(), status.settings());
+}
+
 absl::StatusOr<Principal> Authenticator::VerifyJwtBearer(const std::string& token) {
   ASSIGN_OR_RETURN(JwtClaims claims,
                    VerifyJwt(token,
@@ -95,10 +115,8 @@ absl::StatusOr<Principal> Authenticator::VerifyJwtBearer(const std::string& toke
     }
     return status.status();
   }
-  return Principal{claims.tenant, claims.subject, status->tenant_disabled(),
-                   status->settings().rate_limit(),
-                   status->settings().rate_burst(),
-                   status->settings().unknown_attributes() == "reject"};
+  return PrincipalOf(claims.tenant, claims.subject, status->tenant_disabled(),
+                     status->settings());
 }
 
 absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
@@ -118,11 +136,9 @@ absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
   absl::Status status = FromGrpcStatus(
       token_->VerifyApiKey(ShortDeadline().get(), request, &response));
   if (!status.ok()) return Unavailable(status);
-  Principal principal{response.tenant(), response.key_id(),
-                      response.tenant_disabled(),
-                      response.settings().rate_limit(),
-                      response.settings().rate_burst(),
-                      response.settings().unknown_attributes() == "reject"};
+  Principal principal = PrincipalOf(response.tenant(), response.key_id(),
+                                    response.tenant_disabled(),
+                                    response.settings());
   absl::MutexLock lock(&mu_);
   // Bounded: when full, start over rather than track recency per hit.
   if (cache_.size() >= max_entries_) cache_.clear();

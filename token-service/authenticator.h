@@ -29,6 +29,8 @@ struct Principal {
   int rate_burst = 0;
   // The tenant rejects unknown attributes and enforces canonical values.
   bool strict_schema = false;
+  // delete_mode "soft": deleted users are kept as tombstones.
+  bool soft_delete = false;
 };
 
 class Authenticator {
@@ -40,6 +42,10 @@ class Authenticator {
   // against the cached JWKS: no RPC per request). UNAUTHENTICATED for a bad
   // credential, UNAVAILABLE if token-service is.
   absl::StatusOr<Principal> Verify(const std::string& bearer);
+
+  // The status and settings of `tenant` alone, for callers holding the
+  // admin token (credential_id "admin"). NOT_FOUND for an unknown tenant.
+  absl::StatusOr<Principal> ForTenant(const std::string& tenant);
 
   // The current JWKS as token-service publishes it (refreshing the cache).
   absl::StatusOr<std::vector<v1::Jwk>> Jwks();

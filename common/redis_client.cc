@@ -1,0 +1,180 @@
+#include "common/redis_client.h"
+
+#include <hiredis/hiredis.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/server.h"
+#include "prometheus/gauge.h"
+
+namespace scim {
+namespace {
+
+prometheus::Gauge& RedisUpGauge() {
+  static auto& gauge = prometheus::BuildGauge()
+                           .Name("scim_redis_up")
+                           .Help("1 while Redis answers, 0 while in-process "
+                                 "fallbacks stand in")
+                           .Register(MetricsRegistry())
+                           .Add({});
+  return gauge;
+}
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+RedisValue ToValue(const redisReply& r) {
+  RedisValue v;
+  switch (r.type) {
+    case REDIS_REPLY_INTEGER:
+      v.type = RedisValue::Type::kInteger;
+      v.integer = r.integer;
+      break;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+      v.type = RedisValue::Type::kString;
+      v.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      v.type = RedisValue::Type::kArray;
+      for (size_t i = 0; i < r.elements; ++i) v.elements.push_back(ToValue(*r.element[i]));
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(
+    const std::string& url) {
+  absl::string_view rest = url;
+  auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--redis must look like redis://host:port, got ", url));
+  };
+  if (!absl::ConsumePrefix(&rest, "redis://")) return bad();
+  auto hp = ParseHostPort(std::string(rest));
+  if (!hp.ok() || hp->port == 0) return bad();
+  RedisUpGauge().Set(1);
+  return std::unique_ptr<RedisClient>(new RedisClient(hp->host, hp->port));
+}
+
+RedisClient::RedisClient(std::string host, int port)
+    : host_(std::move(host)), port_(port), address_(absl::StrCat(host_, ":", port_)) {}
+
+RedisClient::~RedisClient() {
+  for (Slot& slot : slots_) {
+    absl::MutexLock lock(&slot.mu);
+    if (slot.context) redisFree(slot.context);
+  }
+}
+
+void RedisClient::MarkUp(bool up) {
+  if (up_.exchange(up) == up) return;
+  RedisUpGauge().Set(up ? 1 : 0);
+  if (up) {
+    LogInfo("redis is back: shared rate limits and the ETag cache resume",
+            {{"redis", address_}});
+  } else {
+    LogWarning("redis is unreachable: in-process rate limits and no ETag cache "
+               "until it returns",
+               {{"redis", address_}});
+  }
+}
+
+std::optional<RedisValue> RedisClient::TryEval(Slot& slot, const RedisScript& script,
+                                               const std::vector<std::string>& keys,
+                                               const std::vector<std::string>& args,
+                                               bool* unreachable) {
+  *unreachable = true;
+  absl::MutexLock lock(&slot.mu);
+  if (slot.context == nullptr) {
+    timeval timeout{0, 200000};
+    slot.context = redisConnectWithTimeout(host_.c_str(), port_, timeout);
+    if (slot.context == nullptr || slot.context->err) {
+      if (slot.context) redisFree(slot.context);
+      slot.context = nullptr;
+      return std::nullopt;
+    }
+    redisSetTimeout(slot.context, timeout);
+  }
+  auto known_sha = [&]() -> std::string {
+    absl::MutexLock sha_lock(&sha_mu_);
+    for (const auto& [source, sha] : shas_) {
+      if (source == script.source()) return sha;
+    }
+    return "";
+  };
+  auto remember_sha = [&](const std::string& sha) {
+    absl::MutexLock sha_lock(&sha_mu_);
+    for (auto& entry : shas_) {
+      if (entry.first == script.source()) {
+        entry.second = sha;
+        return;
+      }
+    }
+    shas_.emplace_back(script.source(), sha);
+  };
+  std::string sha = known_sha();
+  const std::string key_count = absl::StrCat(keys.size());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (sha.empty()) {
+      Reply loaded(static_cast<redisReply*>(
+          redisCommand(slot.context, "SCRIPT LOAD %s", script.source())));
+      if (!loaded || loaded->type != REDIS_REPLY_STRING) break;
+      sha.assign(loaded->str, loaded->len);
+      remember_sha(sha);
+    }
+    std::vector<const char*> argv{"EVALSHA", sha.c_str(), key_count.c_str()};
+    std::vector<size_t> lengths{7, sha.size(), key_count.size()};
+    for (const auto* list : {&keys, &args}) {
+      for (const std::string& s : *list) {
+        argv.push_back(s.data());
+        lengths.push_back(s.size());
+      }
+    }
+    Reply reply(static_cast<redisReply*>(redisCommandArgv(
+        slot.context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    if (!reply) break;  // connection broken
+    if (reply->type == REDIS_REPLY_ERROR) {
+      if (absl::StartsWith(absl::string_view(reply->str, reply->len), "NOSCRIPT")) {
+        sha.clear();  // Redis restarted or flushed its scripts: load again
+        continue;
+      }
+      *unreachable = false;  // the script failed; the connection is fine
+      return std::nullopt;
+    }
+    *unreachable = false;
+    return ToValue(*reply);
+  }
+  redisFree(slot.context);
+  slot.context = nullptr;
+  return std::nullopt;
+}
+
+std::optional<RedisValue> RedisClient::Eval(const RedisScript& script,
+                                            const std::vector<std::string>& keys,
+                                            const std::vector<std::string>& args) {
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  if (!up_ && now_ms < retry_after_unix_ms_) return std::nullopt;
+  Slot& slot = slots_[next_slot_++ % slots_.size()];
+  bool unreachable = true;
+  std::optional<RedisValue> value = TryEval(slot, script, keys, args, &unreachable);
+  if (!unreachable) {
+    MarkUp(true);
+    return value;
+  }
+  MarkUp(false);
+  retry_after_unix_ms_ = now_ms + 1000;
+  return std::nullopt;
+}
+
+}  // namespace scim

@@ -1,0 +1,75 @@
+// A throwaway redis-server on a free port, for tests (never a fixed port).
+#ifndef SCIM_COMMON_REDIS_SERVER_FOR_TESTS_H_
+#define SCIM_COMMON_REDIS_SERVER_FOR_TESTS_H_
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace scim {
+
+// A port nothing listens on right now.
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A throwaway redis-server on a free port.
+class RedisServerForTests {
+ public:
+  explicit RedisServerForTests(int port) : port_(port) { Start(); }
+  ~RedisServerForTests() { Stop(); }
+  static bool Installed() {
+    return system("command -v redis-server >/dev/null") == 0;
+  }
+  void Start() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string port = absl::StrCat(port_);
+      execlp("redis-server", "redis-server", "--port", port.c_str(),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--loglevel", "warning", nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {  // wait until it accepts connections
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(port_);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+      close(fd);
+      if (up) return;
+      usleep(20000);
+    }
+  }
+  void Stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace scim
+
+#endif  // SCIM_COMMON_REDIS_SERVER_FOR_TESTS_H_
