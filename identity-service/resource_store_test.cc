@@ -376,12 +376,5 @@ TEST(KeysTest, EscapedValuesAreNotPrefixesOfEachOther) {
   EXPECT_LT(ValueKey("t", "U", "x", "a"), ValueKey("t", "U", "x", "b"));
 }
 
-TEST(VersionTest, ParseAndFormat) {
-  EXPECT_EQ(FormatVersion(3), "W/\"3\"");
-  EXPECT_EQ(ParseVersion("W/\"3\""), 3);
-  EXPECT_EQ(ParseVersion("\"12\""), 12);
-  EXPECT_EQ(ParseVersion("garbage"), -1);
-}
-
 }  // namespace
 }  // namespace scim::identity
