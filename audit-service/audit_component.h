@@ -3,13 +3,13 @@
 #ifndef SCIM_AUDIT_SERVICE_AUDIT_COMPONENT_H_
 #define SCIM_AUDIT_SERVICE_AUDIT_COMPONENT_H_
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "common/metrics.h"
+#include "common/periodic_worker.h"
+#include "common/runtime.h"
 #include "audit-service/audit_service.h"
 #include "audit-service/audit_store.h"
 #include "common/signing_key.h"
@@ -20,9 +20,10 @@ class AuditComponent {
  public:
   // RocksDB in `db_dir`; the checkpoint signing key in db_dir/signing.key.
   static absl::StatusOr<std::unique_ptr<AuditComponent>> Open(
-      const std::string& db_dir, const std::string& admin_token);
+      const std::string& db_dir, const std::string& admin_token,
+      Runtime runtime);
   AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,
-                 const std::string& admin_token);
+                 const std::string& admin_token, Runtime runtime);
   ~AuditComponent();
 
   // Every `every`, prunes each tenant's events older than `retention`
@@ -34,14 +35,14 @@ class AuditComponent {
   AuditStore& store() { return store_; }
 
  private:
+  const Runtime runtime_;
   std::unique_ptr<KvStore> kv_;
   // Declared after kv_: unregistered before the store closes.
   GaugeHook store_metrics_;
   SigningKey signer_;
   AuditStore store_;
   AuditServiceImpl service_;
-  std::atomic<bool> stop_{false};
-  std::thread pruner_;
+  std::unique_ptr<PeriodicWorker> pruner_;
 };
 
 }  // namespace scim::audit

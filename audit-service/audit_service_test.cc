@@ -21,7 +21,8 @@ class AuditServiceTest : public ::testing::Test {
   void SetUp() override {
     component_ = std::make_unique<AuditComponent>(
         NewMemoryKvStore(ColumnFamilies()),
-        *SigningKey::Generate(*RandomSource::Secure()), "admin-token");
+        *SigningKey::Generate(*RandomSource::Secure()), "admin-token",
+        Runtime::Real());
     int port = 0;
     auto server = StartGrpcServer("127.0.0.1:0", {component_->service()}, &port);
     ASSERT_TRUE(server.ok());

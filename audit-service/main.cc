@@ -1,6 +1,7 @@
 // audit-service as its own process; scimd embeds the same.
 #include "absl/flags/flag.h"
 #include "audit-service/audit_component.h"
+#include "audit-service/audit_flags.h"
 #include "common/flags.h"
 #include "common/server.h"
 #include "common/service_main.h"
@@ -8,9 +9,6 @@
 ABSL_FLAG(std::string, data_dir, "./data", "RocksDB lives in <data_dir>/audit");
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50054",
           "gRPC listen address (port 0 = any free port)");
-ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
-          "drop audit events older than this (e.g. 8760h), leaving signed "
-          "checkpoints; 0 keeps everything");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -22,7 +20,8 @@ int main(int argc, char** argv) {
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
-    auto opened = scim::audit::AuditComponent::Open(data_dir + "/audit", admin_token);
+    auto opened = scim::audit::AuditComponent::Open(data_dir + "/audit", admin_token,
+                                                    scim::Runtime::Real());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     component->StartRetention(absl::GetFlag(FLAGS_audit_retention));

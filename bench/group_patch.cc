@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "audit-service/outbox.h"
+#include "clients/audit/outbox.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"

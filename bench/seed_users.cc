@@ -11,7 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "audit-service/outbox.h"
+#include "clients/audit/outbox.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"

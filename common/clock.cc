@@ -6,6 +6,11 @@ namespace {
 class RealClock : public Clock {
  public:
   absl::Time Now() override { return absl::Now(); }
+  bool AwaitUntil(absl::Mutex& mu, const absl::Condition& condition,
+                  absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return mu.AwaitWithDeadline(condition, deadline);
+  }
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Injectable time, so that tests of expiry, ids and timestamps are hermetic.
+// Injectable time, so that tests of expiry, ids, timestamps and background
+// loops are hermetic.
 #ifndef SCIM_COMMON_CLOCK_H_
 #define SCIM_COMMON_CLOCK_H_
 
@@ -11,7 +12,13 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual absl::Time Now() = 0;
-  // The process-wide real clock.
+  // With `mu` held: waits until `condition` holds or this clock reaches
+  // `deadline`, and says whether `condition` holds. Background loops wait
+  // through this, so that a fake clock drives them in tests.
+  virtual bool AwaitUntil(absl::Mutex& mu, const absl::Condition& condition,
+                          absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
+  // The process-wide real clock: for main() and test set-up to pass in.
   static Clock* Real();
 };
 
@@ -27,6 +34,16 @@ class FakeClock : public Clock {
   void Advance(absl::Duration d) {
     absl::MutexLock lock(&mu_);
     now_ += d;
+  }
+  // Advance() cannot signal a caller's mutex, so a waiter re-reads the fake
+  // time every millisecond of real time; the condition still wakes it at once.
+  bool AwaitUntil(absl::Mutex& mu, const absl::Condition& condition,
+                  absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    while (!condition.Eval() && Now() < deadline) {
+      mu.AwaitWithTimeout(condition, absl::Milliseconds(1));
+    }
+    return condition.Eval();
   }
 
  private:

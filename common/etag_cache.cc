@@ -58,27 +58,18 @@ int64_t ParseVersion(absl::string_view etag) {
   return absl::SimpleAtoi(etag, &v) ? v : -1;
 }
 
-EtagCache::EtagCache(std::shared_ptr<RedisClient> redis, absl::Duration ttl)
+EtagCache::EtagCache(std::shared_ptr<RedisClient> redis, Clock* clock,
+                     absl::Duration ttl)
     : redis_(std::move(redis)),
-      ttl_seconds_(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(ttl)))) {
-  repair_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(200))) {
-      if (!dirty_) continue;
-      mu_.Unlock();
-      NewEpoch();
-      mu_.Lock();
-    }
-  });
+      ttl_seconds_(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(ttl)))),
+      repair_("etag-repair", clock, [this] {
+        if (dirty_) NewEpoch();
+        return PeriodicWorker::Wait::For(absl::Milliseconds(200));
+      }) {
+  repair_.Start(/*first_wait=*/absl::Milliseconds(200));
 }
 
-EtagCache::~EtagCache() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  repair_.join();
-}
+EtagCache::~EtagCache() { repair_.Stop(); }
 
 bool EtagCache::NewEpoch() {
   if (!redis_->Eval(kNewEpoch, {kEpochKey}, {}).has_value()) return false;

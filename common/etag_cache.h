@@ -19,11 +19,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/periodic_worker.h"
 #include "common/redis_client.h"
 
 namespace scim {
@@ -34,8 +34,9 @@ int64_t ParseVersion(absl::string_view etag);
 
 class EtagCache {
  public:
-  explicit EtagCache(std::shared_ptr<RedisClient> redis,
-                     absl::Duration ttl = absl::Hours(1));
+  // `clock` paces the repair loop.
+  EtagCache(std::shared_ptr<RedisClient> redis, Clock* clock,
+            absl::Duration ttl = absl::Hours(1));
   ~EtagCache();
 
   // After a write of /{endpoint}/{id}: its version now, or (`deleted`) the
@@ -57,10 +58,8 @@ class EtagCache {
   std::shared_ptr<RedisClient> redis_;
   const std::string ttl_seconds_;
   std::atomic<bool> dirty_{false};
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Retries the new epoch while dirty.
-  std::thread repair_;
+  PeriodicWorker repair_;
 };
 
 }  // namespace scim

@@ -54,7 +54,7 @@ TEST_F(RedisTest, RejectsBadUrls) {
 }
 
 TEST_F(RedisTest, EtagCacheKeepsTheNewestVersion) {
-  EtagCache identity(redis_), edge(redis_);
+  EtagCache identity(redis_, Clock::Real()), edge(redis_, Clock::Real());
   EXPECT_EQ(edge.LiveVersion("acme", "Users", "u1"), std::nullopt);
   identity.Publish("acme", "Users", "u1", 1, false);
   EXPECT_EQ(edge.LiveVersion("acme", "Users", "u1"), 1);
@@ -76,7 +76,7 @@ TEST_F(RedisTest, EtagCacheKeepsTheNewestVersion) {
 }
 
 TEST_F(RedisTest, EtagCacheSurvivesOutagesWithoutStaleAnswers) {
-  EtagCache identity(redis_), edge(redis_);
+  EtagCache identity(redis_, Clock::Real()), edge(redis_, Clock::Real());
   identity.Publish("acme", "Users", "u1", 1, false);
   ASSERT_EQ(edge.LiveVersion("acme", "Users", "u1"), 1);
 
@@ -96,7 +96,7 @@ TEST_F(RedisTest, EtagCacheSurvivesOutagesWithoutStaleAnswers) {
   std::shared_ptr<RedisClient> other = std::move(*fresh);
   static constexpr RedisScript kSet("redis.call('SET', KEYS[1], ARGV[1]) return 1");
   ASSERT_TRUE(other->Eval(kSet, {"scim:etag:acme/Users/u1"}, {"0:2"}).has_value());
-  EtagCache other_edge(other);
+  EtagCache other_edge(other, Clock::Real());
   absl::SleepFor(absl::Milliseconds(1500));  // retry pause + repair tick
   EXPECT_FALSE(identity.dirty()) << "a new epoch was started";
   EXPECT_EQ(other_edge.LiveVersion("acme", "Users", "u1"), std::nullopt);
@@ -107,7 +107,7 @@ TEST_F(RedisTest, EtagCacheSurvivesOutagesWithoutStaleAnswers) {
 }
 
 TEST_F(RedisTest, StaleEntriesOfAnOldEpochAreIgnored) {
-  EtagCache identity(redis_), edge(redis_);
+  EtagCache identity(redis_, Clock::Real()), edge(redis_, Clock::Real());
   identity.Publish("acme", "Users", "u1", 4, false);
   // What a lost update leaves behind is simulated by writing the old epoch's
   // entry straight into Redis after a new epoch started.

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
-#include "audit-service/outbox.h"
+#include "clients/audit/outbox.h"
 
 namespace scim::edge {
 

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "common/etag_cache.h"
 #include "common/tls.h"
-#include "token-service/authenticator.h"
+#include "clients/token/authenticator.h"
 #include "edge/denial_recorder.h"
 #include "edge/rate_limiter.h"
 #include "edge/resource_rpcs.h"

@@ -30,12 +30,12 @@ class EdgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     identity_ = std::make_unique<identity::IdentityComponent>(
-        NewMemoryKvStore(identity::ColumnFamilies()));
+        NewMemoryKvStore(identity::ColumnFamilies()), Runtime::Real());
     token_ = std::make_unique<token::TokenComponent>(
-        NewMemoryKvStore(token::ColumnFamilies()), "admin");
+        NewMemoryKvStore(token::ColumnFamilies()), "admin", Runtime::Real());
     audit_ = std::make_unique<audit::AuditComponent>(
         NewMemoryKvStore(audit::ColumnFamilies()),
-        *SigningKey::Generate(*RandomSource::Secure()), "admin");
+        *SigningKey::Generate(*RandomSource::Secure()), "admin", Runtime::Real());
     int port = 0;
     auto server = StartGrpcServer(
         "127.0.0.1:0",
@@ -934,7 +934,7 @@ TEST_F(EdgeTest, EtagCacheInRedisAnswers304WithoutIdentityService) {
   RedisServerForTests redis(port);
   auto client = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port));
   ASSERT_TRUE(client.ok());
-  EtagCache cache(std::move(*client));
+  EtagCache cache(std::move(*client), Clock::Real());
   identity_->store().set_etag_cache(&cache);
   edge_->EnableEtagCache(&cache);
 

@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
                               rate_limiter.get());
   std::unique_ptr<scim::EtagCache> etags;
   if (*redis != nullptr) {
-    etags = std::make_unique<scim::EtagCache>(*redis);
+    etags = std::make_unique<scim::EtagCache>(*redis, scim::Clock::Real());
     edge.EnableEtagCache(etags.get());
   }
   edge.EnableOAuth(token);

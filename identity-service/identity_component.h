@@ -5,14 +5,14 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/metrics.h"
+#include "common/periodic_worker.h"
+#include "common/runtime.h"
 #include "identity-service/identity_service.h"
-#include "audit-service/outbox.h"
+#include "clients/audit/outbox.h"
 #include "identity-service/resource_store.h"
 
 namespace scim::identity {
@@ -21,12 +21,27 @@ class IdentityComponent {
  public:
   // Opens (creating) the RocksDB under `db_dir`.
   static absl::StatusOr<std::unique_ptr<IdentityComponent>> Open(
-      const std::string& db_dir);
+      const std::string& db_dir, Runtime runtime);
   // Same over any store (tests).
   // `cursor_key` signs pagination cursors (empty: random per process).
-  IdentityComponent(std::unique_ptr<KvStore> kv, std::string cursor_key = "");
+  IdentityComponent(std::unique_ptr<KvStore> kv, Runtime runtime,
+                    std::string cursor_key = "");
   ~IdentityComponent();
 
+  // The services this one calls, and the admin token it calls them with.
+  struct Peers {
+    std::shared_ptr<v1::TokenService::StubInterface> token;
+    std::shared_ptr<v1::AuditService::StubInterface> audit;
+    std::string admin_token;
+  };
+  // Once serving, in every binary that embeds it: lets RPCs in, ships the
+  // outbox to audit and purges tombstones older than `tombstone_retention`.
+  void Start(Peers peers, absl::Duration tombstone_retention);
+  // Before the server goes: stops purging and flushes what it can of the
+  // outbox (while audit-service is still reachable).
+  void Stop();
+
+  // The parts of Start() and Stop(), for tests.
   // Lets RPCs in: checks their credentials through `token` (cached), or
   // accepts the admin token.
   void EnableAuthorization(
@@ -39,8 +54,8 @@ class IdentityComponent {
   // Flushes what it can of the outbox and stops the shipper.
   void StopShipping();
 
-  // Soft-deleted users are kept `retention`; a background thread purges
-  // the expired ones every `interval`.
+  // Soft-deleted users are kept `retention`; a background loop purges the
+  // expired ones every `interval`.
   void StartPurging(absl::Duration retention,
                     absl::Duration interval = absl::Minutes(1));
   void StopPurging();
@@ -50,6 +65,7 @@ class IdentityComponent {
   audit::Outbox& outbox() { return outbox_; }
 
  private:
+  const Runtime runtime_;
   std::unique_ptr<KvStore> kv_;
   // Declared after kv_: unregistered before the store closes.
   GaugeHook store_metrics_;
@@ -57,9 +73,7 @@ class IdentityComponent {
   ResourceStore store_;
   IdentityServiceImpl service_;
   std::unique_ptr<token::Authenticator> authenticator_;
-  absl::Mutex purge_mu_;
-  bool stop_purging_ ABSL_GUARDED_BY(purge_mu_) = false;
-  std::thread purger_;
+  std::unique_ptr<PeriodicWorker> purger_;
 };
 
 }  // namespace scim::identity

@@ -6,7 +6,7 @@
 
 #include "identity-service/bulk.h"
 #include "identity-service/resource_store.h"
-#include "token-service/authenticator.h"
+#include "clients/token/authenticator.h"
 #include "scim/v1/identity.grpc.pb.h"
 
 namespace scim::identity {

@@ -5,7 +5,7 @@
 //   index      {tenant}/{type}/{attr}/{esc(value)}{id}   -> ""
 //   members    {tenant}/{group}/{member}, members_reverse the other way
 //   tombstones {tenant}/{type}/{id}                      -> v1.Tombstone
-//   outbox     (audit-service/outbox.h)
+//   outbox     (clients/audit/outbox.h)
 //
 // Tenant ids are [a-z0-9-] and type names alphanumeric, so '/' separates them
 // unambiguously; attribute values are escaped so that a value is never a

@@ -7,6 +7,7 @@
 #include "common/service_main.h"
 #include "grpcpp/create_channel.h"
 #include "identity-service/identity_component.h"
+#include "identity-service/identity_flags.h"
 
 ABSL_FLAG(std::string, data_dir, "./data",
           "RocksDB lives in <data_dir>/identity");
@@ -16,9 +17,6 @@ ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
           "audit-service address the outbox is shipped to");
 ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
           "token-service address, where callers' credentials are checked");
-ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
-          "tenants with delete_mode=soft: how long a deleted user is kept "
-          "(readable over gRPC, reactivatable) before it is purged");
 ABSL_FLAG(std::string, redis, "",
           "redis://host:port of the edges' ETag cache: writes update it before "
           "they are acknowledged; empty = no cache");
@@ -37,13 +35,14 @@ int main(int argc, char** argv) {
       scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
       return 2;
     }
-    etags = std::make_unique<scim::EtagCache>(std::move(*redis));
+    etags = std::make_unique<scim::EtagCache>(std::move(*redis), scim::Clock::Real());
   }
   std::unique_ptr<scim::identity::IdentityComponent> component;
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string&)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
-    auto opened = scim::identity::IdentityComponent::Open(data_dir + "/identity");
+    auto opened = scim::identity::IdentityComponent::Open(data_dir + "/identity",
+                                                          scim::Runtime::Real());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     if (etags != nullptr) component->store().set_etag_cache(etags.get());
@@ -51,19 +50,14 @@ int main(int argc, char** argv) {
   };
   hooks.started = [&](const std::string& admin_token,
                       std::shared_ptr<grpc::ChannelCredentials> channel) {
-    component->EnableAuthorization(
-        scim::v1::TokenService::NewStub(
-            grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), channel)),
-        admin_token);
-    component->StartShipping(
-        scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), channel),
-        admin_token);
-    component->StartPurging(absl::GetFlag(FLAGS_tombstone_retention));
+    component->Start(
+        {scim::v1::TokenService::NewStub(
+             grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), channel)),
+         scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), channel),
+         admin_token},
+        absl::GetFlag(FLAGS_tombstone_retention));
   };
-  hooks.stopping = [&] {
-    component->StopPurging();
-    component->StopShipping();
-  };
+  hooks.stopping = [&] { component->Stop(); };
   return scim::RunServiceMain("identity-service", data_dir,
                               absl::GetFlag(FLAGS_admin_token_file),
                               absl::GetFlag(FLAGS_grpc_addr), hooks);

@@ -17,7 +17,7 @@
 #include "common/etag_cache.h"
 #include "common/random.h"
 #include "google/protobuf/message.h"
-#include "audit-service/outbox.h"
+#include "clients/audit/outbox.h"
 #include "identity-service/cursor.h"
 #include "identity-service/membership.h"
 #include "scim/attribute_resolver.h"

@@ -9,6 +9,7 @@
 #include "common/etag_cache.h"
 #include "absl/strings/str_cat.h"
 #include "audit-service/audit_component.h"
+#include "audit-service/audit_flags.h"
 #include "common/admin_token.h"
 #include "common/flags.h"
 #include "common/log.h"
@@ -18,6 +19,7 @@
 #include "edge/edge_flags.h"
 #include "edge/edge_server.h"
 #include "identity-service/identity_component.h"
+#include "identity-service/identity_flags.h"
 #include "token-service/token_component.h"
 
 ABSL_FLAG(std::string, data_dir, "./data",
@@ -29,12 +31,6 @@ ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50051",
 ABSL_FLAG(bool, demo, false,
           "create tenant 'demo' on first start; print its SCIM base URL and a "
           "fresh API key");
-ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
-          "drop audit events older than this (e.g. 8760h), leaving signed "
-          "checkpoints; 0 keeps everything");
-ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
-          "tenants with delete_mode=soft: how long a deleted user is kept "
-          "(readable over gRPC, reactivatable) before it is purged");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -63,6 +59,7 @@ int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
   scim::ParseFlags(argc, argv,
                    "scimd: the SCIM 2.0 service, all parts in one process");
+  const scim::Runtime runtime = scim::Runtime::Real();
   const scim::TlsFiles tls = scim::TlsFilesFromFlags();
   auto server_credentials = scim::GrpcServerCredentials(tls);
   if (!server_credentials.ok()) {
@@ -79,7 +76,9 @@ int main(int argc, char** argv) {
       scim::edge::NewRateLimiter(*redis);
   // One ETag cache: identity-service publishes writes, the edge reads.
   std::unique_ptr<scim::EtagCache> etags;
-  if (*redis != nullptr) etags = std::make_unique<scim::EtagCache>(*redis);
+  if (*redis != nullptr) {
+    etags = std::make_unique<scim::EtagCache>(*redis, runtime.clock);
+  }
   auto http = scim::ParseHostPort(absl::GetFlag(FLAGS_http_addr));
   if (!http.ok()) {
     scim::LogError("bad --http_addr", {{"error", http.status().ToString()}});
@@ -92,15 +91,18 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(data_dir, ec);
   auto admin = scim::LoadOrCreateAdminToken(
       scim::AdminTokenPath(data_dir, absl::GetFlag(FLAGS_admin_token_file)),
-      *scim::RandomSource::Secure());
+      *runtime.random);
   if (!admin.ok()) {
     scim::LogError("cannot load the admin token",
                    {{"error", admin.status().ToString()}});
     return 1;
   }
-  auto identity = scim::identity::IdentityComponent::Open(data_dir + "/identity");
-  auto token = scim::token::TokenComponent::Open(data_dir + "/token", *admin);
-  auto audit = scim::audit::AuditComponent::Open(data_dir + "/audit", *admin);
+  auto identity =
+      scim::identity::IdentityComponent::Open(data_dir + "/identity", runtime);
+  auto token =
+      scim::token::TokenComponent::Open(data_dir + "/token", *admin, runtime);
+  auto audit =
+      scim::audit::AuditComponent::Open(data_dir + "/audit", *admin, runtime);
   for (const absl::Status& s :
        {identity.status(), token.status(), audit.status()}) {
     if (!s.ok()) {
@@ -119,19 +121,18 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<grpc::Channel> channel =
       (*server)->InProcessChannel(grpc::ChannelArguments());
-  (*identity)->EnableAuthorization(scim::v1::TokenService::NewStub(channel),
-                                   *admin);
-  (*identity)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
+  if (etags != nullptr) (*identity)->store().set_etag_cache(etags.get());
+  (*identity)->Start({scim::v1::TokenService::NewStub(channel),
+                      scim::v1::AuditService::NewStub(channel), *admin},
+                     absl::GetFlag(FLAGS_tombstone_retention));
   (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
-  (*identity)->StartPurging(absl::GetFlag(FLAGS_tombstone_retention));
-  if (etags != nullptr) (*identity)->store().set_etag_cache(etags.get());
   scim::token::Authenticator authenticator(
-      scim::v1::TokenService::NewStub(channel), scim::Clock::Real());
+      scim::v1::TokenService::NewStub(channel), runtime.clock);
   scim::edge::DenialRecorder denials(
       scim::audit::NewGrpcAuditSink(scim::v1::AuditService::NewStub(channel),
                                     *admin),
-      scim::Clock::Real(), scim::RandomSource::Secure());
+      runtime.clock, runtime.random);
   scim::edge::EdgeOptions edge_options = scim::edge::EdgeOptionsFromFlags();
   edge_options.tls = tls;
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
@@ -156,8 +157,7 @@ int main(int argc, char** argv) {
   scim::LogInfo("shutting down", {{"signal", scim::WaitForShutdownSignal()}});
   edge.Stop();
   // Flush the outbox while the in-process channel still reaches audit.
-  (*identity)->StopPurging();
-  (*identity)->StopShipping();
+  (*identity)->Stop();
   (*token)->StopShipping();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
-    auto opened = scim::token::TokenComponent::Open(data_dir + "/token", admin_token);
+    auto opened = scim::token::TokenComponent::Open(data_dir + "/token", admin_token,
+                                                    scim::Runtime::Real());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     return std::vector<grpc::Service*>{component->service()};

@@ -4,7 +4,7 @@
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
-#include "token-service/jwt.h"
+#include "clients/token/jwt.h"
 
 namespace scim::token {
 namespace {

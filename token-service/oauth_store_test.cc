@@ -5,7 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "token-service/jwt.h"
+#include "clients/token/jwt.h"
 
 namespace scim::token {
 namespace {

@@ -3,19 +3,22 @@
 namespace scim::token {
 
 absl::StatusOr<std::unique_ptr<TokenComponent>> TokenComponent::Open(
-    const std::string& db_dir, const std::string& admin_token) {
+    const std::string& db_dir, const std::string& admin_token,
+    Runtime runtime) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
   if (!kv.ok()) return kv.status();
-  return std::make_unique<TokenComponent>(std::move(*kv), admin_token);
+  return std::make_unique<TokenComponent>(std::move(*kv), admin_token, runtime);
 }
 
 TokenComponent::TokenComponent(std::unique_ptr<KvStore> kv,
-                               const std::string& admin_token)
-    : kv_(std::move(kv)),
+                               const std::string& admin_token,
+                               Runtime runtime)
+    : runtime_(runtime),
+      kv_(std::move(kv)),
       store_metrics_("rocksdb", "store", "token", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), TokenStore::kOutboxCf, "token"),
-      store_(kv_.get(), &outbox_, Clock::Real(), RandomSource::Secure()),
-      oauth_(kv_.get(), &outbox_, &store_, Clock::Real(), RandomSource::Secure()),
+      store_(kv_.get(), &outbox_, runtime.clock, runtime.random),
+      oauth_(kv_.get(), &outbox_, &store_, runtime.clock, runtime.random),
       service_(&store_, &oauth_, admin_token) {}
 
 TokenComponent::~TokenComponent() { StopShipping(); }
@@ -23,7 +26,8 @@ TokenComponent::~TokenComponent() { StopShipping(); }
 void TokenComponent::StartShipping(
     std::shared_ptr<v1::AuditService::StubInterface> audit,
     const std::string& admin_token) {
-  outbox_.StartShipping(audit::NewGrpcAuditSink(std::move(audit), admin_token));
+  outbox_.StartShipping(audit::NewGrpcAuditSink(std::move(audit), admin_token),
+                        runtime_.clock);
 }
 
 void TokenComponent::StopShipping() { outbox_.StopShipping(); }

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/metrics.h"
+#include "common/runtime.h"
 #include "token-service/token_service.h"
 #include "token-service/token_store.h"
 
@@ -15,8 +16,10 @@ namespace scim::token {
 class TokenComponent {
  public:
   static absl::StatusOr<std::unique_ptr<TokenComponent>> Open(
-      const std::string& db_dir, const std::string& admin_token);
-  TokenComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token);
+      const std::string& db_dir, const std::string& admin_token,
+      Runtime runtime);
+  TokenComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token,
+                 Runtime runtime);
 
   ~TokenComponent();
 
@@ -32,6 +35,7 @@ class TokenComponent {
   audit::Outbox& outbox() { return outbox_; }
 
  private:
+  const Runtime runtime_;
   std::unique_ptr<KvStore> kv_;
   // Declared after kv_: unregistered before the store closes.
   GaugeHook store_metrics_;

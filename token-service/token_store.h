@@ -8,7 +8,7 @@
 //   tenants      {tenant}            -> scim.v1.Tenant
 //   api_keys     {key id}            -> scim.v1.ApiKey
 //   tenant_keys  {tenant}/{key id}   -> ""
-//   outbox       audit events of tenant and key changes (audit-service/outbox.h)
+//   outbox       audit events of tenant and key changes (clients/audit/outbox.h)
 #ifndef SCIM_TOKEN_SERVICE_TOKEN_STORE_H_
 #define SCIM_TOKEN_SERVICE_TOKEN_STORE_H_
 
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "audit-service/outbox.h"
+#include "clients/audit/outbox.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/request_metadata.h"

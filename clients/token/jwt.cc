@@ -1,4 +1,4 @@
-#include "token-service/jwt.h"
+#include "clients/token/jwt.h"
 
 #include <vector>
 

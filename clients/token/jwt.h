@@ -1,8 +1,8 @@
 // Compact JWTs signed with Ed25519 ("alg": "EdDSA", RFC 8037): what
 // token-service issues to OAuth clients and what the edge and the services
 // verify locally, with no RPC per request.
-#ifndef SCIM_TOKEN_SERVICE_JWT_H_
-#define SCIM_TOKEN_SERVICE_JWT_H_
+#ifndef SCIM_CLIENTS_TOKEN_JWT_H_
+#define SCIM_CLIENTS_TOKEN_JWT_H_
 
 #include <functional>
 #include <optional>
@@ -43,4 +43,4 @@ absl::StatusOr<JwtClaims> VerifyJwt(
 
 }  // namespace scim::token
 
-#endif  // SCIM_TOKEN_SERVICE_JWT_H_
+#endif  // SCIM_CLIENTS_TOKEN_JWT_H_

@@ -1,5 +1,5 @@
-// The audit pipeline: outbox -> shipper -> audit store, with failures.
-#include "audit-service/outbox.h"
+// The audit pipeline across processes' parts: client outbox -> shipper -> audit store, with failures.
+#include "clients/audit/outbox_shipper.h"
 
 #include <filesystem>
 
@@ -58,7 +58,7 @@ TEST_F(OutboxTest, ShipsInOrderAndEmptiesTheOutbox) {
   Mutate(300);
   EXPECT_EQ(outbox_.Depth(), 300u);
   FlakySink sink(&audit_);
-  OutboxShipper shipper(&outbox_, &sink);
+  OutboxShipper shipper(&outbox_, &sink, Clock::Real());
   EXPECT_EQ(*shipper.ShipOnce(), 256u);  // one batch
   EXPECT_EQ(*shipper.ShipOnce(), 44u);
   EXPECT_EQ(*shipper.ShipOnce(), 0u);
@@ -75,7 +75,7 @@ TEST_F(OutboxTest, AuditDownKeepsEventsUntilItReturns) {
   auto sink = std::make_unique<FlakySink>(&audit_);
   FlakySink* flaky = sink.get();
   flaky->down = true;
-  outbox_.StartShipping(std::move(sink));
+  outbox_.StartShipping(std::move(sink), Clock::Real());
   Mutate(5);
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(outbox_.Depth(), 5u);

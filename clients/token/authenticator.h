@@ -2,8 +2,8 @@
 // and by identity-service: resolves a bearer credential to its tenant through
 // token-service, with a short bounded cache, so a revoked or rotated key stops
 // working everywhere within kVerificationTtl.
-#ifndef SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
-#define SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
+#ifndef SCIM_CLIENTS_TOKEN_AUTHENTICATOR_H_
+#define SCIM_CLIENTS_TOKEN_AUTHENTICATOR_H_
 
 #include <memory>
 #include <optional>
@@ -76,4 +76,4 @@ class Authenticator {
 
 }  // namespace scim::token
 
-#endif  // SCIM_TOKEN_SERVICE_AUTHENTICATOR_H_
+#endif  // SCIM_CLIENTS_TOKEN_AUTHENTICATOR_H_

@@ -1,9 +1,9 @@
-#include "token-service/authenticator.h"
+#include "clients/token/authenticator.h"
 
 #include "common/random.h"
 #include "common/status.h"
 #include "grpcpp/client_context.h"
-#include "token-service/jwt.h"
+#include "clients/token/jwt.h"
 
 namespace scim::token {
 

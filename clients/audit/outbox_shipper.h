@@ -1,0 +1,39 @@
+// Delivers an outbox to audit-service at least once, in order, retrying with
+// backoff while audit-service is unreachable.
+#ifndef SCIM_CLIENTS_AUDIT_OUTBOX_SHIPPER_H_
+#define SCIM_CLIENTS_AUDIT_OUTBOX_SHIPPER_H_
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "clients/audit/audit_sink.h"
+#include "clients/audit/outbox.h"
+#include "common/clock.h"
+#include "common/periodic_worker.h"
+
+namespace scim::audit {
+
+class OutboxShipper {
+ public:
+  OutboxShipper(Outbox* outbox, AuditSink* sink, Clock* clock);
+  ~OutboxShipper();
+  void Start();
+  // New events were committed.
+  void Wake() { worker_.Wake(); }
+  // Stops the background loop, then ships what it can within `drain`.
+  void Stop(absl::Duration drain = absl::Seconds(2));
+  // Ships one batch now; returns how many events were delivered.
+  absl::StatusOr<size_t> ShipOnce();
+
+ private:
+  PeriodicWorker::Wait Step();
+
+  Outbox* outbox_;
+  AuditSink* sink_;
+  absl::Duration backoff_ = absl::Milliseconds(50);
+  bool reported_ = false;  // the current outage is already logged
+  PeriodicWorker worker_;
+};
+
+}  // namespace scim::audit
+
+#endif  // SCIM_CLIENTS_AUDIT_OUTBOX_SHIPPER_H_

@@ -1,0 +1,11 @@
+// The flags of identity-service's own behaviour, shared by the
+// identity-service binary and scimd so that both read them alike.
+#ifndef SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_
+#define SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_
+
+#include "absl/flags/declare.h"
+#include "absl/time/time.h"
+
+ABSL_DECLARE_FLAG(absl::Duration, tombstone_retention);
+
+#endif  // SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_
