@@ -76,7 +76,7 @@ absl::StatusOr<ResolvedAttribute> ResolvePath(const ResolveScope& scope,
     return out;
   }
   const ResourceTypeSchema& type = *scope.resource_type;
-  const SchemaRegistry& registry = SchemaRegistry::Default();
+  const SchemaRegistry& registry = *type.registry;
   const Descriptor* descriptor = type.descriptor;
   const Schema* schema = registry.FindSchema(type.schema);
   if (!path.urn.empty()) {

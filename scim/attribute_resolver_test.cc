@@ -1,4 +1,5 @@
 #include "scim/attribute_resolver.h"
+#include "scim/core_registry_for_tests.h"
 
 #include "common/status.h"
 #include "gtest/gtest.h"
@@ -8,7 +9,7 @@ namespace scim {
 namespace {
 
 const ResourceTypeSchema& UserType() {
-  return *SchemaRegistry::Default().FindResourceType("User");
+  return *CoreRegistryForTests().FindResourceType("User");
 }
 
 TEST(StringValuesAtTest, ResolvesPathsCaseInsensitively) {

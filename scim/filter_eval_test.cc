@@ -1,5 +1,6 @@
 // The evaluator, per attribute type and operator, over a real User.
 #include "scim/filter_eval.h"
+#include "scim/core_registry_for_tests.h"
 
 #include "common/status.h"
 #include "gtest/gtest.h"
@@ -9,7 +10,7 @@ namespace scim {
 namespace {
 
 const ResourceTypeSchema& UserType() {
-  return *SchemaRegistry::Default().FindResourceType("User");
+  return *CoreRegistryForTests().FindResourceType("User");
 }
 
 v1::User Babs() {

@@ -1,4 +1,5 @@
 #include "scim/patch.h"
+#include "scim/core_registry_for_tests.h"
 
 #include "absl/strings/match.h"
 #include "common/status.h"
@@ -45,7 +46,7 @@ TEST_P(PatchTableTest, Applies) {
   v1::User user;
   ASSERT_TRUE(DecodeResource(Json::parse(kUser), &user).ok());
   const v1::User before = user;
-  absl::Status s = ApplyPatch(*SchemaRegistry::Default().FindResourceType("User"),
+  absl::Status s = ApplyPatch(*CoreRegistryForTests().FindResourceType("User"),
                               ParseOps(c.operations), &user);
   if (*c.error != '\0') {
     ASSERT_FALSE(s.ok()) << EncodeResource(user).dump();
@@ -345,7 +346,7 @@ TEST(PatchTest, ParsesOperationsStrictlyByType) {
 TEST(PatchTest, EmptyOperationsAreInvalid) {
   v1::User user;
   absl::Status s =
-      ApplyPatch(*SchemaRegistry::Default().FindResourceType("User"), {}, &user);
+      ApplyPatch(*CoreRegistryForTests().FindResourceType("User"), {}, &user);
   EXPECT_EQ(ScimTypeOf(s), scim_type::kInvalidValue);
 }
 
@@ -354,7 +355,7 @@ TEST(PatchTest, StrictTenantRejectsUnknownNoPathKeys) {
   user.set_user_name("x");
   PatchOptions options;
   options.reject_unknown_attributes = true;
-  absl::Status s = ApplyPatch(*SchemaRegistry::Default().FindResourceType("User"),
+  absl::Status s = ApplyPatch(*CoreRegistryForTests().FindResourceType("User"),
                               ParseOps(R"([{"op":"replace","value":{"bogus":1}}])"),
                               &user, options);
   EXPECT_EQ(ScimTypeOf(s), scim_type::kInvalidPath) << s;
@@ -364,7 +365,7 @@ TEST(PatchTest, StrictTenantRejectsUnknownNoPathKeys) {
 TEST(PatchTest, ErrorNamesTheOperation) {
   v1::User user;
   absl::Status s = ApplyPatch(
-      *SchemaRegistry::Default().FindResourceType("User"),
+      *CoreRegistryForTests().FindResourceType("User"),
       ParseOps(R"([{"op":"add","path":"title","value":"a"},{"op":"replace","path":"nope","value":1}])"),
       &user);
   EXPECT_TRUE(absl::StartsWith(s.message(), "operation 2 (replace nope): ")) << s;
@@ -372,7 +373,7 @@ TEST(PatchTest, ErrorNamesTheOperation) {
 
 // Group members handed to the owner of the edges, resolved.
 TEST(PatchTest, ExternalAttributeGoesToItsHandler) {
-  const ResourceTypeSchema& group = *SchemaRegistry::Default().FindResourceType("Group");
+  const ResourceTypeSchema& group = *CoreRegistryForTests().FindResourceType("Group");
   std::vector<ExternalPatch> seen;
   std::vector<std::optional<std::vector<std::string>>> values;
   std::vector<bool> element_matches;

@@ -12,7 +12,7 @@ using google::protobuf::Message;
 // Paths (from the resource) of every attribute whose `returned` is `which`.
 void CollectReturned(const ResourceTypeSchema& type, Returned which,
                      std::vector<std::vector<const FieldDescriptor*>>* out) {
-  const SchemaRegistry& registry = SchemaRegistry::Default();
+  const SchemaRegistry& registry = *type.registry;
   auto visit = [&](const std::vector<AttributeSchema>& attrs,
                    const google::protobuf::Descriptor* d,
                    const FieldDescriptor* container) {

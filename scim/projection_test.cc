@@ -1,4 +1,5 @@
 #include "scim/projection.h"
+#include "scim/core_registry_for_tests.h"
 
 #include "gtest/gtest.h"
 #include "scim/json_codec.h"
@@ -27,7 +28,7 @@ v1::User Full() {
 
 std::string Project(std::vector<std::string> attrs, std::vector<std::string> excluded) {
   v1::User u = Full();
-  Projection(*SchemaRegistry::Default().FindResourceType("User"), attrs, excluded)
+  Projection(*CoreRegistryForTests().FindResourceType("User"), attrs, excluded)
       .Apply(&u);
   return EncodeResource(u).dump();
 }
@@ -68,7 +69,7 @@ TEST(ProjectionTest, UnknownNamesAreIgnored) {
 }
 
 TEST(ProjectionTest, ReturnsTellsWhetherAnAttributeCanBeInTheResult) {
-  const ResourceTypeSchema& group = *SchemaRegistry::Default().FindResourceType("Group");
+  const ResourceTypeSchema& group = *CoreRegistryForTests().FindResourceType("Group");
   const auto* members = v1::Group::descriptor()->FindFieldByName("members");
   EXPECT_TRUE(Projection(group, {}, {}).Returns(members));
   EXPECT_FALSE(Projection(group, {}, {"members"}).Returns(members));

@@ -116,11 +116,11 @@ SchemaRegistry::SchemaRegistry() {
                              "urn:ietf:params:scim:schemas:core:2.0:Group",
                              {},
                              v1::Group::descriptor()});
+  for (ResourceTypeSchema& type : resource_types_) type.registry = this;
 }
 
-const SchemaRegistry& SchemaRegistry::Default() {
-  static const SchemaRegistry* registry = new SchemaRegistry();
-  return *registry;
+std::unique_ptr<const SchemaRegistry> SchemaRegistry::Core() {
+  return std::unique_ptr<const SchemaRegistry>(new SchemaRegistry());
 }
 
 const Schema* SchemaRegistry::FindSchema(absl::string_view urn) const {

@@ -4,6 +4,7 @@
 #ifndef SCIM_SCIM_SCHEMA_H_
 #define SCIM_SCIM_SCHEMA_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,8 @@ struct SchemaExtension {
   bool required = false;
 };
 
+class SchemaRegistry;
+
 struct ResourceTypeSchema {
   std::string name;      // "User"
   std::string endpoint;  // "Users"
@@ -61,13 +64,21 @@ struct ResourceTypeSchema {
   std::string schema;    // core schema URN
   std::vector<SchemaExtension> extensions;
   const google::protobuf::Descriptor* descriptor = nullptr;
+  // The registry this type belongs to: whatever the engine does with a
+  // resource of this type, it reads the schemas from there.
+  const SchemaRegistry* registry = nullptr;
 };
 
 class SchemaRegistry {
  public:
   // The RFC 7643 User, Enterprise User and Group schemas with the common
-  // attributes (id, externalId, meta) of RFC 7643 §3.1.
-  static const SchemaRegistry& Default();
+  // attributes (id, externalId, meta) of RFC 7643 §3.1. Each caller gets its
+  // own: a registry is passed to what uses it, never found through a global.
+  static std::unique_ptr<const SchemaRegistry> Core();
+
+  // Its resource types point back at it.
+  SchemaRegistry(const SchemaRegistry&) = delete;
+  SchemaRegistry& operator=(const SchemaRegistry&) = delete;
 
   const std::vector<Schema>& schemas() const { return schemas_; }
   const std::vector<ResourceTypeSchema>& resource_types() const {

@@ -1,4 +1,5 @@
 #include "scim/schema.h"
+#include "scim/core_registry_for_tests.h"
 
 #include "gtest/gtest.h"
 #include "scim/attribute_resolver.h"
@@ -23,7 +24,7 @@ void ExpectStored(const ResourceTypeSchema& type, const std::string& prefix,
 }
 
 TEST(SchemaRegistryTest, EveryDeclaredAttributeResolvesToAField) {
-  const SchemaRegistry& r = SchemaRegistry::Default();
+  const SchemaRegistry& r = CoreRegistryForTests();
   for (const ResourceTypeSchema& type : r.resource_types()) {
     ExpectStored(type, "", r.common_attributes());
     ExpectStored(type, "", r.FindSchema(type.schema)->attributes);
@@ -34,7 +35,7 @@ TEST(SchemaRegistryTest, EveryDeclaredAttributeResolvesToAField) {
 }
 
 TEST(SchemaRegistryTest, CarriesTheRfcCharacteristics) {
-  const SchemaRegistry& r = SchemaRegistry::Default();
+  const SchemaRegistry& r = CoreRegistryForTests();
   const Schema* user = r.FindSchema("URN:ietf:params:scim:schemas:core:2.0:user");
   ASSERT_NE(user, nullptr);
   const AttributeSchema* user_name = user->Find("USERNAME");

@@ -87,7 +87,7 @@ absl::Status ValidateAttributes(const std::vector<AttributeSchema>& attrs,
 
 absl::Status ValidateResource(const ResourceTypeSchema& type, const Message& resource,
                               const ValidationOptions& options) {
-  const SchemaRegistry& registry = SchemaRegistry::Default();
+  const SchemaRegistry& registry = *type.registry;
   if (const Schema* core = registry.FindSchema(type.schema)) {
     RETURN_IF_ERROR(ValidateAttributes(core->attributes, resource, "", options));
   }
@@ -151,7 +151,7 @@ absl::Status CheckImmutable(const std::vector<AttributeSchema>& attributes,
 
 absl::Status CheckImmutable(const ResourceTypeSchema& type, const Message& stored,
                             const Message& replacement) {
-  const SchemaRegistry& registry = SchemaRegistry::Default();
+  const SchemaRegistry& registry = *type.registry;
   if (const Schema* core = registry.FindSchema(type.schema)) {
     RETURN_IF_ERROR(CheckImmutable(core->attributes, stored, replacement));
   }

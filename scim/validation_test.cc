@@ -2,6 +2,7 @@
 // immutable attributes on the User message (the core schemas only have
 // immutable sub-attributes of Group members).
 #include "scim/validation.h"
+#include "scim/core_registry_for_tests.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -73,7 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"({"emails":[{"value":"a@x"}]})", R"({"emails":[{"value":"b@x"}]})", nullptr}));
 
 TEST(CheckImmutableTest, CoreSchemasAcceptAGroupPutThatChangesMembers) {
-  const ResourceTypeSchema* group = SchemaRegistry::Default().FindResourceType("Group");
+  const ResourceTypeSchema* group = CoreRegistryForTests().FindResourceType("Group");
   ASSERT_NE(group, nullptr);
   v1::Group stored, replacement;
   stored.set_display_name("G");

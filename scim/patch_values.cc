@@ -1,0 +1,105 @@
+#include "scim/patch_values.h"
+
+#include "absl/strings/match.h"
+#include "common/status.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "scim/attribute_resolver.h"
+
+namespace scim {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+absl::Status SetFromJson(Message* parent, const FieldDescriptor* field,
+                         const Json& value, const DecodeOptions& decode) {
+  const Reflection* r = parent->GetReflection();
+  if (value.is_null()) {
+    r->ClearField(parent, field);
+    return absl::OkStatus();
+  }
+  std::unique_ptr<Message> temp(parent->New());
+  Json wrapper = Json::object();
+  wrapper[field->json_name()] = value;
+  RETURN_IF_ERROR(DecodeResource(wrapper, temp.get(), decode));
+  r->ClearField(parent, field);
+  r->SwapFields(temp.get(), parent, {field});
+  return absl::OkStatus();
+}
+
+absl::Status MergeFromJson(Message* target, const Json& value,
+                           const DecodeOptions& decode) {
+  std::unique_ptr<Message> temp(target->New());
+  RETURN_IF_ERROR(DecodeResource(value, temp.get(), decode));
+  const Reflection* r = target->GetReflection();
+  for (const auto& [key, v] : value.items()) {
+    const FieldDescriptor* f =
+        FindFieldByScimName(target->GetDescriptor(), key);
+    if (f == nullptr) continue;
+    if (v.is_null() || f->is_repeated()) r->ClearField(target, f);
+  }
+  target->MergeFrom(*temp);
+  return absl::OkStatus();
+}
+
+Json ComplexValue(const FieldDescriptor* field, const Json& value) {
+  if ((value.is_string() || value.is_number() || value.is_boolean()) &&
+      field->message_type() != nullptr &&
+      FindFieldByScimName(field->message_type(), "value") != nullptr) {
+    return Json{{"value", value}};
+  }
+  return value;
+}
+
+void SeedFromFilter(const FilterNode& node, Json* seed) {
+  if (node.kind == FilterNode::Kind::kAnd) {
+    for (const auto& child : node.children) SeedFromFilter(*child, seed);
+  } else if (node.kind == FilterNode::Kind::kCompare &&
+             node.op == CompareOp::kEq && !node.value.is_null() &&
+             node.path.sub_attribute.empty()) {
+    (*seed)[node.path.attribute] = node.value;
+  }
+}
+
+bool CollectEqValues(const BoundFilter& node, std::vector<std::string>* out) {
+  if (node.kind == FilterNode::Kind::kOr) {
+    return CollectEqValues(node.children[0], out) &&
+           CollectEqValues(node.children[1], out);
+  }
+  if (node.kind != FilterNode::Kind::kCompare || node.op != CompareOp::kEq ||
+      node.is_null || node.attribute.sub != nullptr ||
+      node.attribute.attribute == nullptr ||
+      !absl::EqualsIgnoreCase(node.attribute.attribute->name, "value") ||
+      node.value.kind != Scalar::Kind::kString) {
+    return false;
+  }
+  out->push_back(node.value.s);
+  return true;
+}
+
+bool SameValue(const Message& a, const Message& b) {
+  const FieldDescriptor* f = FindFieldByScimName(a.GetDescriptor(), "value");
+  const Reflection* r = a.GetReflection();
+  if (f != nullptr && !f->is_repeated() &&
+      f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && r->HasField(b, f)) {
+    return r->HasField(a, f) && r->GetString(a, f) == r->GetString(b, f);
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+void PruneEmpty(Message* resource,
+                const std::vector<const FieldDescriptor*>& fields,
+                size_t depth) {
+  if (depth + 1 >= fields.size()) return;
+  const FieldDescriptor* f = fields[depth];
+  const Reflection* r = resource->GetReflection();
+  if (f->is_repeated() || f->message_type() == nullptr ||
+      !r->HasField(*resource, f)) {
+    return;
+  }
+  Message* child = r->MutableMessage(resource, f);
+  PruneEmpty(child, fields, depth + 1);
+  if (child->ByteSizeLong() == 0) r->ClearField(resource, f);
+}
+
+}  // namespace scim
