@@ -1,28 +1,37 @@
 #include "token-service/oauth_store.h"
 
+#include <memory>
+#include <string>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "clients/token/jwt.h"
+#include "storage/kv_store_test_params.h"
 
 namespace scim::token {
 namespace {
 
-class OAuthStoreTest : public ::testing::Test {
+// Over every KvStore implementation (the test parameter).
+class OAuthStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
-  OAuthStoreTest()
-      : kv_(NewMemoryKvStore(ColumnFamilies())),
-        outbox_(kv_.get(), TokenStore::kOutboxCf),
-        tenants_(kv_.get(), &outbox_, &clock_, RandomSource::Secure()),
-        oauth_(kv_.get(), &outbox_, &tenants_, &clock_, RandomSource::Secure()) {
-    EXPECT_TRUE(tenants_.CreateTenant("acme").ok());
+  void SetUp() override {
+    const absl::Status opened = kv_.Open(GetParam(), ColumnFamilies());
+    ASSERT_TRUE(opened.ok()) << opened;
+    outbox_ = std::make_unique<audit::Outbox>(kv_.get(), TokenStore::kOutboxCf);
+    tenants_ = std::make_unique<TokenStore>(kv_.get(), outbox_.get(), &clock_,
+                                            RandomSource::Secure());
+    oauth_ = std::make_unique<OAuthStore>(kv_.get(), outbox_.get(),
+                                          tenants_.get(), &clock_,
+                                          RandomSource::Secure());
+    EXPECT_TRUE(tenants_->CreateTenant("acme").ok());
   }
 
   // Verifies against the store's current JWKS, at the fake clock's time.
   absl::StatusOr<JwtClaims> Verify(const std::string& token) {
-    auto jwks = oauth_.Jwks();
+    auto jwks = oauth_->Jwks();
     EXPECT_TRUE(jwks.ok());
     return VerifyJwt(
         token,
@@ -36,17 +45,17 @@ class OAuthStoreTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  std::unique_ptr<KvStore> kv_;
-  audit::Outbox outbox_;
-  TokenStore tenants_;
-  OAuthStore oauth_;
+  TestKvStore kv_;  // outlives the stores and outbox over it
+  std::unique_ptr<audit::Outbox> outbox_;
+  std::unique_ptr<TokenStore> tenants_;
+  std::unique_ptr<OAuthStore> oauth_;
 };
 
-TEST_F(OAuthStoreTest, IssuesShortLivedTokensOnlyToActiveClients) {
-  auto client = oauth_.CreateClient("acme", {});
+TEST_P(OAuthStoreTest, IssuesShortLivedTokensOnlyToActiveClients) {
+  auto client = oauth_->CreateClient("acme", {});
   ASSERT_TRUE(client.ok()) << client.status();
   EXPECT_TRUE(client->client.secret_hash().empty());
-  auto issued = oauth_.IssueToken(client->client.id(), client->secret, {});
+  auto issued = oauth_->IssueToken(client->client.id(), client->secret, {});
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->expires_in(), 900);
   auto claims = Verify(issued->access_token());
@@ -54,22 +63,22 @@ TEST_F(OAuthStoreTest, IssuesShortLivedTokensOnlyToActiveClients) {
   EXPECT_EQ(claims->tenant, "acme");
   EXPECT_EQ(claims->subject, client->client.id());
 
-  EXPECT_EQ(oauth_.IssueToken(client->client.id(), "wrong", {}).status().code(),
+  EXPECT_EQ(oauth_->IssueToken(client->client.id(), "wrong", {}).status().code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(oauth_.IssueToken("nobody", client->secret, {}).status().code(),
+  EXPECT_EQ(oauth_->IssueToken("nobody", client->secret, {}).status().code(),
             absl::StatusCode::kUnauthenticated);
-  ASSERT_TRUE(tenants_.SetTenantDisabled("acme", true).ok());
-  EXPECT_FALSE(oauth_.IssueToken(client->client.id(), client->secret, {}).ok());
-  ASSERT_TRUE(tenants_.SetTenantDisabled("acme", false).ok());
-  ASSERT_TRUE(oauth_.RevokeClient("acme", client->client.id(), {}).ok());
-  EXPECT_FALSE(oauth_.IssueToken(client->client.id(), client->secret, {}).ok());
-  EXPECT_EQ(oauth_.RevokeClient("other", client->client.id(), {}).status().code(),
+  ASSERT_TRUE(tenants_->SetTenantDisabled("acme", true).ok());
+  EXPECT_FALSE(oauth_->IssueToken(client->client.id(), client->secret, {}).ok());
+  ASSERT_TRUE(tenants_->SetTenantDisabled("acme", false).ok());
+  ASSERT_TRUE(oauth_->RevokeClient("acme", client->client.id(), {}).ok());
+  EXPECT_FALSE(oauth_->IssueToken(client->client.id(), client->secret, {}).ok());
+  EXPECT_EQ(oauth_->RevokeClient("other", client->client.id(), {}).status().code(),
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(OAuthStoreTest, RejectsExpiredFutureTamperedAndUnknownKeys) {
-  auto client = oauth_.CreateClient("acme", {});
-  std::string token = oauth_.IssueToken(client->client.id(), client->secret, {})
+TEST_P(OAuthStoreTest, RejectsExpiredFutureTamperedAndUnknownKeys) {
+  auto client = oauth_->CreateClient("acme", {});
+  std::string token = oauth_->IssueToken(client->client.id(), client->secret, {})
                           ->access_token();
   ASSERT_TRUE(Verify(token).ok());
   // Tampered payload (another tenant), signature unchanged.
@@ -96,7 +105,7 @@ TEST_F(OAuthStoreTest, RejectsExpiredFutureTamperedAndUnknownKeys) {
   EXPECT_NE(Verify(token).status().message().find("expired"), std::string::npos);
 }
 
-TEST_F(OAuthStoreTest, WrongAudienceAndNotYetValidAreRejected) {
+TEST_P(OAuthStoreTest, WrongAudienceAndNotYetValidAreRejected) {
   auto key = SigningKey::Generate(*RandomSource::Secure());
   auto sign = [&](nlohmann::json payload) {
     std::string input = absl::StrCat(
@@ -132,14 +141,14 @@ TEST_F(OAuthStoreTest, WrongAudienceAndNotYetValidAreRejected) {
   EXPECT_FALSE(verify(sign(no_tenant)).ok());
 }
 
-TEST_F(OAuthStoreTest, SigningKeyRolloverKeepsIssuedTokensValidUntilExpiry) {
-  auto client = oauth_.CreateClient("acme", {});
-  const std::string before = oauth_.IssueToken(client->client.id(),
+TEST_P(OAuthStoreTest, SigningKeyRolloverKeepsIssuedTokensValidUntilExpiry) {
+  auto client = oauth_->CreateClient("acme", {});
+  const std::string before = oauth_->IssueToken(client->client.id(),
                                                client->secret, {})->access_token();
-  auto rotated = oauth_.RotateSigningKey();
+  auto rotated = oauth_->RotateSigningKey();
   ASSERT_TRUE(rotated.ok());
   EXPECT_EQ(rotated->size(), 2u);  // the new key and the retired one
-  const std::string after = oauth_.IssueToken(client->client.id(),
+  const std::string after = oauth_->IssueToken(client->client.id(),
                                               client->secret, {})->access_token();
   auto kid_of = [](const std::string& token) {
     std::string header;
@@ -150,9 +159,11 @@ TEST_F(OAuthStoreTest, SigningKeyRolloverKeepsIssuedTokensValidUntilExpiry) {
   EXPECT_TRUE(Verify(before).ok());
   EXPECT_TRUE(Verify(after).ok());
   clock_.Advance(absl::Minutes(17));  // past the old tokens' lifetime
-  EXPECT_EQ(oauth_.Jwks()->size(), 1u);
+  EXPECT_EQ(oauth_->Jwks()->size(), 1u);
   EXPECT_FALSE(Verify(before).ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(AllStores, OAuthStoreTest, AllKvStores(), KvStoreName);
 
 }  // namespace
 }  // namespace scim::token
