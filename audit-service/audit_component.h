@@ -32,6 +32,8 @@ class AuditComponent {
                       absl::Duration every = absl::Minutes(10));
 
   grpc::Service* service() { return &service_; }
+  // The retention loop once started, else null (tests wait on its runs).
+  PeriodicWorker* retention_loop() { return pruner_.get(); }
   AuditStore& store() { return store_; }
 
  private:

@@ -54,7 +54,7 @@ RedisValue ToValue(const redisReply& r) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(
-    const std::string& url) {
+    const std::string& url, Clock* clock) {
   absl::string_view rest = url;
   auto bad = [&] {
     return absl::InvalidArgumentError(
@@ -64,11 +64,14 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(
   auto hp = ParseHostPort(std::string(rest));
   if (!hp.ok() || hp->port == 0) return bad();
   RedisUpGauge().Set(1);
-  return std::unique_ptr<RedisClient>(new RedisClient(hp->host, hp->port));
+  return std::unique_ptr<RedisClient>(new RedisClient(hp->host, hp->port, clock));
 }
 
-RedisClient::RedisClient(std::string host, int port)
-    : host_(std::move(host)), port_(port), address_(absl::StrCat(host_, ":", port_)) {}
+RedisClient::RedisClient(std::string host, int port, Clock* clock)
+    : host_(std::move(host)),
+      port_(port),
+      address_(absl::StrCat(host_, ":", port_)),
+      clock_(clock) {}
 
 RedisClient::~RedisClient() {
   for (Slot& slot : slots_) {
@@ -163,7 +166,7 @@ std::optional<RedisValue> RedisClient::TryEval(Slot& slot, const RedisScript& sc
 std::optional<RedisValue> RedisClient::Eval(const RedisScript& script,
                                             const std::vector<std::string>& keys,
                                             const std::vector<std::string>& args) {
-  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
   if (!up_ && now_ms < retry_after_unix_ms_) return std::nullopt;
   Slot& slot = slots_[next_slot_++ % slots_.size()];
   bool unreachable = true;

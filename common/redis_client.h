@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/clock.h"
 
 struct redisContext;
 
@@ -44,8 +45,9 @@ struct RedisValue {
 
 class RedisClient {
  public:
-  // `url` is redis://host:port.
-  static absl::StatusOr<std::unique_ptr<RedisClient>> Create(const std::string& url);
+  // `url` is redis://host:port; `clock` times the pause after an outage.
+  static absl::StatusOr<std::unique_ptr<RedisClient>> Create(const std::string& url,
+                                                            Clock* clock);
   ~RedisClient();
 
   // Runs `script` with KEYS and ARGV; nullopt when Redis cannot answer (or
@@ -61,7 +63,7 @@ class RedisClient {
     absl::Mutex mu;
     redisContext* context ABSL_GUARDED_BY(mu) = nullptr;
   };
-  RedisClient(std::string host, int port);
+  RedisClient(std::string host, int port, Clock* clock);
   std::optional<RedisValue> TryEval(Slot& slot, const RedisScript& script,
                                     const std::vector<std::string>& keys,
                                     const std::vector<std::string>& args,
@@ -71,6 +73,7 @@ class RedisClient {
   const std::string host_;
   const int port_;
   const std::string address_;
+  Clock* const clock_;
   std::array<Slot, 8> slots_;
   std::atomic<size_t> next_slot_{0};
   std::atomic<bool> up_{true};

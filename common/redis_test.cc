@@ -19,7 +19,7 @@ class RedisTest : public ::testing::Test {
         << "redis-server is missing: ./scripts/test.sh installs it";
     port_ = FreePort();
     server_ = std::make_unique<RedisServerForTests>(port_);
-    auto client = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port_));
+    auto client = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port_), Clock::Real());
     ASSERT_TRUE(client.ok());
     redis_ = std::move(*client);
   }
@@ -49,7 +49,7 @@ TEST_F(RedisTest, EvalReturnsScriptValues) {
 TEST_F(RedisTest, RejectsBadUrls) {
   for (const char* url : {"localhost:6379", "redis://", "redis://host",
                           "http://127.0.0.1:6379"}) {
-    EXPECT_FALSE(RedisClient::Create(url).ok()) << url;
+    EXPECT_FALSE(RedisClient::Create(url, Clock::Real()).ok()) << url;
   }
 }
 
@@ -91,7 +91,7 @@ TEST_F(RedisTest, EtagCacheSurvivesOutagesWithoutStaleAnswers) {
   // Redis back with its old data (as after a restart from a snapshot): the
   // entry saying version 1 must not be believed, since version 2 exists.
   server_->Start();
-  auto fresh = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port_));
+  auto fresh = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port_), Clock::Real());
   ASSERT_TRUE(fresh.ok());
   std::shared_ptr<RedisClient> other = std::move(*fresh);
   static constexpr RedisScript kSet("redis.call('SET', KEYS[1], ARGV[1]) return 1");

@@ -24,17 +24,18 @@ EdgeOptions EdgeOptionsFromFlags() {
   return options;
 }
 
-absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags() {
+absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags(Clock* clock) {
   const std::string url = absl::GetFlag(FLAGS_redis);
   if (url.empty()) return std::shared_ptr<RedisClient>();
-  auto redis = RedisClient::Create(url);
+  auto redis = RedisClient::Create(url, clock);
   if (!redis.ok()) return redis.status();
   return std::shared_ptr<RedisClient>(std::move(*redis));
 }
 
-std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis) {
-  if (redis == nullptr) return std::make_unique<LocalRateLimiter>(Clock::Real());
-  return std::make_unique<RedisRateLimiter>(std::move(redis), Clock::Real());
+std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis,
+                                            Clock* clock) {
+  if (redis == nullptr) return std::make_unique<LocalRateLimiter>(clock);
+  return std::make_unique<RedisRateLimiter>(std::move(redis), clock);
 }
 
 }  // namespace scim::edge

@@ -13,11 +13,12 @@ EdgeOptions EdgeOptionsFromFlags();
 
 // The --redis client (shared by the rate limiter and the ETag cache), or
 // nullptr without --redis.
-absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags();
+absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags(Clock* clock);
 
 // Redis-backed when `redis` is set (falling back to in-process buckets while
 // Redis is down), in-process otherwise.
-std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis);
+std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis,
+                                            Clock* clock);
 
 }  // namespace scim::edge
 

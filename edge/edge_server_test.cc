@@ -932,7 +932,7 @@ TEST_F(EdgeTest, EtagCacheInRedisAnswers304WithoutIdentityService) {
       << "redis-server is missing: ./scripts/test.sh installs it";
   const int port = FreePort();
   RedisServerForTests redis(port);
-  auto client = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port));
+  auto client = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port), Clock::Real());
   ASSERT_TRUE(client.ok());
   EtagCache cache(std::move(*client), Clock::Real());
   identity_->store().set_etag_cache(&cache);

@@ -69,13 +69,13 @@ int main(int argc, char** argv) {
   }
   scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
   options.tls = tls;
-  auto redis = scim::edge::RedisFromFlags();
+  auto redis = scim::edge::RedisFromFlags(scim::Clock::Real());
   if (!redis.ok()) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
   std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
-      scim::edge::NewRateLimiter(*redis);
+      scim::edge::NewRateLimiter(*redis, scim::Clock::Real());
   scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get(),
                               rate_limiter.get());
   std::unique_ptr<scim::EtagCache> etags;

@@ -38,7 +38,7 @@ return {allowed, tostring(lowest)}
 
 absl::StatusOr<std::unique_ptr<RedisRateLimiter>> RedisRateLimiter::Create(
     const std::string& url, Clock* clock) {
-  auto redis = RedisClient::Create(url);
+  auto redis = RedisClient::Create(url, clock);
   if (!redis.ok()) return redis.status();
   return std::make_unique<RedisRateLimiter>(std::move(*redis), clock);
 }

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   std::unique_ptr<scim::EtagCache> etags;
   if (!absl::GetFlag(FLAGS_redis).empty()) {
-    auto redis = scim::RedisClient::Create(absl::GetFlag(FLAGS_redis));
+    auto redis = scim::RedisClient::Create(absl::GetFlag(FLAGS_redis), scim::Clock::Real());
     if (!redis.ok()) {
       scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
       return 2;

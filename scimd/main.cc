@@ -67,13 +67,13 @@ int main(int argc, char** argv) {
                    {{"error", server_credentials.status().ToString()}});
     return 2;
   }
-  auto redis = scim::edge::RedisFromFlags();
+  auto redis = scim::edge::RedisFromFlags(runtime.clock);
   if (!redis.ok()) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
   std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
-      scim::edge::NewRateLimiter(*redis);
+      scim::edge::NewRateLimiter(*redis, runtime.clock);
   // One ETag cache: identity-service publishes writes, the edge reads.
   std::unique_ptr<scim::EtagCache> etags;
   if (*redis != nullptr) {
