@@ -1,27 +1,36 @@
 // The SCIM HTTP edge: routes /t/{tenant}/scim/v2/..., authenticates bearer
 // credentials, translates SCIM JSON <-> protobuf and calls identity-service.
 // It decides nothing about what a resource means.
+//
+// EdgeServer is the façade that owns and wires the pieces: http_server
+// (listener), router (route table, health), admission (auth, rate limit),
+// oauth_handler, resource_handler (CRUD) with conditional_get and
+// patch_handler, bulk_handler, and the per-request access log and metrics.
 #ifndef SCIM_EDGE_EDGE_SERVER_H_
 #define SCIM_EDGE_EDGE_SERVER_H_
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "common/etag_cache.h"
 #include "common/tls.h"
 #include "clients/token/authenticator.h"
+#include "edge/admission.h"
+#include "edge/bulk_handler.h"
+#include "edge/conditional_get.h"
 #include "edge/denial_recorder.h"
+#include "edge/http_server.h"
+#include "edge/oauth_handler.h"
 #include "edge/rate_limiter.h"
+#include "edge/resource_handler.h"
 #include "edge/resource_rpcs.h"
+#include "edge/router.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 
 namespace httplib {
-class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -55,61 +64,38 @@ class EdgeServer {
   absl::StatusOr<int> Start(const std::string& host, int port);
   // Stops accepting and waits for the serving thread.
   void Stop();
-  void SetReady(bool ready) { ready_ = ready; }
+  void SetReady(bool ready) { readiness_.SetReady(ready); }
   // Serves POST /oauth/token (client credentials) and
   // GET /.well-known/jwks.json from token-service.
   void EnableOAuth(std::shared_ptr<v1::TokenService::StubInterface> token) {
-    oauth_ = std::move(token);
+    oauth_.set_token_service(std::move(token));
   }
   // GET If-None-Match is answered 304 from `cache` when it knows the
   // resource's current version: no identity-service call.
-  void EnableEtagCache(EtagCache* cache) { etags_ = cache; }
+  void EnableEtagCache(EtagCache* cache) { conditional_.set_cache(cache); }
   // /readyz answers 503 while `channel` (a service the edge calls) cannot
   // connect.
   void AddDependency(std::string name,
-                     std::shared_ptr<grpc::ChannelInterface> channel);
+                     std::shared_ptr<grpc::ChannelInterface> channel) {
+    readiness_.AddDependency(std::move(name), std::move(channel));
+  }
 
  private:
-  struct Call;
+  // One request: request id, routing, then metrics and the access log.
   void Handle(const httplib::Request& req, httplib::Response& res);
-  void Dispatch(Call& call);
-  // /Users[/{id}] and /Groups[/{id}]: every SCIM method.
-  void HandleResource(Call& call, ResourceRpcs& rpcs, const std::string& id);
-  // Reads a PATCH body's operations into `request`; false when it answered
-  // a 4xx.
-  bool ParsePatchBody(Call& call, v1::PatchRequest* request);
-  // POST /Bulk (RFC 7644 §3.7): translated into one identity-service call.
-  void HandleBulk(Call& call);
-  // POST /.search and /{Users,Groups}/.search (RFC 7644 §3.4.3).
-  void HandleSearch(Call& call, ResourceRpcs& rpcs);
-  void List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query);
-  // Answers a single resource (200/201) with its ETag, or 304 for a GET
-  // whose If-None-Match holds the current version.
-  void Respond(Call& call, int status, const google::protobuf::Message& resource);
-  // /ServiceProviderConfig, /ResourceTypes[/{id}], /Schemas[/{id}].
-  void HandleDiscovery(Call& call, const std::string& what, const std::string& id);
-  void HandleOAuthToken(Call& call);
-  void HandleJwks(Call& call);
-  // Applies the tenant's rate limit; false (answered 429) when over it.
-  bool AdmitRate(Call& call);
-  // Answers a refused request and records it (401, 403, 429).
-  void Deny(Call& call, int status, const std::string& detail);
 
-  std::shared_ptr<v1::IdentityService::StubInterface> identity_;
+  const bool access_log_;
   std::unique_ptr<ResourceRpcs> users_;
   std::unique_ptr<ResourceRpcs> groups_;
-  token::Authenticator* authenticator_;
-  EdgeOptions options_;
-  DenialRecorder* denials_;
-  RateLimiter* rate_limiter_;
-  std::shared_ptr<v1::TokenService::StubInterface> oauth_;
-  EtagCache* etags_ = nullptr;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::atomic<bool> ready_{false};
-  bool https_ = false;
-  std::vector<std::pair<std::string, std::shared_ptr<grpc::ChannelInterface>>>
-      dependencies_;
+  Readiness readiness_;
+  OAuthHandler oauth_;
+  Admission admission_;
+  ConditionalGet conditional_;
+  ResourceHandler resources_;
+  BulkHandler bulk_;
+  Router router_;
+  // Last: destroyed (stopped) first, while the handlers it calls still live.
+  HttpServer http_;
 };
 
 }  // namespace scim::edge

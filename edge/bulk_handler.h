@@ -1,0 +1,26 @@
+// POST /Bulk (RFC 7644 §3.7): a BulkRequest translated into one
+// identity-service Bulk call, and its results into a BulkResponse.
+#ifndef SCIM_EDGE_BULK_HANDLER_H_
+#define SCIM_EDGE_BULK_HANDLER_H_
+
+#include <memory>
+
+#include "edge/call.h"
+#include "scim/v1/identity.grpc.pb.h"
+
+namespace scim::edge {
+
+class BulkHandler {
+ public:
+  explicit BulkHandler(std::shared_ptr<v1::IdentityService::StubInterface> identity)
+      : identity_(std::move(identity)) {}
+
+  void Handle(Call& call);
+
+ private:
+  std::shared_ptr<v1::IdentityService::StubInterface> identity_;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_BULK_HANDLER_H_

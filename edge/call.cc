@@ -1,0 +1,124 @@
+// One HTTP request as it moves through the edge (see call.h).
+#include "edge/call.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/request_metadata.h"
+#include "common/status.h"
+#include "edge/error_body.h"
+#include "httplib.h"
+
+namespace scim::edge {
+namespace {
+
+using json = Json;
+
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void Call::Error(int http, absl::string_view scim_type, absl::string_view detail) {
+  res.status = http;
+  res.set_content(ErrorBody(http, scim_type, detail), kScimContentType);
+}
+
+void Call::Error(const absl::Status& status) {
+  Error(HttpStatusOf(status), ScimTypeOf(status), status.message());
+}
+
+void Call::Json(int http, const json& body) {
+  res.status = http;
+  res.set_content(Dump(body), kScimContentType);
+}
+
+void Call::MethodNotAllowed(absl::string_view allowed) {
+  res.set_header("Allow", std::string(allowed));
+  Error(405, "", absl::StrCat("method ", req.method, " is not allowed on ",
+                              req.path, "; allowed: ", allowed));
+}
+
+std::string Call::Origin() const {
+  std::string host = req.get_header_value("X-Forwarded-Host");
+  if (host.empty()) host = req.get_header_value("Host");
+  if (host.empty()) return "";
+  std::string scheme = req.get_header_value("X-Forwarded-Proto");
+  if (scheme != "https") scheme = https ? "https" : "http";
+  return absl::StrCat(scheme, "://", host);
+}
+
+void Call::AbsolutizeLocation(json& resource) const {
+  auto absolutize = [this](json& holder, const char* key) {
+    auto it = holder.find(key);
+    if (it != holder.end() && it->is_string() &&
+        absl::StartsWith(it->get<std::string>(), "/")) {
+      *it = Origin() + it->get<std::string>();
+    }
+  };
+  if (auto meta = resource.find("meta"); meta != resource.end()) {
+    absolutize(*meta, "location");
+  }
+  for (const char* list : {"members", "groups"}) {
+    auto it = resource.find(list);
+    if (it == resource.end() || !it->is_array()) continue;
+    for (json& element : *it) absolutize(element, "$ref");
+  }
+}
+
+std::string Call::Base() const {
+  return absl::StrCat(Origin(), "/t/", tenant, "/scim/v2");
+}
+
+std::unique_ptr<grpc::ClientContext> Call::GrpcContext() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(10));
+  context->AddMetadata(kRequestIdMetadata, request_id);
+  context->AddMetadata(kActorMetadata, principal.credential_id);
+  context->AddMetadata(kClientAddressMetadata, req.remote_addr);
+  // identity-service checks the caller's credential itself.
+  context->AddMetadata("authorization", req.get_header_value("Authorization"));
+  return context;
+}
+
+bool Call::ParseBody(json* out) {
+  std::string type = req.get_header_value("Content-Type");
+  absl::string_view media = absl::StripAsciiWhitespace(
+      absl::string_view(type).substr(0, type.find(';')));
+  if (!media.empty() &&
+      !absl::EqualsIgnoreCase(media, "application/scim+json") &&
+      !absl::EqualsIgnoreCase(media, "application/json")) {
+    Error(415, "",
+          absl::StrCat("Content-Type '", media,
+                       "' is not supported; send application/scim+json or "
+                       "application/json"));
+    return false;
+  }
+  try {
+    *out = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    Error(400, scim_type::kInvalidSyntax,
+          absl::StrCat("the request body is not valid JSON: ", e.what()));
+    return false;
+  }
+  return true;
+}
+
+bool CheckMessageSchema(Call& call, const json& schemas, absl::string_view urn) {
+  if (schemas.is_array()) {
+    for (const json& s : schemas) {
+      if (s.is_string() && absl::EqualsIgnoreCase(s.get<std::string>(), urn)) {
+        return true;
+      }
+    }
+  }
+  call.Error(400, scim_type::kInvalidSyntax,
+             absl::StrCat("\"schemas\" must be [\"", urn, "\"]"));
+  return false;
+}
+
+}  // namespace scim::edge

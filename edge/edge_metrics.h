@@ -1,0 +1,23 @@
+// The edge's own Prometheus series (served by /metrics with the rest of the
+// process's registry).
+#ifndef SCIM_EDGE_EDGE_METRICS_H_
+#define SCIM_EDGE_EDGE_METRICS_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace scim::edge {
+
+// scim_http_requests_total and scim_http_request_duration_seconds, by method
+// and route (the route pattern, never the raw path: bounded cardinality).
+void RecordHttpMetrics(const std::string& method, const std::string& route,
+                       int status, absl::Duration latency);
+
+// scim_etag_cache_total{result="hit|miss"}: conditional GETs answered from
+// the cache, and those that went on to identity-service.
+void CountEtagCache(const char* result);
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_EDGE_METRICS_H_

@@ -1,0 +1,116 @@
+// The fixture of the edge tests (edge_*_test.cc): the edge against the real
+// services (in-memory stores) over an in-process gRPC server, driven over
+// HTTP.
+#ifndef SCIM_EDGE_EDGE_TEST_FIXTURE_H_
+#define SCIM_EDGE_EDGE_TEST_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "audit-service/audit_component.h"
+#include "common/server.h"
+#include "edge/edge_server.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "identity-service/identity_component.h"
+#include "identity-service/keys.h"
+#include "nlohmann/json.hpp"
+#include "token-service/token_component.h"
+
+namespace scim::edge {
+
+// Not in an anonymous namespace: the test files share one fixture class
+// (gtest requires one per test suite within a binary).
+class EdgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    identity_ = std::make_unique<identity::IdentityComponent>(
+        NewMemoryKvStore(identity::ColumnFamilies()), Runtime::Real());
+    token_ = std::make_unique<token::TokenComponent>(
+        NewMemoryKvStore(token::ColumnFamilies()), "admin", Runtime::Real());
+    audit_ = std::make_unique<audit::AuditComponent>(
+        NewMemoryKvStore(audit::ColumnFamilies()),
+        *SigningKey::Generate(*RandomSource::Secure()), "admin", Runtime::Real());
+    int port = 0;
+    auto server = StartGrpcServer(
+        "127.0.0.1:0",
+        {identity_->service(), token_->service(), audit_->service()}, &port);
+    ASSERT_TRUE(server.ok()) << server.status();
+    grpc_ = std::move(*server);
+    auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
+    identity_->EnableAuthorization(v1::TokenService::NewStub(channel), "admin");
+    identity_->StartShipping(v1::AuditService::NewStub(channel), "admin");
+    auth_ = std::make_unique<token::Authenticator>(v1::TokenService::NewStub(channel),
+                                            Clock::Real());
+    EdgeOptions options;
+    options.threads = 8;
+    options.max_body_bytes = 64 * 1024;
+    options.access_log = false;
+    denials_ = std::make_unique<DenialRecorder>(
+        audit::NewGrpcAuditSink(v1::AuditService::NewStub(channel), "admin"),
+        Clock::Real(), RandomSource::Secure());
+    limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
+    edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
+                                         auth_.get(), options, denials_.get(),
+                                         limiter_.get());
+    edge_->EnableOAuth(v1::TokenService::NewStub(channel));
+    auto http_port = edge_->Start("127.0.0.1", 0);
+    ASSERT_TRUE(http_port.ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", *http_port);
+    // Send paths as written: the tests choose their own escaping ('+').
+    client_->set_url_encode(false);
+    for (const char* t : {"acme", "beta"}) {
+      ASSERT_TRUE(token_->store().CreateTenant(t).ok());
+    }
+    acme_key_ = token_->store().CreateApiKey("acme", "")->secret;
+    beta_key_ = token_->store().CreateApiKey("beta", "")->secret;
+  }
+
+  void TearDown() override {
+    edge_->Stop();
+    denials_.reset();
+    identity_->StopShipping();
+    grpc_->Shutdown();
+  }
+
+  httplib::Headers Auth(const std::string& key) {
+    return {{"Authorization", "Bearer " + key}};
+  }
+
+  // Every error answer is an RFC 7644 §3.12 body with a non-empty detail.
+  nlohmann::json ExpectError(const httplib::Result& res, int status,
+                             const std::string& scim_type = "") {
+    EXPECT_TRUE(res) << "no response";
+    if (!res) return nlohmann::json();
+    EXPECT_EQ(res->status, status) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/scim+json");
+    nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
+    EXPECT_EQ(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error")
+        << res->body;
+    EXPECT_EQ(body["status"], std::to_string(status));
+    EXPECT_FALSE(body.value("detail", "").empty());
+    if (!scim_type.empty()) EXPECT_EQ(body.value("scimType", ""), scim_type);
+    return body;
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& body,
+                       const std::string& type = "application/scim+json") {
+    return client_->Post(path.c_str(), Auth(acme_key_), body, type.c_str());
+  }
+
+  const std::string users_ = "/t/acme/scim/v2/Users";
+  std::unique_ptr<identity::IdentityComponent> identity_;
+  std::unique_ptr<token::TokenComponent> token_;
+  std::unique_ptr<audit::AuditComponent> audit_;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<token::Authenticator> auth_;
+  std::unique_ptr<DenialRecorder> denials_;
+  std::unique_ptr<LocalRateLimiter> limiter_;
+  std::unique_ptr<EdgeServer> edge_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string acme_key_, beta_key_;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_EDGE_TEST_FIXTURE_H_
