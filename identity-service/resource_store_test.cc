@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "gtest/gtest.h"
 #include "identity-service/keys.h"
+#include "identity-service/password_hash.h"
 
 namespace scim::identity {
 namespace {
