@@ -70,7 +70,9 @@ absl::Status RunSize(int size, int rounds) {
   std::filesystem::create_directories(dir);
   ASSIGN_OR_RETURN(std::unique_ptr<KvStore> kv, OpenRocksDbKvStore(dir, ColumnFamilies()));
   audit::Outbox outbox(kv.get(), kOutboxCf);
-  ResourceStore store(kv.get(), &outbox, Clock::Real(), RandomSource::Secure());
+  const auto registry = SchemaRegistry::Core();
+  ResourceStore store(kv.get(), &outbox, registry.get(), Clock::Real(),
+                        RandomSource::Secure());
   // The bench measures writes, not the audit shipper: drop the events.
   auto drop_events = [&]() -> absl::Status {
     std::vector<std::string> keys;
@@ -91,7 +93,7 @@ absl::Status RunSize(int size, int rounds) {
   }
   // Each round adds 100 new members, alternately answered as IdPs ask:
   // with excludedAttributes=members (Okta, Entra) and with every member.
-  const Projection lean(*GroupResourceType().schema, {}, {"members"});
+  const Projection lean(store.SchemaOf(GroupResourceType()), {}, {"members"});
   std::vector<double> lean_ms, full_ms;
   for (int r = 0; r < rounds; ++r) {
     v1::Group out;

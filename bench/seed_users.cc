@@ -39,7 +39,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> ids(n);
   {
     audit::Outbox outbox(kv->get(), kOutboxCf, "seed", 1u << 30);
-    ResourceStore store(kv->get(), &outbox, Clock::Real(), RandomSource::Secure());
+    const auto registry = SchemaRegistry::Core();
+    ResourceStore store(kv->get(), &outbox, registry.get(), Clock::Real(),
+                        RandomSource::Secure());
     std::atomic<int> next{0}, failed{0};
     const absl::Time start = absl::Now();
     std::vector<std::thread> workers;

@@ -61,8 +61,9 @@ Json ServiceProviderConfig(const std::string& base, const ServiceLimits& limits)
   return out;
 }
 
-Json ResourceTypeDocument(const std::string& base, const std::string& name) {
-  const ResourceTypeSchema* type = SchemaRegistry::Default().FindResourceType(name);
+Json ResourceTypeDocument(const SchemaRegistry& registry, const std::string& base,
+                          const std::string& name) {
+  const ResourceTypeSchema* type = registry.FindResourceType(name);
   if (type == nullptr) return nullptr;
   Json out;
   out["schemas"] = {"urn:ietf:params:scim:schemas:core:2.0:ResourceType"};
@@ -79,8 +80,9 @@ Json ResourceTypeDocument(const std::string& base, const std::string& name) {
   return out;
 }
 
-Json SchemaDocument(const std::string& base, const std::string& urn) {
-  const Schema* schema = SchemaRegistry::Default().FindSchema(urn);
+Json SchemaDocument(const SchemaRegistry& registry, const std::string& base,
+                    const std::string& urn) {
+  const Schema* schema = registry.FindSchema(urn);
   if (schema == nullptr) return nullptr;
   Json out;
   out["schemas"] = {"urn:ietf:params:scim:schemas:core:2.0:Schema"};
@@ -89,18 +91,18 @@ Json SchemaDocument(const std::string& base, const std::string& urn) {
   return out;
 }
 
-Json ResourceTypesList(const std::string& base) {
+Json ResourceTypesList(const SchemaRegistry& registry, const std::string& base) {
   Json all = Json::array();
-  for (const auto& type : SchemaRegistry::Default().resource_types()) {
-    all.push_back(ResourceTypeDocument(base, type.name));
+  for (const auto& type : registry.resource_types()) {
+    all.push_back(ResourceTypeDocument(registry, base, type.name));
   }
   return List(std::move(all));
 }
 
-Json SchemasList(const std::string& base) {
+Json SchemasList(const SchemaRegistry& registry, const std::string& base) {
   Json all = Json::array();
-  for (const auto& schema : SchemaRegistry::Default().schemas()) {
-    all.push_back(SchemaDocument(base, schema.id));
+  for (const auto& schema : registry.schemas()) {
+    all.push_back(SchemaDocument(registry, base, schema.id));
   }
   return List(std::move(all));
 }

@@ -7,6 +7,7 @@
 
 #include "scim/json_codec.h"
 #include "scim/limits.h"
+#include "scim/schema.h"
 
 namespace scim::edge {
 
@@ -22,11 +23,14 @@ struct ServiceLimits {
 
 // `base` is the tenant's SCIM base URL, e.g. https://h/t/acme/scim/v2.
 Json ServiceProviderConfig(const std::string& base, const ServiceLimits& limits);
-Json ResourceTypeDocument(const std::string& base, const std::string& name);
-Json SchemaDocument(const std::string& base, const std::string& urn);
-// ListResponses of all resource types / schemas.
-Json ResourceTypesList(const std::string& base);
-Json SchemasList(const std::string& base);
+// From `registry`; null when it has no such type / schema.
+Json ResourceTypeDocument(const SchemaRegistry& registry, const std::string& base,
+                          const std::string& name);
+Json SchemaDocument(const SchemaRegistry& registry, const std::string& base,
+                    const std::string& urn);
+// ListResponses of all resource types / schemas of `registry`.
+Json ResourceTypesList(const SchemaRegistry& registry, const std::string& base);
+Json SchemasList(const SchemaRegistry& registry, const std::string& base);
 
 }  // namespace scim::edge
 

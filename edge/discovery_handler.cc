@@ -7,7 +7,8 @@
 
 namespace scim::edge {
 
-void HandleDiscovery(Call& call, const std::string& what, const std::string& id,
+void HandleDiscovery(Call& call, const SchemaRegistry& registry,
+                     const std::string& what, const std::string& id,
                      size_t max_body_bytes) {
   call.route = absl::StrCat("/t/{tenant}/scim/v2/", what, id.empty() ? "" : "/{id}");
   if (call.req.method != "GET") {
@@ -23,9 +24,10 @@ void HandleDiscovery(Call& call, const std::string& what, const std::string& id,
   }
   Json out;
   if (what == "ResourceTypes") {
-    out = id.empty() ? ResourceTypesList(base) : ResourceTypeDocument(base, id);
+    out = id.empty() ? ResourceTypesList(registry, base)
+                     : ResourceTypeDocument(registry, base, id);
   } else {
-    out = id.empty() ? SchemasList(base) : SchemaDocument(base, id);
+    out = id.empty() ? SchemasList(registry, base) : SchemaDocument(registry, base, id);
   }
   if (out.is_null()) {
     call.Error(404, "", absl::StrCat("no ", what, " '", id, "'"));

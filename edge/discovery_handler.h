@@ -7,12 +7,15 @@
 #include <string>
 
 #include "edge/call.h"
+#include "scim/schema.h"
 
 namespace scim::edge {
 
 // `what` is the first path segment after /scim/v2, `id` the second (or
-// empty); `max_body_bytes` is advertised as the bulk maxPayloadSize.
-void HandleDiscovery(Call& call, const std::string& what, const std::string& id,
+// empty); the documents come from `registry`; `max_body_bytes` is advertised
+// as the bulk maxPayloadSize.
+void HandleDiscovery(Call& call, const SchemaRegistry& registry,
+                     const std::string& what, const std::string& id,
                      size_t max_body_bytes);
 
 }  // namespace scim::edge

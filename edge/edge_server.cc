@@ -26,7 +26,8 @@ bool IsSaneRequestId(absl::string_view id) {
 
 EdgeServer::EdgeServer(
     std::shared_ptr<v1::IdentityService::StubInterface> identity,
-    token::Authenticator* authenticator, EdgeOptions options,
+    token::Authenticator* authenticator, const SchemaRegistry* registry,
+    EdgeOptions options,
     DenialRecorder* denials, RateLimiter* rate_limiter)
     : access_log_(options.access_log),
       users_(UserRpcs(identity)),
@@ -35,7 +36,7 @@ EdgeServer::EdgeServer(
       resources_(&conditional_),
       bulk_(std::move(identity)),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
-              &resources_, &bulk_, options.max_body_bytes),
+              &resources_, &bulk_, registry, options.max_body_bytes),
       http_(HttpServerOptions{options.max_body_bytes, options.threads,
                               options.tls}) {}
 

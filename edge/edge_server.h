@@ -51,10 +51,12 @@ struct EdgeOptions {
 
 class EdgeServer {
  public:
+  // `registry` (outliving the server) holds the schemas discovery shows;
   // `denials` (optional) records refused requests in the audit log;
   // `rate_limiter` (optional) enforces the tenants' rate limits.
   EdgeServer(std::shared_ptr<v1::IdentityService::StubInterface> identity,
-             token::Authenticator* authenticator, EdgeOptions options,
+             token::Authenticator* authenticator, const SchemaRegistry* registry,
+             EdgeOptions options,
              DenialRecorder* denials = nullptr,
              RateLimiter* rate_limiter = nullptr);
   ~EdgeServer();

@@ -12,6 +12,7 @@
 #include "edge/edge_server.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "scim/core_registry_for_tests.h"
 #include "identity-service/identity_component.h"
 #include "identity-service/keys.h"
 #include "nlohmann/json.hpp"
@@ -25,7 +26,8 @@ class EdgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     identity_ = std::make_unique<identity::IdentityComponent>(
-        NewMemoryKvStore(identity::ColumnFamilies()), Runtime::Real());
+        NewMemoryKvStore(identity::ColumnFamilies()), &CoreRegistryForTests(),
+        Runtime::Real());
     token_ = std::make_unique<token::TokenComponent>(
         NewMemoryKvStore(token::ColumnFamilies()), "admin", Runtime::Real());
     audit_ = std::make_unique<audit::AuditComponent>(
@@ -51,7 +53,8 @@ class EdgeTest : public ::testing::Test {
         Clock::Real(), RandomSource::Secure());
     limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
     edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
-                                         auth_.get(), options, denials_.get(),
+                                         auth_.get(), &CoreRegistryForTests(),
+                                         options, denials_.get(),
                                          limiter_.get());
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));
     auto http_port = edge_->Start("127.0.0.1", 0);

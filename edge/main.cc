@@ -76,7 +76,10 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
       scim::edge::NewRateLimiter(*redis, scim::Clock::Real());
-  scim::edge::EdgeServer edge(identity, &authenticator, options, denials.get(),
+  const std::unique_ptr<const scim::SchemaRegistry> registry =
+      scim::SchemaRegistry::Core();
+  scim::edge::EdgeServer edge(identity, &authenticator, registry.get(), options,
+                              denials.get(),
                               rate_limiter.get());
   std::unique_ptr<scim::EtagCache> etags;
   if (*redis != nullptr) {

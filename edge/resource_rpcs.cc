@@ -1,4 +1,7 @@
+// UserRpcs and GroupRpcs: one class template over scim/resource_traits.h.
 #include "edge/resource_rpcs.h"
+
+#include "scim/resource_traits.h"
 
 namespace scim::edge {
 namespace {
@@ -20,128 +23,65 @@ void ToPage(Response& response, ListPage* out) {
   }
 }
 
-class Users final : public ResourceRpcs {
+// The RPCs of resource type R, written once over scim/resource_traits.h.
+template <typename R>
+class Rpcs final : public ResourceRpcs {
  public:
-  explicit Users(std::shared_ptr<Stub> stub) : stub_(std::move(stub)) {}
-  const char* endpoint() const override { return "Users"; }
-  std::unique_ptr<Message> New() const override {
-    return std::make_unique<v1::User>();
-  }
+  using Traits = ResourceTraits<R>;
+
+  explicit Rpcs(std::shared_ptr<Stub> stub) : stub_(std::move(stub)) {}
+  const char* endpoint() const override { return Traits::kEndpoint; }
+  std::unique_ptr<Message> New() const override { return std::make_unique<R>(); }
   grpc::Status Create(grpc::ClientContext* c, const std::string& tenant,
                       const Message& resource, const v1::Projection& projection,
                       Message* out) override {
-    v1::CreateUserRequest r;
+    typename Traits::CreateRequest r;
     r.set_tenant(tenant);
-    r.mutable_user()->CopyFrom(resource);
+    Traits::MutableOf(&r)->CopyFrom(resource);
     *r.mutable_projection() = projection;
-    return stub_->CreateUser(c, r, static_cast<v1::User*>(out));
+    return (stub_.get()->*Traits::kCreate)(c, r, static_cast<R*>(out));
   }
   grpc::Status Get(grpc::ClientContext* c, const std::string& tenant,
                    const std::string& id, const v1::Projection& projection,
                    Message* out) override {
-    v1::GetUserRequest r;
+    typename Traits::GetRequest r;
     r.set_tenant(tenant);
     r.set_id(id);
     *r.mutable_projection() = projection;
-    return stub_->GetUser(c, r, static_cast<v1::User*>(out));
+    return (stub_.get()->*Traits::kGet)(c, r, static_cast<R*>(out));
   }
   grpc::Status Replace(grpc::ClientContext* c, const std::string& tenant,
                        const std::string& id, const std::string& if_match,
                        const Message& resource, const v1::Projection& projection,
                        Message* out) override {
-    v1::ReplaceUserRequest r;
+    typename Traits::ReplaceRequest r;
     r.set_tenant(tenant);
     r.set_id(id);
     r.set_if_match(if_match);
-    r.mutable_user()->CopyFrom(resource);
+    Traits::MutableOf(&r)->CopyFrom(resource);
     *r.mutable_projection() = projection;
-    return stub_->ReplaceUser(c, r, static_cast<v1::User*>(out));
+    return (stub_.get()->*Traits::kReplace)(c, r, static_cast<R*>(out));
   }
   grpc::Status Patch(grpc::ClientContext* c, const v1::PatchRequest& r,
                      Message* out) override {
-    return stub_->PatchUser(c, r, static_cast<v1::User*>(out));
+    return (stub_.get()->*Traits::kPatch)(c, r, static_cast<R*>(out));
   }
   grpc::Status Delete(grpc::ClientContext* c, const std::string& tenant,
                       const std::string& id, const std::string& if_match) override {
-    v1::DeleteUserRequest r;
+    typename Traits::DeleteRequest r;
     r.set_tenant(tenant);
     r.set_id(id);
     r.set_if_match(if_match);
     google::protobuf::Empty empty;
-    return stub_->DeleteUser(c, r, &empty);
+    return (stub_.get()->*Traits::kDelete)(c, r, &empty);
   }
   grpc::Status List(grpc::ClientContext* c, const std::string& tenant,
                     const v1::ListRequest& query, ListPage* out) override {
-    v1::ListUsersRequest r;
+    typename Traits::ListRequest r;
     r.set_tenant(tenant);
     *r.mutable_query() = query;
-    v1::ListUsersResponse response;
-    grpc::Status s = stub_->ListUsers(c, r, &response);
-    if (s.ok()) ToPage(response, out);
-    return s;
-  }
-
- private:
-  std::shared_ptr<Stub> stub_;
-};
-
-class Groups final : public ResourceRpcs {
- public:
-  explicit Groups(std::shared_ptr<Stub> stub) : stub_(std::move(stub)) {}
-  const char* endpoint() const override { return "Groups"; }
-  std::unique_ptr<Message> New() const override {
-    return std::make_unique<v1::Group>();
-  }
-  grpc::Status Create(grpc::ClientContext* c, const std::string& tenant,
-                      const Message& resource, const v1::Projection& projection,
-                      Message* out) override {
-    v1::CreateGroupRequest r;
-    r.set_tenant(tenant);
-    r.mutable_group()->CopyFrom(resource);
-    *r.mutable_projection() = projection;
-    return stub_->CreateGroup(c, r, static_cast<v1::Group*>(out));
-  }
-  grpc::Status Get(grpc::ClientContext* c, const std::string& tenant,
-                   const std::string& id, const v1::Projection& projection,
-                   Message* out) override {
-    v1::GetGroupRequest r;
-    r.set_tenant(tenant);
-    r.set_id(id);
-    *r.mutable_projection() = projection;
-    return stub_->GetGroup(c, r, static_cast<v1::Group*>(out));
-  }
-  grpc::Status Replace(grpc::ClientContext* c, const std::string& tenant,
-                       const std::string& id, const std::string& if_match,
-                       const Message& resource, const v1::Projection& projection,
-                       Message* out) override {
-    v1::ReplaceGroupRequest r;
-    r.set_tenant(tenant);
-    r.set_id(id);
-    r.set_if_match(if_match);
-    r.mutable_group()->CopyFrom(resource);
-    *r.mutable_projection() = projection;
-    return stub_->ReplaceGroup(c, r, static_cast<v1::Group*>(out));
-  }
-  grpc::Status Patch(grpc::ClientContext* c, const v1::PatchRequest& r,
-                     Message* out) override {
-    return stub_->PatchGroup(c, r, static_cast<v1::Group*>(out));
-  }
-  grpc::Status Delete(grpc::ClientContext* c, const std::string& tenant,
-                      const std::string& id, const std::string& if_match) override {
-    v1::DeleteGroupRequest r;
-    r.set_tenant(tenant);
-    r.set_id(id);
-    r.set_if_match(if_match);
-    google::protobuf::Empty empty;
-    return stub_->DeleteGroup(c, r, &empty);
-  }
-  grpc::Status List(grpc::ClientContext* c, const std::string& tenant,
-                    const v1::ListRequest& query, ListPage* out) override {
-    v1::ListGroupsRequest r;
-    r.set_tenant(tenant);
-    *r.mutable_query() = query;
-    v1::ListGroupsResponse response;
-    grpc::Status s = stub_->ListGroups(c, r, &response);
+    typename Traits::ListResponse response;
+    grpc::Status s = (stub_.get()->*Traits::kList)(c, r, &response);
     if (s.ok()) ToPage(response, out);
     return s;
   }
@@ -153,10 +93,10 @@ class Groups final : public ResourceRpcs {
 }  // namespace
 
 std::unique_ptr<ResourceRpcs> UserRpcs(std::shared_ptr<Stub> stub) {
-  return std::make_unique<Users>(std::move(stub));
+  return std::make_unique<Rpcs<v1::User>>(std::move(stub));
 }
 std::unique_ptr<ResourceRpcs> GroupRpcs(std::shared_ptr<Stub> stub) {
-  return std::make_unique<Groups>(std::move(stub));
+  return std::make_unique<Rpcs<v1::Group>>(std::move(stub));
 }
 
 }  // namespace scim::edge

@@ -32,7 +32,7 @@ absl::Status Readiness::Check() const {
 Router::Router(const Readiness* readiness, OAuthHandler* oauth,
                Admission* admission, ResourceRpcs* users, ResourceRpcs* groups,
                ResourceHandler* resources, BulkHandler* bulk,
-               size_t max_body_bytes)
+               const SchemaRegistry* registry, size_t max_body_bytes)
     : readiness_(readiness),
       oauth_(oauth),
       admission_(admission),
@@ -40,6 +40,7 @@ Router::Router(const Readiness* readiness, OAuthHandler* oauth,
       groups_(groups),
       resources_(resources),
       bulk_(bulk),
+      registry_(registry),
       max_body_bytes_(max_body_bytes) {}
 
 void Router::Dispatch(Call& call) {
@@ -112,7 +113,7 @@ void Router::Dispatch(Call& call) {
   }
   if ((resource == "ServiceProviderConfig" && rest == 1) ||
       ((resource == "ResourceTypes" || resource == "Schemas") && rest <= 2)) {
-    HandleDiscovery(call, std::string(resource), sub, max_body_bytes_);
+    HandleDiscovery(call, *registry_, std::string(resource), sub, max_body_bytes_);
     return;
   }
   if (resource == "Me") {

@@ -14,6 +14,7 @@
 #include "edge/admission.h"
 #include "edge/bulk_handler.h"
 #include "edge/call.h"
+#include "scim/schema.h"
 #include "edge/oauth_handler.h"
 #include "edge/resource_handler.h"
 #include "edge/resource_rpcs.h"
@@ -40,10 +41,11 @@ class Readiness {
 class Router {
  public:
   // Every handler is borrowed and must outlive the router.
-  // `max_body_bytes` is advertised by /ServiceProviderConfig.
+  // Discovery answers from `registry`; `max_body_bytes` is advertised by
+  // /ServiceProviderConfig.
   Router(const Readiness* readiness, OAuthHandler* oauth, Admission* admission,
          ResourceRpcs* users, ResourceRpcs* groups, ResourceHandler* resources,
-         BulkHandler* bulk, size_t max_body_bytes);
+         BulkHandler* bulk, const SchemaRegistry* registry, size_t max_body_bytes);
 
   // Answers `call` (and sets call.route, call.tenant) by its path.
   void Dispatch(Call& call);
@@ -56,6 +58,7 @@ class Router {
   ResourceRpcs* groups_;
   ResourceHandler* resources_;
   BulkHandler* bulk_;
+  const SchemaRegistry* registry_;
   const size_t max_body_bytes_;
 };
 

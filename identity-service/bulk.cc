@@ -212,11 +212,7 @@ class BulkRun {
       return absl::OkStatus();
     }
     std::unique_ptr<Message> resource = NewResource(type);
-    const Projection projection(*type.schema,
-                                {request_.projection().attributes().begin(),
-                                 request_.projection().attributes().end()},
-                                {request_.projection().excluded_attributes().begin(),
-                                 request_.projection().excluded_attributes().end()});
+    const Projection projection = store_.ProjectionOf(type, request_.projection());
     const DecodeOptions decode{policy_.validation.enforce_canonical_values};
     if (method == "PATCH") {
       ASSIGN_OR_RETURN(std::vector<PatchOp> ops, PatchOperationsOf(data));

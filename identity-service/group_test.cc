@@ -126,8 +126,9 @@ TEST_P(GroupTest, ExcludedMembersNeverReadsEdges) {
   auto g = NewGroup("Ops", {a});
   ASSERT_TRUE(g.ok());
   CountingKvStore counting(kv_.get());
-  ResourceStore store(&counting, outbox_.get(), &clock_, &random_);
-  const ResourceTypeSchema& schema = *GroupResourceType().schema;
+  ResourceStore store(&counting, outbox_.get(), &CoreRegistryForTests(), &clock_,
+                      &random_);
+  const ResourceTypeSchema& schema = store.SchemaOf(GroupResourceType());
   Projection without(schema, {}, {"members"});
   Group read;
   ASSERT_TRUE(store.Get(GroupResourceType(), "acme", g->id(), &read, &without).ok());

@@ -8,24 +8,25 @@
 namespace scim::identity {
 
 absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
-    const std::string& db_dir, Runtime runtime) {
+    const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
   if (!kv.ok()) return kv.status();
   // Cursors must outlive a restart (and be shared by replicas of a shard).
   auto cursor_key = LoadOrCreateSecretFile(
       db_dir + "/cursor.key", HexEncode(runtime.random->Bytes(32)));
   if (!cursor_key.ok()) return cursor_key.status();
-  return std::make_unique<IdentityComponent>(std::move(*kv), runtime,
+  return std::make_unique<IdentityComponent>(std::move(*kv), registry, runtime,
                                              *cursor_key);
 }
 
 IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
+                                     const SchemaRegistry* registry,
                                      Runtime runtime, std::string cursor_key)
     : runtime_(runtime),
       kv_(std::move(kv)),
       store_metrics_("rocksdb", "store", "identity", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), kOutboxCf, "identity"),
-      store_(kv_.get(), &outbox_, runtime.clock, runtime.random,
+      store_(kv_.get(), &outbox_, registry, runtime.clock, runtime.random,
              std::move(cursor_key)),
       service_(&store_) {}
 

@@ -20,12 +20,13 @@ namespace scim::identity {
 class IdentityComponent {
  public:
   // Opens (creating) the RocksDB under `db_dir`.
+  // `registry` (which must outlive the component) holds the schemas served.
   static absl::StatusOr<std::unique_ptr<IdentityComponent>> Open(
-      const std::string& db_dir, Runtime runtime);
+      const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime);
   // Same over any store (tests).
   // `cursor_key` signs pagination cursors (empty: random per process).
-  IdentityComponent(std::unique_ptr<KvStore> kv, Runtime runtime,
-                    std::string cursor_key = "");
+  IdentityComponent(std::unique_ptr<KvStore> kv, const SchemaRegistry* registry,
+                    Runtime runtime, std::string cursor_key = "");
   ~IdentityComponent();
 
   // The services this one calls, and the admin token it calls them with.

@@ -1,3 +1,5 @@
+// IdentityService over gRPC: authorization, then the typed RPCs onto the
+// generic ResourceStore through scim/resource_traits.h.
 #include "identity-service/identity_service.h"
 
 #include "absl/strings/str_cat.h"
@@ -11,11 +13,6 @@ namespace {
 
 RequestContext ContextOf(const grpc::ServerContext& context) {
   return audit::EventContextFromGrpc(context);
-}
-
-Projection ProjectionOf(const ResourceType& type, const v1::Projection& p) {
-  return Projection(*type.schema, {p.attributes().begin(), p.attributes().end()},
-                    {p.excluded_attributes().begin(), p.excluded_attributes().end()});
 }
 
 }  // namespace
@@ -62,50 +59,54 @@ absl::StatusOr<bool> IdentityServiceImpl::SoftDelete(
   return settings->soft_delete;
 }
 
-grpc::Status IdentityServiceImpl::Create(const grpc::ServerContext& context,
-                                         const ResourceType& type,
-                                         const std::string& tenant,
-                                         const v1::Projection& projection,
-                                         google::protobuf::Message* resource) {
+template <typename R>
+grpc::Status IdentityServiceImpl::Create(
+    const grpc::ServerContext& context,
+    const typename ResourceTraits<R>::CreateRequest& request, R* response) {
+  const ResourceType& type = ResourceTypeOf<R>();
+  *response = ResourceTraits<R>::Of(request);
   ValidationOptions validation;
-  if (auto s = Authorize(context, tenant, &validation); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::Status s =
-      store_->Create(type, tenant, resource, ContextOf(context), validation);
-  if (s.ok()) ProjectionOf(type, projection).Apply(resource);
+  absl::Status s = store_->Create(type, request.tenant(), response,
+                                  ContextOf(context), validation);
+  if (s.ok()) store_->ProjectionOf(type, request.projection()).Apply(response);
   return ToGrpcStatus(s);
 }
 
-grpc::Status IdentityServiceImpl::Get(const grpc::ServerContext& context,
-                                      const ResourceType& type,
-                                      const std::string& tenant,
-                                      const std::string& id,
-                                      const v1::Projection& projection,
-                                      google::protobuf::Message* resource) {
-  if (auto s = Authorize(context, tenant); !s.ok()) return ToGrpcStatus(s);
-  const Projection p = ProjectionOf(type, projection);
-  return ToGrpcStatus(store_->Get(type, tenant, id, resource, &p));
+template <typename R>
+grpc::Status IdentityServiceImpl::Get(
+    const grpc::ServerContext& context,
+    const typename ResourceTraits<R>::GetRequest& request, R* response) {
+  const ResourceType& type = ResourceTypeOf<R>();
+  if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
+  const Projection p = store_->ProjectionOf(type, request.projection());
+  return ToGrpcStatus(store_->Get(type, request.tenant(), request.id(), response, &p));
 }
 
+template <typename R>
 grpc::Status IdentityServiceImpl::Replace(
-    const grpc::ServerContext& context, const ResourceType& type,
-    const std::string& tenant, const std::string& id, const std::string& if_match,
-    const v1::Projection& projection, google::protobuf::Message* resource) {
+    const grpc::ServerContext& context,
+    const typename ResourceTraits<R>::ReplaceRequest& request, R* response) {
+  const ResourceType& type = ResourceTypeOf<R>();
+  *response = ResourceTraits<R>::Of(request);
   ValidationOptions validation;
-  if (auto s = Authorize(context, tenant, &validation); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::Status s = store_->Replace(type, tenant, id, if_match, resource,
+  absl::Status s = store_->Replace(type, request.tenant(), request.id(),
+                                   request.if_match(), response,
                                    ContextOf(context), validation);
-  if (s.ok()) ProjectionOf(type, projection).Apply(resource);
+  if (s.ok()) store_->ProjectionOf(type, request.projection()).Apply(response);
   return ToGrpcStatus(s);
 }
 
+template <typename R>
 grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
-                                        const ResourceType& type,
                                         const v1::PatchRequest& request,
-                                        google::protobuf::Message* resource) {
+                                        R* response) {
+  const ResourceType& type = ResourceTypeOf<R>();
   ValidationOptions validation;
   if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
@@ -115,36 +116,36 @@ grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
     ops.push_back({op.op(), op.path(),
                    op.has_value() ? JsonFromValue(op.value()) : Json()});
   }
-  const Projection projection = ProjectionOf(type, request.projection());
+  const Projection projection = store_->ProjectionOf(type, request.projection());
   return ToGrpcStatus(store_->Patch(type, request.tenant(), request.id(),
-                                    request.if_match(), ops, resource,
+                                    request.if_match(), ops, response,
                                     ContextOf(context), validation, &projection));
 }
 
-grpc::Status IdentityServiceImpl::Delete(const grpc::ServerContext& context,
-                                         const ResourceType& type,
-                                         const std::string& tenant,
-                                         const std::string& id,
-                                         const std::string& if_match) {
+template <typename R>
+grpc::Status IdentityServiceImpl::Delete(
+    const grpc::ServerContext& context,
+    const typename ResourceTraits<R>::DeleteRequest& request) {
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(context, tenant, nullptr, &principal); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), nullptr, &principal); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::StatusOr<bool> soft = SoftDelete(tenant, principal);
+  absl::StatusOr<bool> soft = SoftDelete(request.tenant(), principal);
   if (!soft.ok()) return ToGrpcStatus(soft.status());
-  return ToGrpcStatus(
-      store_->Delete(type, tenant, id, if_match, ContextOf(context), *soft));
+  return ToGrpcStatus(store_->Delete(ResourceTypeOf<R>(), request.tenant(),
+                                     request.id(), request.if_match(),
+                                     ContextOf(context), *soft));
 }
 
-template <typename Response>
-grpc::Status IdentityServiceImpl::List(const grpc::ServerContext& context,
-                                       const ResourceType& type,
-                                       const std::string& tenant,
-                                       const v1::ListRequest& query,
-                                       Response* response) {
-  if (auto s = Authorize(context, tenant); !s.ok()) return ToGrpcStatus(s);
+template <typename R>
+grpc::Status IdentityServiceImpl::List(
+    const grpc::ServerContext& context,
+    const typename ResourceTraits<R>::ListRequest& request,
+    typename ResourceTraits<R>::ListResponse* response) {
+  if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
   ListResult result;
-  absl::Status status = store_->List(type, tenant, query, &result);
+  absl::Status status =
+      store_->List(ResourceTypeOf<R>(), request.tenant(), request.query(), &result);
   if (!status.ok()) return ToGrpcStatus(status);
   response->set_total_results(result.total_results);
   response->set_start_index(result.start_index);
@@ -157,90 +158,78 @@ grpc::Status IdentityServiceImpl::List(const grpc::ServerContext& context,
   return grpc::Status::OK;
 }
 
+// The typed RPCs: each is the generic one above for its resource type.
+
 grpc::Status IdentityServiceImpl::CreateUser(grpc::ServerContext* context,
                                              const v1::CreateUserRequest* request,
                                              v1::User* response) {
-  *response = request->user();
-  return Create(*context, UserResourceType(), request->tenant(),
-                request->projection(), response);
+  return Create(*context, *request, response);
 }
 
 grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
                                           const v1::GetUserRequest* request,
                                           v1::User* response) {
-  return Get(*context, UserResourceType(), request->tenant(), request->id(),
-             request->projection(), response);
+  return Get(*context, *request, response);
 }
 
-grpc::Status IdentityServiceImpl::ReplaceUser(
-    grpc::ServerContext* context, const v1::ReplaceUserRequest* request,
-    v1::User* response) {
-  *response = request->user();
-  return Replace(*context, UserResourceType(), request->tenant(), request->id(),
-                 request->if_match(), request->projection(), response);
+grpc::Status IdentityServiceImpl::ReplaceUser(grpc::ServerContext* context,
+                                              const v1::ReplaceUserRequest* request,
+                                              v1::User* response) {
+  return Replace(*context, *request, response);
 }
 
 grpc::Status IdentityServiceImpl::PatchUser(grpc::ServerContext* context,
                                             const v1::PatchRequest* request,
                                             v1::User* response) {
-  return Patch(*context, UserResourceType(), *request, response);
+  return Patch(*context, *request, response);
 }
 
-grpc::Status IdentityServiceImpl::DeleteUser(
-    grpc::ServerContext* context, const v1::DeleteUserRequest* request,
-    google::protobuf::Empty*) {
-  return Delete(*context, UserResourceType(), request->tenant(), request->id(),
-                request->if_match());
+grpc::Status IdentityServiceImpl::DeleteUser(grpc::ServerContext* context,
+                                             const v1::DeleteUserRequest* request,
+                                             google::protobuf::Empty*) {
+  return Delete<v1::User>(*context, *request);
 }
 
-grpc::Status IdentityServiceImpl::ListUsers(
-    grpc::ServerContext* context, const v1::ListUsersRequest* request,
-    v1::ListUsersResponse* response) {
-  return List(*context, UserResourceType(), request->tenant(), request->query(),
-              response);
+grpc::Status IdentityServiceImpl::ListUsers(grpc::ServerContext* context,
+                                            const v1::ListUsersRequest* request,
+                                            v1::ListUsersResponse* response) {
+  return List<v1::User>(*context, *request, response);
 }
 
-grpc::Status IdentityServiceImpl::CreateGroup(
-    grpc::ServerContext* context, const v1::CreateGroupRequest* request,
-    v1::Group* response) {
-  *response = request->group();
-  return Create(*context, GroupResourceType(), request->tenant(),
-                request->projection(), response);
+grpc::Status IdentityServiceImpl::CreateGroup(grpc::ServerContext* context,
+                                              const v1::CreateGroupRequest* request,
+                                              v1::Group* response) {
+  return Create(*context, *request, response);
 }
 
 grpc::Status IdentityServiceImpl::GetGroup(grpc::ServerContext* context,
                                            const v1::GetGroupRequest* request,
                                            v1::Group* response) {
-  return Get(*context, GroupResourceType(), request->tenant(), request->id(),
-             request->projection(), response);
+  return Get(*context, *request, response);
 }
 
-grpc::Status IdentityServiceImpl::ReplaceGroup(
-    grpc::ServerContext* context, const v1::ReplaceGroupRequest* request,
-    v1::Group* response) {
-  *response = request->group();
-  return Replace(*context, GroupResourceType(), request->tenant(), request->id(),
-                 request->if_match(), request->projection(), response);
+grpc::Status IdentityServiceImpl::ReplaceGroup(grpc::ServerContext* context,
+                                               const v1::ReplaceGroupRequest* request,
+                                               v1::Group* response) {
+  return Replace(*context, *request, response);
 }
 
 grpc::Status IdentityServiceImpl::PatchGroup(grpc::ServerContext* context,
                                              const v1::PatchRequest* request,
                                              v1::Group* response) {
-  return Patch(*context, GroupResourceType(), *request, response);
+  return Patch(*context, *request, response);
 }
 
-grpc::Status IdentityServiceImpl::DeleteGroup(
-    grpc::ServerContext* context, const v1::DeleteGroupRequest* request,
-    google::protobuf::Empty*) {
-  return Delete(*context, GroupResourceType(), request->tenant(), request->id(),
-                request->if_match());
+grpc::Status IdentityServiceImpl::DeleteGroup(grpc::ServerContext* context,
+                                              const v1::DeleteGroupRequest* request,
+                                              google::protobuf::Empty*) {
+  return Delete<v1::Group>(*context, *request);
 }
 
-grpc::Status IdentityServiceImpl::ListGroups(
-    grpc::ServerContext* context, const v1::ListGroupsRequest* request,
-    v1::ListGroupsResponse* response) {
-  return List(*context, GroupResourceType(), request->tenant(), request->query(),
-              response);
+grpc::Status IdentityServiceImpl::ListGroups(grpc::ServerContext* context,
+                                             const v1::ListGroupsRequest* request,
+                                             v1::ListGroupsResponse* response) {
+  return List<v1::Group>(*context, *request, response);
 }
 
 namespace {
@@ -265,7 +254,7 @@ grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
                                         request->id(), &tombstone);
   if (!s.ok()) return ToGrpcStatus(s);
   ToDeletedUser(tombstone, response);
-  ProjectionOf(UserResourceType(), request->projection())
+  store_->ProjectionOf(UserResourceType(), request->projection())
       .Apply(response->mutable_user());
   return grpc::Status::OK;
 }

@@ -7,6 +7,7 @@
 #include "identity-service/bulk.h"
 #include "identity-service/resource_store.h"
 #include "clients/token/authenticator.h"
+#include "scim/resource_traits.h"
 #include "scim/v1/identity.grpc.pb.h"
 
 namespace scim::identity {
@@ -85,29 +86,31 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::StatusOr<bool> SoftDelete(const std::string& tenant,
                                   const std::optional<token::Principal>& principal);
 
-  // The RPCs of every resource type, generic over the message: `resource`
-  // holds the input (create, replace) and receives the answer.
-  grpc::Status Create(const grpc::ServerContext& context, const ResourceType& type,
-                      const std::string& tenant, const v1::Projection& projection,
-                      google::protobuf::Message* resource);
-  grpc::Status Get(const grpc::ServerContext& context, const ResourceType& type,
-                   const std::string& tenant, const std::string& id,
-                   const v1::Projection& projection,
-                   google::protobuf::Message* resource);
-  grpc::Status Replace(const grpc::ServerContext& context, const ResourceType& type,
-                       const std::string& tenant, const std::string& id,
-                       const std::string& if_match, const v1::Projection& projection,
-                       google::protobuf::Message* resource);
-  grpc::Status Patch(const grpc::ServerContext& context, const ResourceType& type,
-                     const v1::PatchRequest& request,
-                     google::protobuf::Message* resource);
-  grpc::Status Delete(const grpc::ServerContext& context, const ResourceType& type,
-                      const std::string& tenant, const std::string& id,
-                      const std::string& if_match);
-  template <typename Response>
-  grpc::Status List(const grpc::ServerContext& context, const ResourceType& type,
-                    const std::string& tenant, const v1::ListRequest& query,
-                    Response* response);
+  // The RPCs of every resource type, each written once over
+  // scim/resource_traits.h: R is the resource message (v1::User, v1::Group),
+  // and `response` receives the answer.
+  template <typename R>
+  grpc::Status Create(const grpc::ServerContext& context,
+                      const typename ResourceTraits<R>::CreateRequest& request,
+                      R* response);
+  template <typename R>
+  grpc::Status Get(const grpc::ServerContext& context,
+                   const typename ResourceTraits<R>::GetRequest& request,
+                   R* response);
+  template <typename R>
+  grpc::Status Replace(const grpc::ServerContext& context,
+                       const typename ResourceTraits<R>::ReplaceRequest& request,
+                       R* response);
+  template <typename R>
+  grpc::Status Patch(const grpc::ServerContext& context,
+                     const v1::PatchRequest& request, R* response);
+  template <typename R>
+  grpc::Status Delete(const grpc::ServerContext& context,
+                      const typename ResourceTraits<R>::DeleteRequest& request);
+  template <typename R>
+  grpc::Status List(const grpc::ServerContext& context,
+                    const typename ResourceTraits<R>::ListRequest& request,
+                    typename ResourceTraits<R>::ListResponse* response);
 
   ResourceStore* store_;
   token::Authenticator* authenticator_ = nullptr;

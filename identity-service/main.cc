@@ -37,12 +37,14 @@ int main(int argc, char** argv) {
     }
     etags = std::make_unique<scim::EtagCache>(std::move(*redis), scim::Clock::Real());
   }
+  const std::unique_ptr<const scim::SchemaRegistry> registry =
+      scim::SchemaRegistry::Core();
   std::unique_ptr<scim::identity::IdentityComponent> component;
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string&)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
-    auto opened = scim::identity::IdentityComponent::Open(data_dir + "/identity",
-                                                          scim::Runtime::Real());
+    auto opened = scim::identity::IdentityComponent::Open(
+        data_dir + "/identity", registry.get(), scim::Runtime::Real());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     if (etags != nullptr) component->store().set_etag_cache(etags.get());

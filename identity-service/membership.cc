@@ -1,3 +1,4 @@
+// Group membership as edges: resolving, adding, removing and reading them.
 #include "identity-service/membership.h"
 
 #include <algorithm>
@@ -9,12 +10,13 @@
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "identity-service/keys.h"
+#include "scim/resource_traits.h"
 
 namespace scim::identity {
 namespace {
 
-constexpr char kUser[] = "User";
-constexpr char kGroup[] = "Group";
+constexpr const char* kUser = ResourceTraits<v1::User>::kName;
+constexpr const char* kGroup = ResourceTraits<v1::Group>::kName;
 
 std::string EdgePrefix(absl::string_view tenant, absl::string_view from) {
   return absl::StrCat(tenant, "/", from, "/");

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
+#include "identity-service/password_hash.h"
 #include "identity-service/store_test_fixture.h"
 
 namespace scim::identity {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "identity-service/resource_store.h"
+#include "identity-service/resource_types.h"
 #include "scim/filter_eval.h"
 #include "storage/kv_store.h"
 

@@ -20,6 +20,7 @@
 #include "clients/audit/outbox.h"
 #include "identity-service/cursor.h"
 #include "identity-service/membership.h"
+#include "identity-service/resource_types.h"
 #include "scim/attribute_resolver.h"
 #include "scim/filter_eval.h"
 #include "scim/limits.h"
@@ -32,36 +33,6 @@
 #include "storage/kv_store.h"
 
 namespace scim::identity {
-
-struct IndexedAttribute {
-  std::string path;  // canonical SCIM path, e.g. "emails.value"
-  bool case_exact = false;  // as the schema says of the attribute
-};
-
-// What the store needs to know of a resource type beyond its schema (the
-// registry's ResourceTypeSchema): which attributes have keys. Attribute paths
-// are canonical SCIM paths (scim/attribute_resolver.h).
-struct ResourceType {
-  std::string name;         // meta.resourceType, e.g. "User"
-  std::string endpoint;     // path segment, e.g. "Users"
-  std::string core_schema;  // schema URN
-  const google::protobuf::Descriptor* descriptor = nullptr;
-  const ResourceTypeSchema* schema = nullptr;
-  // Unique per tenant, compared case-insensitively.
-  std::vector<std::string> unique;
-  // Non-unique lookups answered from the `index` column family.
-  std::vector<IndexedAttribute> indexed;
-  // Group: this multi-valued attribute is held as membership edges
-  // (identity-service/membership.h), not in the stored resource.
-  std::string members_attribute;
-  // User: this read-only attribute is derived from the reverse edges.
-  std::string groups_attribute;
-  // A soft delete keeps the resource as a tombstone (User).
-  bool tombstones = false;
-};
-
-const ResourceType& UserResourceType();
-const ResourceType& GroupResourceType();
 
 using RequestContext = audit::EventContext;
 
@@ -89,10 +60,16 @@ inline constexpr int32_t kMaxCount = kMaxPageSize;
 
 class ResourceStore {
  public:
-  // `cursor_key` signs pagination cursors (kept across restarts by the
-  // caller); empty = a random key for this process.
-  ResourceStore(KvStore* kv, audit::Outbox* outbox, Clock* clock,
-                RandomSource* random, std::string cursor_key = "");
+  // `registry` holds the schemas of the types served. `cursor_key` signs
+  // pagination cursors (kept across restarts by the caller); empty = a
+  // random key for this process.
+  ResourceStore(KvStore* kv, audit::Outbox* outbox, const SchemaRegistry* registry,
+                Clock* clock, RandomSource* random, std::string cursor_key = "");
+
+  // The schema of `type` in this store's registry.
+  const ResourceTypeSchema& SchemaOf(const ResourceType& type) const;
+  // A request's attributes / excludedAttributes over that schema.
+  Projection ProjectionOf(const ResourceType& type, const v1::Projection& p) const;
 
   // `resource` is the client's input; on success it holds the stored
   // resource as it is returned (no password).
@@ -155,21 +132,48 @@ class ResourceStore {
                                        const RequestContext& context);
 
  private:
-  absl::Status WriteKeys(const ResourceType& type, absl::string_view tenant,
-                         absl::string_view id,
-                         const google::protobuf::Message* old_resource,
-                         const google::protobuf::Message* new_resource,
-                         KvTransaction& txn);
+  // Its members are defined by concept: the writes here in
+  // resource_store.cc, the rest in resource_store_members.cc,
+  // resource_store_tombstones.cc, query_executor.cc and
+  // resource_store_tenant_data.cc.
+
+  // resource_store.cc: the side effects every write has.
   absl::Status AddEvent(const ResourceType& type, absl::string_view tenant,
                         absl::string_view id, absl::string_view operation,
                         std::vector<std::string> changed,
                         const RequestContext& context, KvTransaction& txn);
+  // Tells the ETag cache (if any) the version `m` has after this write.
+  void PublishVersion(const ResourceType& type, absl::string_view tenant,
+                      absl::string_view id, const google::protobuf::Message& m,
+                      bool deleted);
+
+  // resource_store_members.cc: the edge-backed attributes.
   // The members of a group applied from a PATCH, in the write's transaction.
   absl::Status PatchMembers(KvTransaction& txn, absl::string_view tenant,
                             absl::string_view group, const ExternalPatch& patch);
   // Fills the edge-backed attributes of `m` that `projection` returns.
   absl::Status ReadEdges(const ResourceType& type, absl::string_view tenant,
                          google::protobuf::Message* m, const Projection* projection);
+
+  // resource_store_tombstones.cc.
+  // The resource an update starts from: the stored one, or else a
+  // tombstone (`*from_tombstone`) that the update may bring back.
+  absl::Status LoadUpdatable(KvTransaction& txn, const ResourceType& type,
+                             absl::string_view tenant, absl::string_view id,
+                             absl::string_view if_match,
+                             google::protobuf::Message* out, bool* from_tombstone);
+  // Ends an update of a tombstone: the result must be active.
+  absl::Status Revive(KvTransaction& txn, const ResourceType& type,
+                      absl::string_view tenant, absl::string_view id,
+                      const google::protobuf::Message& revived);
+  // Part of a soft delete: keeps `deleted` (the resource as it was stored,
+  // read under its lock) as a deactivated tombstone, with the groups it was
+  // directly in; `deleted` gets the tombstone's meta.
+  absl::Status WriteTombstone(KvTransaction& txn, const ResourceType& type,
+                              absl::string_view tenant, absl::string_view id,
+                              google::protobuf::Message* deleted);
+
+  // query_executor.cc.
   struct Page;
   // An unfiltered, unsorted list: streamed over the keys in id order,
   // parsing only the page.
@@ -180,23 +184,9 @@ class ResourceStore {
                              const CompiledFilter* filter,
                              const ResolvedAttribute* sort_by, Page* page);
 
-  // The resource an update starts from: the stored one, or else a
-  // tombstone (`*from_tombstone`) that the update may bring back.
-  absl::Status LoadUpdatable(KvTransaction& txn, const ResourceType& type,
-                             absl::string_view tenant, absl::string_view id,
-                             absl::string_view if_match,
-                             google::protobuf::Message* out, bool* from_tombstone);
-  // Tells the ETag cache (if any) the version `m` has after this write.
-  void PublishVersion(const ResourceType& type, absl::string_view tenant,
-                      absl::string_view id, const google::protobuf::Message& m,
-                      bool deleted);
-  // Ends an update of a tombstone: the result must be active.
-  absl::Status Revive(KvTransaction& txn, const ResourceType& type,
-                      absl::string_view tenant, absl::string_view id,
-                      const google::protobuf::Message& revived);
-
   KvStore* kv_;
   audit::Outbox* outbox_;
+  const SchemaRegistry* registry_;
   Clock* clock_;
   RandomSource* random_;
   CursorCodec cursors_;
@@ -204,11 +194,6 @@ class ResourceStore {
   absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
   EtagCache* etags_ = nullptr;
 };
-
-// Password storage: PBKDF2-HMAC-SHA256, "$pbkdf2-sha256$iter$salt$hash".
-std::string HashPassword(absl::string_view password, RandomSource& random);
-bool VerifyPassword(absl::string_view password, absl::string_view stored);
-
 
 }  // namespace scim::identity
 

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "gtest/gtest.h"
 #include "identity-service/keys.h"
+#include "identity-service/password_hash.h"
 
 namespace scim::identity {
 namespace {
@@ -342,7 +343,7 @@ TEST_P(ResourceStoreTest, DeleteTenantRemovesOnlyThatTenant) {
 TEST_P(ResourceStoreTest, AFullAuditBacklogRefusesWritesWholly) {
   // audit-service away for long: at the bound, writes fail closed.
   audit::Outbox small(kv_.get(), kOutboxCf, "test", /*max_depth=*/2);
-  ResourceStore store(kv_.get(), &small, &clock_, &random_);
+  ResourceStore store(kv_.get(), &small, &CoreRegistryForTests(), &clock_, &random_);
   for (const char* name : {"a", "b"}) {
     User user;
     user.set_user_name(name);

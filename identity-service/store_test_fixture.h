@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "identity-service/keys.h"
 #include "identity-service/resource_store.h"
+#include "scim/core_registry_for_tests.h"
 #include "storage/kv_store_test_params.h"
 
 namespace scim::identity {
@@ -21,7 +22,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     const absl::Status opened = kv_.Open(GetParam(), ColumnFamilies());
     ASSERT_TRUE(opened.ok()) << opened;
     outbox_ = std::make_unique<audit::Outbox>(kv_.get(), kOutboxCf);
-    store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(), &clock_,
+    store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(),
+                                             &CoreRegistryForTests(), &clock_,
                                              &random_);
   }
   void TearDown() override {

@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
   scim::ParseFlags(argc, argv,
                    "scimd: the SCIM 2.0 service, all parts in one process");
   const scim::Runtime runtime = scim::Runtime::Real();
+  // One registry for the whole process: identity-service and the edge's
+  // discovery serve the same schemas.
+  const std::unique_ptr<const scim::SchemaRegistry> registry =
+      scim::SchemaRegistry::Core();
   const scim::TlsFiles tls = scim::TlsFilesFromFlags();
   auto server_credentials = scim::GrpcServerCredentials(tls);
   if (!server_credentials.ok()) {
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto identity =
-      scim::identity::IdentityComponent::Open(data_dir + "/identity", runtime);
+      scim::identity::IdentityComponent::Open(data_dir + "/identity",
+                                              registry.get(), runtime);
   auto token =
       scim::token::TokenComponent::Open(data_dir + "/token", *admin, runtime);
   auto audit =
@@ -136,7 +141,7 @@ int main(int argc, char** argv) {
   scim::edge::EdgeOptions edge_options = scim::edge::EdgeOptionsFromFlags();
   edge_options.tls = tls;
   scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
-                              &authenticator, edge_options, &denials,
+                              &authenticator, registry.get(), edge_options, &denials,
                               rate_limiter.get());
   if (etags != nullptr) edge.EnableEtagCache(etags.get());
   edge.EnableOAuth(scim::v1::TokenService::NewStub(channel));

@@ -1,0 +1,45 @@
+// ResourceStore::DeleteTenant: erasing all of one tenant's data.
+#include "identity-service/resource_store.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "identity-service/keys.h"
+
+namespace scim::identity {
+
+absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
+    absl::string_view tenant, const RequestContext& context) {
+  RETURN_IF_ERROR(outbox_->CheckCapacity());
+  constexpr size_t kChunk = 5000;
+  const std::string prefix = absl::StrCat(tenant, "/");
+  int64_t deleted = 0;
+  for (const char* cf : {kResourcesCf, kUniqueCf, kIndexCf, kMembersCf,
+                         kMembersReverseCf, kTombstonesCf}) {
+    for (;;) {
+      std::vector<std::string> keys;
+      RETURN_IF_ERROR(kv_->Scan(cf, prefix, "",
+                                [&](absl::string_view key, absl::string_view) {
+                                  keys.emplace_back(key);
+                                  return keys.size() < kChunk;
+                                }));
+      if (keys.empty()) break;
+      RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+        for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf, key));
+        return absl::OkStatus();
+      }));
+      deleted += static_cast<int64_t>(keys.size());
+    }
+  }
+  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
+                                             "tenant.purge", "Tenant", tenant,
+                                             context));
+  }));
+  outbox_->Committed();
+  return deleted;
+}
+
+}  // namespace scim::identity

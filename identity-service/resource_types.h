@@ -1,0 +1,55 @@
+// The resource types the store serves (User, Group): which attributes have
+// keys, which are edge-backed, which types keep tombstones.
+#ifndef SCIM_IDENTITY_SERVICE_RESOURCE_TYPES_H_
+#define SCIM_IDENTITY_SERVICE_RESOURCE_TYPES_H_
+
+#include <string>
+#include <vector>
+
+#include "google/protobuf/descriptor.h"
+#include "scim/v1/resources.pb.h"
+
+namespace scim::identity {
+
+struct IndexedAttribute {
+  std::string path;  // canonical SCIM path, e.g. "emails.value"
+  bool case_exact = false;  // as the schema says of the attribute
+};
+
+// What the store needs to know of a resource type beyond its schema, which
+// comes from the registry the store is given (ResourceStore::SchemaOf): which
+// attributes have keys, edges, tombstones. Attribute paths are canonical SCIM
+// paths (scim/attribute_resolver.h).
+struct ResourceType {
+  std::string name;         // meta.resourceType, e.g. "User"
+  std::string endpoint;     // path segment, e.g. "Users"
+  std::string core_schema;  // schema URN
+  const google::protobuf::Descriptor* descriptor = nullptr;
+  // Unique per tenant, compared case-insensitively.
+  std::vector<std::string> unique;
+  // Non-unique lookups answered from the `index` column family.
+  std::vector<IndexedAttribute> indexed;
+  // Group: this multi-valued attribute is held as membership edges
+  // (identity-service/membership.h), not in the stored resource.
+  std::string members_attribute;
+  // User: this read-only attribute is derived from the reverse edges.
+  std::string groups_attribute;
+  // A soft delete keeps the resource as a tombstone (User).
+  bool tombstones = false;
+};
+
+const ResourceType& UserResourceType();
+const ResourceType& GroupResourceType();
+
+// The store's type of a resource message, for code generic over
+// scim/resource_traits.h: ResourceTypeOf<v1::User>() is UserResourceType().
+template <typename R>
+const ResourceType& ResourceTypeOf();
+template <>
+inline const ResourceType& ResourceTypeOf<v1::User>() { return UserResourceType(); }
+template <>
+inline const ResourceType& ResourceTypeOf<v1::Group>() { return GroupResourceType(); }
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_RESOURCE_TYPES_H_
