@@ -1,36 +1,22 @@
 // scimctl: the admin command line over gRPC (CONTRACT.md).
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/flags.h"
-#include "common/status.h"
-#include "common/tls.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/time_util.h"
-#include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "scim/v1/audit.grpc.pb.h"
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
+#include "scimctl/cli.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051",
-          "gRPC address of scimd (or of token-service)");
 ABSL_FLAG(std::string, identity_server, "",
           "gRPC address of identity-service when it runs apart (default "
           "--server)");
 ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
 ABSL_FLAG(std::string, audit_server, "",
           "gRPC address of audit-service when it runs apart (default --server)");
-ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
-          "file holding the admin token (env SCIM_ADMIN_TOKEN holds the token "
-          "itself and wins)");
-ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
 ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
 ABSL_FLAG(int32_t, rate_limit, -1,
           "tenant set: requests per second per tenant (0 = unlimited)");
@@ -53,6 +39,13 @@ ABSL_FLAG(std::string, actor, "", "audit export: credential id");
 ABSL_FLAG(std::string, resource_id, "", "audit export: resource id");
 
 namespace {
+
+using scimctl::AdminContext;
+using scimctl::Fail;
+using scimctl::ParseTime;
+using scimctl::RequireTenant;
+using scimctl::Time;
+using scimctl::ToJson;
 
 constexpr char kUsage[] = R"(scimctl: administer the SCIM service over gRPC
 
@@ -89,66 +82,6 @@ commands:
                             drop events older than T, keeping a signed
                             checkpoint so the rest still verifies)";
 
-int Fail(const std::string& message) {
-  std::cerr << "scimctl: " << message << "\n";
-  return 1;
-}
-
-int Fail(const grpc::Status& status) {
-  return Fail(scim::FromGrpcStatus(status).ToString());
-}
-
-std::string AdminToken() {
-  if (const char* env = std::getenv("SCIM_ADMIN_TOKEN"); env && *env) return env;
-  std::ifstream in(absl::GetFlag(FLAGS_admin_token_file));
-  std::stringstream content;
-  content << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(content.str()));
-}
-
-std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->AddMetadata("x-scim-actor", "admin");
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(30));
-  return context;
-}
-
-std::string Time(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return google::protobuf::util::TimeUtil::ToString(ts);
-}
-
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
-
-// RFC 3339 text -> Timestamp, exiting on bad input.
-bool ParseTime(const std::string& flag, const std::string& text,
-               google::protobuf::Timestamp* out) {
-  if (text.empty()) return false;
-  if (!google::protobuf::util::TimeUtil::FromString(text, out)) {
-    std::cerr << "scimctl: --" << flag << " must be an RFC 3339 time, e.g. "
-              << "2026-01-31T00:00:00Z\n";
-    std::exit(2);
-  }
-  return true;
-}
-
-std::string RequireTenant() {
-  std::string tenant = absl::GetFlag(FLAGS_tenant);
-  if (tenant.empty()) {
-    std::cerr << "scimctl: --tenant=NAME is required\n";
-    std::exit(2);
-  }
-  return tenant;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,15 +91,12 @@ int main(int argc, char** argv) {
     std::cerr << kUsage << "\n";
     return 2;
   }
-  const std::string token = AdminToken();
-  if (token.empty()) {
-    return Fail("no admin token: set SCIM_ADMIN_TOKEN or --admin_token_file");
-  }
-  auto tls = scim::GrpcChannelCredentials(scim::TlsFilesFromFlags());
-  if (!tls.ok()) return Fail(tls.status().ToString());
-  auto creds = *tls;
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server), creds);
-  auto tokens = scim::v1::TokenService::NewStub(channel);
+  scimctl::Session session;
+  if (int code = scimctl::OpenSession(&session); code != 0) return code;
+  const std::string& token = session.token;
+  const auto& creds = session.creds;
+  const auto& channel = session.channel;
+  const auto& tokens = session.tokens;
   const std::string& noun = args[0];
   const std::string& verb = args[1];
 
