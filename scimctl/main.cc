@@ -7,21 +7,12 @@
 #include "common/flags.h"
 #include "grpcpp/create_channel.h"
 #include "scim/v1/audit.grpc.pb.h"
-#include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 #include "scimctl/cli.h"
+#include "scimctl/commands.h"
 
-ABSL_FLAG(std::string, identity_server, "",
-          "gRPC address of identity-service when it runs apart (default "
-          "--server)");
-ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
 ABSL_FLAG(std::string, audit_server, "",
           "gRPC address of audit-service when it runs apart (default --server)");
-ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
-ABSL_FLAG(int32_t, rate_limit, -1,
-          "tenant set: requests per second per tenant (0 = unlimited)");
-ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
-ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
 ABSL_FLAG(std::string, key_id, "", "key rotate/revoke: the key's id");
 ABSL_FLAG(std::string, client_id, "", "client revoke: the client's id");
 ABSL_FLAG(absl::Duration, grace, absl::ZeroDuration(),
@@ -100,91 +91,9 @@ int main(int argc, char** argv) {
   const std::string& noun = args[0];
   const std::string& verb = args[1];
 
-  if (noun == "tenant" && verb == "create" && args.size() == 3) {
-    scim::v1::CreateTenantRequest request;
-    request.set_id(args[2]);
-    scim::v1::Tenant tenant;
-    grpc::Status s = tokens->CreateTenant(AdminContext(token).get(), request, &tenant);
-    if (!s.ok()) return Fail(s);
-    std::cout << tenant.id() << "\n";
-    return 0;
-  }
-  if (noun == "tenant" && verb == "list" && args.size() == 2) {
-    scim::v1::ListTenantsResponse response;
-    grpc::Status s = tokens->ListTenants(AdminContext(token).get(), {}, &response);
-    if (!s.ok()) return Fail(s);
-    for (const auto& t : response.tenants()) {
-      std::cout << t.id() << " " << Time(t.created()) << " "
-                << (t.disabled() ? "disabled" : "enabled") << "\n";
-    }
-    return 0;
-  }
-  if (noun == "tenant" && verb == "get" && args.size() == 3) {
-    scim::v1::GetTenantRequest request;
-    request.set_id(args[2]);
-    scim::v1::Tenant tenant;
-    grpc::Status s = tokens->GetTenant(AdminContext(token).get(), request, &tenant);
-    if (!s.ok()) return Fail(s);
-    std::cout << ToJson(tenant) << "\n";
-    return 0;
-  }
-  if (noun == "tenant" && (verb == "disable" || verb == "enable") &&
-      args.size() == 3) {
-    scim::v1::SetTenantDisabledRequest request;
-    request.set_id(args[2]);
-    request.set_disabled(verb == "disable");
-    scim::v1::Tenant tenant;
-    grpc::Status s =
-        tokens->SetTenantDisabled(AdminContext(token).get(), request, &tenant);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "tenant" && verb == "delete" && args.size() == 3) {
-    if (absl::GetFlag(FLAGS_confirm) != args[2]) {
-      std::cerr << "scimctl: deleting a tenant erases all its data; repeat its "
-                   "name: --confirm="
-                << args[2] << "\n";
-      return 2;
-    }
-    const std::string identity_addr = absl::GetFlag(FLAGS_identity_server);
-    auto identity = scim::v1::IdentityService::NewStub(
-        identity_addr.empty() ? channel
-                              : grpc::CreateChannel(identity_addr, creds));
-    // The tenant must exist; its data goes first, then its credentials.
-    scim::v1::GetTenantRequest get;
-    get.set_id(args[2]);
-    scim::v1::Tenant existing;
-    grpc::Status s = tokens->GetTenant(AdminContext(token).get(), get, &existing);
-    if (!s.ok()) return Fail(s);
-    scim::v1::DeleteTenantDataRequest purge;
-    purge.set_tenant(args[2]);
-    scim::v1::DeleteTenantDataResponse purged;
-    s = identity->DeleteTenantData(AdminContext(token).get(), purge, &purged);
-    if (!s.ok()) return Fail(s);
-    scim::v1::DeleteTenantRequest request;
-    request.set_id(args[2]);
-    scim::v1::DeleteTenantResponse deleted;
-    s = tokens->DeleteTenant(AdminContext(token).get(), request, &deleted);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "tenant" && verb == "set" && args.size() == 3) {
-    scim::v1::UpdateTenantSettingsRequest request;
-    request.set_id(args[2]);
-    if (!absl::GetFlag(FLAGS_delete_mode).empty()) {
-      request.set_delete_mode(absl::GetFlag(FLAGS_delete_mode));
-    }
-    if (absl::GetFlag(FLAGS_rate_limit) >= 0) {
-      request.set_rate_limit(absl::GetFlag(FLAGS_rate_limit));
-    }
-    if (absl::GetFlag(FLAGS_rate_burst) >= 0) {
-      request.set_rate_burst(absl::GetFlag(FLAGS_rate_burst));
-    }
-    if (!absl::GetFlag(FLAGS_unknown_attributes).empty()) {
-      request.set_unknown_attributes(absl::GetFlag(FLAGS_unknown_attributes));
-    }
-    scim::v1::Tenant tenant;
-    grpc::Status s =
-        tokens->UpdateTenantSettings(AdminContext(token).get(), request, &tenant);
-    return s.ok() ? 0 : Fail(s);
+  if (noun == "tenant") {
+    int code = scimctl::RunTenantCommand(session, args);
+    if (code != scimctl::kUnknownCommand) return code;
   }
   if (noun == "key" && verb == "create" && args.size() == 2) {
     scim::v1::CreateApiKeyRequest request;
