@@ -15,6 +15,10 @@ namespace scimctl {
 // tenant_commands.cc
 int RunTenantCommand(const Session& session,
                      const std::vector<std::string>& args);
+// key_commands.cc: API keys and OAuth clients
+int RunKeyCommand(const Session& session, const std::vector<std::string>& args);
+int RunClientCommand(const Session& session,
+                     const std::vector<std::string>& args);
 
 }  // namespace scimctl
 

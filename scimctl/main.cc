@@ -3,7 +3,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/time.h"
 #include "common/flags.h"
 #include "grpcpp/create_channel.h"
 #include "scim/v1/audit.grpc.pb.h"
@@ -13,12 +12,6 @@
 
 ABSL_FLAG(std::string, audit_server, "",
           "gRPC address of audit-service when it runs apart (default --server)");
-ABSL_FLAG(std::string, key_id, "", "key rotate/revoke: the key's id");
-ABSL_FLAG(std::string, client_id, "", "client revoke: the client's id");
-ABSL_FLAG(absl::Duration, grace, absl::ZeroDuration(),
-          "key rotate: how long the old key keeps working (e.g. 24h)");
-ABSL_FLAG(absl::Duration, expires_in, absl::ZeroDuration(),
-          "key create: expire the key after this long (0 = never)");
 ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail");
 ABSL_FLAG(bool, follow, false, "audit tail: keep streaming new events");
 ABSL_FLAG(std::string, since, "", "audit export: RFC 3339 start time");
@@ -35,7 +28,6 @@ using scimctl::AdminContext;
 using scimctl::Fail;
 using scimctl::ParseTime;
 using scimctl::RequireTenant;
-using scimctl::Time;
 using scimctl::ToJson;
 
 constexpr char kUsage[] = R"(scimctl: administer the SCIM service over gRPC
@@ -87,7 +79,6 @@ int main(int argc, char** argv) {
   const std::string& token = session.token;
   const auto& creds = session.creds;
   const auto& channel = session.channel;
-  const auto& tokens = session.tokens;
   const std::string& noun = args[0];
   const std::string& verb = args[1];
 
@@ -95,76 +86,13 @@ int main(int argc, char** argv) {
     int code = scimctl::RunTenantCommand(session, args);
     if (code != scimctl::kUnknownCommand) return code;
   }
-  if (noun == "key" && verb == "create" && args.size() == 2) {
-    scim::v1::CreateApiKeyRequest request;
-    request.set_tenant(RequireTenant());
-    request.set_ttl_seconds(
-        absl::ToInt64Seconds(absl::GetFlag(FLAGS_expires_in)));
-    scim::v1::CreateApiKeyResponse response;
-    grpc::Status s =
-        tokens->CreateApiKey(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    std::cout << response.secret() << "\n";
-    return 0;
+  if (noun == "key") {
+    int code = scimctl::RunKeyCommand(session, args);
+    if (code != scimctl::kUnknownCommand) return code;
   }
-  if (noun == "key" && (verb == "rotate" || verb == "revoke") &&
-      args.size() == 2) {
-    const std::string tenant = RequireTenant();
-    const std::string key_id = absl::GetFlag(FLAGS_key_id);
-    if (key_id.empty()) {
-      std::cerr << "scimctl: --key_id=ID is required\n";
-      return 2;
-    }
-    if (verb == "revoke") {
-      scim::v1::RevokeApiKeyRequest request;
-      request.set_tenant(tenant);
-      request.set_key_id(key_id);
-      scim::v1::ApiKey key;
-      grpc::Status s = tokens->RevokeApiKey(AdminContext(token).get(), request, &key);
-      return s.ok() ? 0 : Fail(s);
-    }
-    scim::v1::RotateApiKeyRequest request;
-    request.set_tenant(tenant);
-    request.set_key_id(key_id);
-    request.set_grace_seconds(absl::ToInt64Seconds(absl::GetFlag(FLAGS_grace)));
-    scim::v1::CreateApiKeyResponse response;
-    grpc::Status s =
-        tokens->RotateApiKey(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    std::cout << response.secret() << "\n";
-    return 0;
-  }
-  if (noun == "client" && verb == "create" && args.size() == 2) {
-    scim::v1::CreateClientRequest request;
-    request.set_tenant(RequireTenant());
-    scim::v1::CreateClientResponse response;
-    grpc::Status s =
-        tokens->CreateClient(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    std::cout << response.client().id() << "\n" << response.secret() << "\n";
-    return 0;
-  }
-  if (noun == "client" && verb == "revoke" && args.size() == 2) {
-    scim::v1::RevokeClientRequest request;
-    request.set_tenant(RequireTenant());
-    request.set_client_id(absl::GetFlag(FLAGS_client_id));
-    scim::v1::OAuthClient client;
-    grpc::Status s = tokens->RevokeClient(AdminContext(token).get(), request, &client);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "key" && verb == "list" && args.size() == 2) {
-    scim::v1::ListApiKeysRequest request;
-    request.set_tenant(RequireTenant());
-    scim::v1::ListApiKeysResponse response;
-    grpc::Status s =
-        tokens->ListApiKeys(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    for (const auto& k : response.keys()) {
-      std::cout << k.id() << " " << Time(k.created()) << " "
-                << Time(k.last_used()) << " " << Time(k.expires()) << " "
-                << k.state() << "\n";
-    }
-    return 0;
+  if (noun == "client") {
+    int code = scimctl::RunClientCommand(session, args);
+    if (code != scimctl::kUnknownCommand) return code;
   }
   if (noun == "audit" && args.size() == 2) {
     std::string audit_addr = absl::GetFlag(FLAGS_audit_server);
