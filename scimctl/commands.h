@@ -19,6 +19,9 @@ int RunTenantCommand(const Session& session,
 int RunKeyCommand(const Session& session, const std::vector<std::string>& args);
 int RunClientCommand(const Session& session,
                      const std::vector<std::string>& args);
+// audit_commands.cc
+int RunAuditCommand(const Session& session,
+                    const std::vector<std::string>& args);
 
 }  // namespace scimctl
 
