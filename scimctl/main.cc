@@ -1,56 +1,14 @@
-// scimctl: the admin command line over gRPC (CONTRACT.md).
-#include <fstream>
+// scimctl, the admin CLI over gRPC (CONTRACT.md): flags, usage, dispatch.
 #include <iostream>
-#include <sstream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
-#include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/time.h"
 #include "common/flags.h"
-#include "common/status.h"
-#include "common/tls.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/time_util.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
-#include "scim/v1/audit.grpc.pb.h"
-#include "scim/v1/identity.grpc.pb.h"
-#include "scim/v1/token.grpc.pb.h"
-
-ABSL_FLAG(std::string, server, "127.0.0.1:50051",
-          "gRPC address of scimd (or of token-service)");
-ABSL_FLAG(std::string, identity_server, "",
-          "gRPC address of identity-service when it runs apart (default "
-          "--server)");
-ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
-ABSL_FLAG(std::string, audit_server, "",
-          "gRPC address of audit-service when it runs apart (default --server)");
-ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
-          "file holding the admin token (env SCIM_ADMIN_TOKEN holds the token "
-          "itself and wins)");
-ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
-ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
-ABSL_FLAG(int32_t, rate_limit, -1,
-          "tenant set: requests per second per tenant (0 = unlimited)");
-ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
-ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
-ABSL_FLAG(std::string, key_id, "", "key rotate/revoke: the key's id");
-ABSL_FLAG(std::string, client_id, "", "client revoke: the client's id");
-ABSL_FLAG(absl::Duration, grace, absl::ZeroDuration(),
-          "key rotate: how long the old key keeps working (e.g. 24h)");
-ABSL_FLAG(absl::Duration, expires_in, absl::ZeroDuration(),
-          "key create: expire the key after this long (0 = never)");
-ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail");
-ABSL_FLAG(bool, follow, false, "audit tail: keep streaming new events");
-ABSL_FLAG(std::string, since, "", "audit export: RFC 3339 start time");
-ABSL_FLAG(std::string, until, "", "audit export: RFC 3339 end time");
-ABSL_FLAG(std::string, before, "", "audit prune: RFC 3339 time");
-ABSL_FLAG(std::string, operation, "",
-          "audit export: operation, or a prefix ending in '.'");
-ABSL_FLAG(std::string, actor, "", "audit export: credential id");
-ABSL_FLAG(std::string, resource_id, "", "audit export: resource id");
+#include "scimctl/cli.h"
+#include "scimctl/commands.h"
 
 namespace {
 
@@ -89,65 +47,16 @@ commands:
                             drop events older than T, keeping a signed
                             checkpoint so the rest still verifies)";
 
-int Fail(const std::string& message) {
-  std::cerr << "scimctl: " << message << "\n";
-  return 1;
-}
+using Group = int (*)(const scimctl::Session& session,
+                      const std::vector<std::string>& args);
 
-int Fail(const grpc::Status& status) {
-  return Fail(scim::FromGrpcStatus(status).ToString());
-}
-
-std::string AdminToken() {
-  if (const char* env = std::getenv("SCIM_ADMIN_TOKEN"); env && *env) return env;
-  std::ifstream in(absl::GetFlag(FLAGS_admin_token_file));
-  std::stringstream content;
-  content << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(content.str()));
-}
-
-std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->AddMetadata("x-scim-actor", "admin");
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(30));
-  return context;
-}
-
-std::string Time(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return google::protobuf::util::TimeUtil::ToString(ts);
-}
-
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
-
-// RFC 3339 text -> Timestamp, exiting on bad input.
-bool ParseTime(const std::string& flag, const std::string& text,
-               google::protobuf::Timestamp* out) {
-  if (text.empty()) return false;
-  if (!google::protobuf::util::TimeUtil::FromString(text, out)) {
-    std::cerr << "scimctl: --" << flag << " must be an RFC 3339 time, e.g. "
-              << "2026-01-31T00:00:00Z\n";
-    std::exit(2);
-  }
-  return true;
-}
-
-std::string RequireTenant() {
-  std::string tenant = absl::GetFlag(FLAGS_tenant);
-  if (tenant.empty()) {
-    std::cerr << "scimctl: --tenant=NAME is required\n";
-    std::exit(2);
-  }
-  return tenant;
-}
+// The command groups by noun (the first argument).
+const std::map<std::string_view, Group> kGroups = {
+    {"tenant", scimctl::RunTenantCommand},
+    {"key", scimctl::RunKeyCommand},
+    {"client", scimctl::RunClientCommand},
+    {"audit", scimctl::RunAuditCommand},
+};
 
 }  // namespace
 
@@ -158,255 +67,14 @@ int main(int argc, char** argv) {
     std::cerr << kUsage << "\n";
     return 2;
   }
-  const std::string token = AdminToken();
-  if (token.empty()) {
-    return Fail("no admin token: set SCIM_ADMIN_TOKEN or --admin_token_file");
+  scimctl::Session session;
+  if (int code = scimctl::OpenSession(&session); code != 0) return code;
+  if (auto group = kGroups.find(args[0]); group != kGroups.end()) {
+    int code = group->second(session, args);
+    if (code != scimctl::kUnknownCommand) return code;
   }
-  auto tls = scim::GrpcChannelCredentials(scim::TlsFilesFromFlags());
-  if (!tls.ok()) return Fail(tls.status().ToString());
-  auto creds = *tls;
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server), creds);
-  auto tokens = scim::v1::TokenService::NewStub(channel);
-  const std::string& noun = args[0];
-  const std::string& verb = args[1];
-
-  if (noun == "tenant" && verb == "create" && args.size() == 3) {
-    scim::v1::CreateTenantRequest request;
-    request.set_id(args[2]);
-    scim::v1::Tenant tenant;
-    grpc::Status s = tokens->CreateTenant(AdminContext(token).get(), request, &tenant);
-    if (!s.ok()) return Fail(s);
-    std::cout << tenant.id() << "\n";
-    return 0;
-  }
-  if (noun == "tenant" && verb == "list" && args.size() == 2) {
-    scim::v1::ListTenantsResponse response;
-    grpc::Status s = tokens->ListTenants(AdminContext(token).get(), {}, &response);
-    if (!s.ok()) return Fail(s);
-    for (const auto& t : response.tenants()) {
-      std::cout << t.id() << " " << Time(t.created()) << " "
-                << (t.disabled() ? "disabled" : "enabled") << "\n";
-    }
-    return 0;
-  }
-  if (noun == "tenant" && verb == "get" && args.size() == 3) {
-    scim::v1::GetTenantRequest request;
-    request.set_id(args[2]);
-    scim::v1::Tenant tenant;
-    grpc::Status s = tokens->GetTenant(AdminContext(token).get(), request, &tenant);
-    if (!s.ok()) return Fail(s);
-    std::cout << ToJson(tenant) << "\n";
-    return 0;
-  }
-  if (noun == "tenant" && (verb == "disable" || verb == "enable") &&
-      args.size() == 3) {
-    scim::v1::SetTenantDisabledRequest request;
-    request.set_id(args[2]);
-    request.set_disabled(verb == "disable");
-    scim::v1::Tenant tenant;
-    grpc::Status s =
-        tokens->SetTenantDisabled(AdminContext(token).get(), request, &tenant);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "tenant" && verb == "delete" && args.size() == 3) {
-    if (absl::GetFlag(FLAGS_confirm) != args[2]) {
-      std::cerr << "scimctl: deleting a tenant erases all its data; repeat its "
-                   "name: --confirm="
-                << args[2] << "\n";
-      return 2;
-    }
-    const std::string identity_addr = absl::GetFlag(FLAGS_identity_server);
-    auto identity = scim::v1::IdentityService::NewStub(
-        identity_addr.empty() ? channel
-                              : grpc::CreateChannel(identity_addr, creds));
-    // The tenant must exist; its data goes first, then its credentials.
-    scim::v1::GetTenantRequest get;
-    get.set_id(args[2]);
-    scim::v1::Tenant existing;
-    grpc::Status s = tokens->GetTenant(AdminContext(token).get(), get, &existing);
-    if (!s.ok()) return Fail(s);
-    scim::v1::DeleteTenantDataRequest purge;
-    purge.set_tenant(args[2]);
-    scim::v1::DeleteTenantDataResponse purged;
-    s = identity->DeleteTenantData(AdminContext(token).get(), purge, &purged);
-    if (!s.ok()) return Fail(s);
-    scim::v1::DeleteTenantRequest request;
-    request.set_id(args[2]);
-    scim::v1::DeleteTenantResponse deleted;
-    s = tokens->DeleteTenant(AdminContext(token).get(), request, &deleted);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "tenant" && verb == "set" && args.size() == 3) {
-    scim::v1::UpdateTenantSettingsRequest request;
-    request.set_id(args[2]);
-    if (!absl::GetFlag(FLAGS_delete_mode).empty()) {
-      request.set_delete_mode(absl::GetFlag(FLAGS_delete_mode));
-    }
-    if (absl::GetFlag(FLAGS_rate_limit) >= 0) {
-      request.set_rate_limit(absl::GetFlag(FLAGS_rate_limit));
-    }
-    if (absl::GetFlag(FLAGS_rate_burst) >= 0) {
-      request.set_rate_burst(absl::GetFlag(FLAGS_rate_burst));
-    }
-    if (!absl::GetFlag(FLAGS_unknown_attributes).empty()) {
-      request.set_unknown_attributes(absl::GetFlag(FLAGS_unknown_attributes));
-    }
-    scim::v1::Tenant tenant;
-    grpc::Status s =
-        tokens->UpdateTenantSettings(AdminContext(token).get(), request, &tenant);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "key" && verb == "create" && args.size() == 2) {
-    scim::v1::CreateApiKeyRequest request;
-    request.set_tenant(RequireTenant());
-    request.set_ttl_seconds(
-        absl::ToInt64Seconds(absl::GetFlag(FLAGS_expires_in)));
-    scim::v1::CreateApiKeyResponse response;
-    grpc::Status s =
-        tokens->CreateApiKey(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    std::cout << response.secret() << "\n";
-    return 0;
-  }
-  if (noun == "key" && (verb == "rotate" || verb == "revoke") &&
-      args.size() == 2) {
-    const std::string tenant = RequireTenant();
-    const std::string key_id = absl::GetFlag(FLAGS_key_id);
-    if (key_id.empty()) {
-      std::cerr << "scimctl: --key_id=ID is required\n";
-      return 2;
-    }
-    if (verb == "revoke") {
-      scim::v1::RevokeApiKeyRequest request;
-      request.set_tenant(tenant);
-      request.set_key_id(key_id);
-      scim::v1::ApiKey key;
-      grpc::Status s = tokens->RevokeApiKey(AdminContext(token).get(), request, &key);
-      return s.ok() ? 0 : Fail(s);
-    }
-    scim::v1::RotateApiKeyRequest request;
-    request.set_tenant(tenant);
-    request.set_key_id(key_id);
-    request.set_grace_seconds(absl::ToInt64Seconds(absl::GetFlag(FLAGS_grace)));
-    scim::v1::CreateApiKeyResponse response;
-    grpc::Status s =
-        tokens->RotateApiKey(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    std::cout << response.secret() << "\n";
-    return 0;
-  }
-  if (noun == "client" && verb == "create" && args.size() == 2) {
-    scim::v1::CreateClientRequest request;
-    request.set_tenant(RequireTenant());
-    scim::v1::CreateClientResponse response;
-    grpc::Status s =
-        tokens->CreateClient(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    std::cout << response.client().id() << "\n" << response.secret() << "\n";
-    return 0;
-  }
-  if (noun == "client" && verb == "revoke" && args.size() == 2) {
-    scim::v1::RevokeClientRequest request;
-    request.set_tenant(RequireTenant());
-    request.set_client_id(absl::GetFlag(FLAGS_client_id));
-    scim::v1::OAuthClient client;
-    grpc::Status s = tokens->RevokeClient(AdminContext(token).get(), request, &client);
-    return s.ok() ? 0 : Fail(s);
-  }
-  if (noun == "key" && verb == "list" && args.size() == 2) {
-    scim::v1::ListApiKeysRequest request;
-    request.set_tenant(RequireTenant());
-    scim::v1::ListApiKeysResponse response;
-    grpc::Status s =
-        tokens->ListApiKeys(AdminContext(token).get(), request, &response);
-    if (!s.ok()) return Fail(s);
-    for (const auto& k : response.keys()) {
-      std::cout << k.id() << " " << Time(k.created()) << " "
-                << Time(k.last_used()) << " " << Time(k.expires()) << " "
-                << k.state() << "\n";
-    }
-    return 0;
-  }
-  if (noun == "audit" && args.size() == 2) {
-    std::string audit_addr = absl::GetFlag(FLAGS_audit_server);
-    auto audit = scim::v1::AuditService::NewStub(
-        audit_addr.empty() ? channel : grpc::CreateChannel(audit_addr, creds));
-    const std::string tenant = RequireTenant();
-    if (verb == "tail") {
-      scim::v1::TailRequest request;
-      request.set_tenant(tenant);
-      request.set_limit(absl::GetFlag(FLAGS_limit));
-      scim::v1::TailResponse response;
-      grpc::Status s = audit->Tail(AdminContext(token).get(), request, &response);
-      if (!s.ok()) return Fail(s);
-      uint64_t last = 0;
-      for (const auto& e : response.events()) {
-        std::cout << ToJson(e) << "\n";
-        last = e.sequence();
-      }
-      std::cout << std::flush;
-      if (!absl::GetFlag(FLAGS_follow)) return 0;
-      scim::v1::FollowRequest follow;
-      follow.set_tenant(tenant);
-      follow.set_after_sequence(last);
-      auto context = AdminContext(token);
-      context->set_deadline(std::chrono::system_clock::time_point::max());
-      auto reader = audit->Follow(context.get(), follow);
-      scim::v1::AuditEvent event;
-      while (reader->Read(&event)) std::cout << ToJson(event) << std::endl;
-      grpc::Status end = reader->Finish();
-      return end.ok() ? 0 : Fail(end);
-    }
-    if (verb == "verify") {
-      scim::v1::VerifyRequest request;
-      request.set_tenant(tenant);
-      scim::v1::VerifyResponse response;
-      grpc::Status s = audit->Verify(AdminContext(token).get(), request, &response);
-      if (!s.ok()) return Fail(s);
-      if (response.ok()) {
-        std::cout << "ok " << response.events() << " events\n";
-        return 0;
-      }
-      std::cout << "broken at event " << response.first_broken_sequence()
-                << ": " << response.detail() << "\n";
-      return 1;
-    }
-    if (verb == "export") {
-      scim::v1::QueryRequest request;
-      request.set_tenant(tenant);
-      ParseTime("since", absl::GetFlag(FLAGS_since), request.mutable_start_time());
-      ParseTime("until", absl::GetFlag(FLAGS_until), request.mutable_end_time());
-      if (absl::GetFlag(FLAGS_since).empty()) request.clear_start_time();
-      if (absl::GetFlag(FLAGS_until).empty()) request.clear_end_time();
-      request.set_operation(absl::GetFlag(FLAGS_operation));
-      request.set_actor(absl::GetFlag(FLAGS_actor));
-      request.set_resource_id(absl::GetFlag(FLAGS_resource_id));
-      request.set_limit(1000);
-      for (;;) {
-        scim::v1::QueryResponse page;
-        grpc::Status s = audit->Query(AdminContext(token).get(), request, &page);
-        if (!s.ok()) return Fail(s);
-        for (const auto& e : page.events()) std::cout << ToJson(e) << "\n";
-        if (page.next_after_sequence() == 0) return 0;
-        request.set_after_sequence(page.next_after_sequence());
-      }
-    }
-    if (verb == "prune") {
-      scim::v1::PruneRequest request;
-      request.set_tenant(tenant);
-      if (!ParseTime("before", absl::GetFlag(FLAGS_before),
-                     request.mutable_before())) {
-        std::cerr << "scimctl: --before=TIME is required\n";
-        return 2;
-      }
-      scim::v1::PruneResponse response;
-      grpc::Status s = audit->Prune(AdminContext(token).get(), request, &response);
-      if (!s.ok()) return Fail(s);
-      std::cout << "pruned " << response.pruned() << " events\n";
-      return 0;
-    }
-  }
-  std::cerr << "scimctl: unknown command: " << absl::StrJoin(args, " ") << "\n\n"
+  std::cerr << "scimctl: unknown command: " << absl::StrJoin(args, " ")
+            << "\n\n"
             << kUsage << "\n";
   return 2;
 }

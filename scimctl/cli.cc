@@ -1,0 +1,116 @@
+// scimctl's shared part: admin credential, session, output helpers, dispatch.
+#include "scimctl/cli.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "common/status.h"
+#include "common/tls.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/create_channel.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "gRPC address of scimd (or of token-service)");
+ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
+          "file holding the admin token (env SCIM_ADMIN_TOKEN holds the token "
+          "itself and wins)");
+ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
+
+namespace scimctl {
+
+int OpenSession(Session* session) {
+  session->token = AdminToken();
+  if (session->token.empty()) {
+    return Fail("no admin token: set SCIM_ADMIN_TOKEN or --admin_token_file");
+  }
+  auto tls = scim::GrpcChannelCredentials(scim::TlsFilesFromFlags());
+  if (!tls.ok()) return Fail(tls.status().ToString());
+  session->creds = *tls;
+  session->channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), session->creds);
+  session->tokens = scim::v1::TokenService::NewStub(session->channel);
+  return 0;
+}
+
+std::shared_ptr<grpc::Channel> ChannelOr(const Session& session,
+                                         const std::string& addr) {
+  return addr.empty() ? session.channel
+                      : grpc::CreateChannel(addr, session.creds);
+}
+
+int Dispatch(const std::vector<Command>& table, const Session& session,
+             const std::vector<std::string>& args) {
+  for (const Command& command : table) {
+    if (args[1] == command.verb && args.size() == command.arg_count) {
+      return command.run(session, args);
+    }
+  }
+  return kUnknownCommand;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "scimctl: " << message << "\n";
+  return 1;
+}
+
+int Fail(const grpc::Status& status) {
+  return Fail(scim::FromGrpcStatus(status).ToString());
+}
+
+std::string AdminToken() {
+  if (const char* env = std::getenv("SCIM_ADMIN_TOKEN"); env && *env) return env;
+  std::ifstream in(absl::GetFlag(FLAGS_admin_token_file));
+  std::stringstream content;
+  content << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(content.str()));
+}
+
+std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization", "Bearer " + token);
+  context->AddMetadata("x-scim-actor", "admin");
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
+  return context;
+}
+
+std::string Time(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
+  return google::protobuf::util::TimeUtil::ToString(ts);
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+bool ParseTime(const std::string& flag, const std::string& text,
+               google::protobuf::Timestamp* out) {
+  if (text.empty()) return false;
+  if (!google::protobuf::util::TimeUtil::FromString(text, out)) {
+    std::cerr << "scimctl: --" << flag << " must be an RFC 3339 time, e.g. "
+              << "2026-01-31T00:00:00Z\n";
+    std::exit(2);
+  }
+  return true;
+}
+
+std::string RequireTenant() {
+  std::string tenant = absl::GetFlag(FLAGS_tenant);
+  if (tenant.empty()) {
+    std::cerr << "scimctl: --tenant=NAME is required\n";
+    std::exit(2);
+  }
+  return tenant;
+}
+
+}  // namespace scimctl

@@ -1,0 +1,80 @@
+// scimctl's shared part: admin credential, session, output helpers, dispatch.
+#ifndef SCIM_SCIMCTL_CLI_H_
+#define SCIM_SCIMCTL_CLI_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/status.h"
+#include "scim/v1/token.grpc.pb.h"
+
+namespace scimctl {
+
+// What every command runs with: the admin token, the channel to --server (and
+// the credentials to open channels to services that run apart), and the token
+// service on that channel.
+struct Session {
+  std::string token;
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<scim::v1::TokenService::Stub> tokens;
+};
+
+// Reads the admin token and opens the channel to --server. Returns 0, or the
+// exit code after telling the user why not.
+int OpenSession(Session* session);
+
+// The channel to `addr`, or the session's own when `addr` is empty (the
+// service runs inside --server).
+std::shared_ptr<grpc::Channel> ChannelOr(const Session& session,
+                                         const std::string& addr);
+
+// A command group's table: `NOUN verb` with exactly `arg_count` positional
+// arguments (noun and verb included) runs `run`.
+struct Command {
+  std::string_view verb;
+  std::size_t arg_count;
+  int (*run)(const Session& session, const std::vector<std::string>& args);
+};
+
+// What a group returns when none of its commands matches the arguments.
+inline constexpr int kUnknownCommand = -1;
+
+// Runs the command of `table` matching `args`, or returns kUnknownCommand.
+int Dispatch(const std::vector<Command>& table, const Session& session,
+             const std::vector<std::string>& args);
+
+// Prints "scimctl: <message>" to stderr; returns exit code 1.
+int Fail(const std::string& message);
+int Fail(const grpc::Status& status);
+
+// SCIM_ADMIN_TOKEN, else the contents of --admin_token_file ("" if neither).
+std::string AdminToken();
+
+// A context for one admin call: bearer token, actor "admin", 30 s deadline.
+std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token);
+
+// RFC 3339, or "-" for an unset timestamp.
+std::string Time(const google::protobuf::Timestamp& ts);
+
+// One-line JSON with every primitive field printed.
+std::string ToJson(const google::protobuf::Message& m);
+
+// RFC 3339 text -> Timestamp, exiting on bad input.
+bool ParseTime(const std::string& flag, const std::string& text,
+               google::protobuf::Timestamp* out);
+
+// --tenant; exits 2 when it is missing.
+std::string RequireTenant();
+
+}  // namespace scimctl
+
+#endif  // SCIM_SCIMCTL_CLI_H_

@@ -1,0 +1,28 @@
+// scimctl's command groups: one entry point per noun, dispatched from main.cc.
+#ifndef SCIM_SCIMCTL_COMMANDS_H_
+#define SCIM_SCIMCTL_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "scimctl/cli.h"
+
+namespace scimctl {
+
+// Each runs `NOUN verb ...` (args[0] is the noun, args[1] the verb) and returns
+// the exit code, or kUnknownCommand when no command of the group matches.
+
+// tenant_commands.cc
+int RunTenantCommand(const Session& session,
+                     const std::vector<std::string>& args);
+// key_commands.cc: API keys and OAuth clients
+int RunKeyCommand(const Session& session, const std::vector<std::string>& args);
+int RunClientCommand(const Session& session,
+                     const std::vector<std::string>& args);
+// audit_commands.cc
+int RunAuditCommand(const Session& session,
+                    const std::vector<std::string>& args);
+
+}  // namespace scimctl
+
+#endif  // SCIM_SCIMCTL_COMMANDS_H_

@@ -1,0 +1,132 @@
+// scimctl's tenant commands: create, list, get, disable/enable, delete, set.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "scim/v1/identity.grpc.pb.h"
+#include "scim/v1/token.grpc.pb.h"
+#include "scimctl/cli.h"
+#include "scimctl/commands.h"
+
+ABSL_FLAG(std::string, identity_server, "",
+          "gRPC address of identity-service when it runs apart (default "
+          "--server)");
+ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
+ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
+ABSL_FLAG(int32_t, rate_limit, -1,
+          "tenant set: requests per second per tenant (0 = unlimited)");
+ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
+ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
+
+namespace scimctl {
+namespace {
+
+int Create(const Session& session, const std::vector<std::string>& args) {
+  scim::v1::CreateTenantRequest request;
+  request.set_id(args[2]);
+  scim::v1::Tenant tenant;
+  grpc::Status s = session.tokens->CreateTenant(
+      AdminContext(session.token).get(), request, &tenant);
+  if (!s.ok()) return Fail(s);
+  std::cout << tenant.id() << "\n";
+  return 0;
+}
+
+int List(const Session& session, const std::vector<std::string>&) {
+  scim::v1::ListTenantsResponse response;
+  grpc::Status s = session.tokens->ListTenants(
+      AdminContext(session.token).get(), {}, &response);
+  if (!s.ok()) return Fail(s);
+  for (const auto& t : response.tenants()) {
+    std::cout << t.id() << " " << Time(t.created()) << " "
+              << (t.disabled() ? "disabled" : "enabled") << "\n";
+  }
+  return 0;
+}
+
+int Get(const Session& session, const std::vector<std::string>& args) {
+  scim::v1::GetTenantRequest request;
+  request.set_id(args[2]);
+  scim::v1::Tenant tenant;
+  grpc::Status s = session.tokens->GetTenant(AdminContext(session.token).get(),
+                                             request, &tenant);
+  if (!s.ok()) return Fail(s);
+  std::cout << ToJson(tenant) << "\n";
+  return 0;
+}
+
+// `tenant disable NAME` and `tenant enable NAME`.
+int SetDisabled(const Session& session, const std::vector<std::string>& args) {
+  scim::v1::SetTenantDisabledRequest request;
+  request.set_id(args[2]);
+  request.set_disabled(args[1] == "disable");
+  scim::v1::Tenant tenant;
+  grpc::Status s = session.tokens->SetTenantDisabled(
+      AdminContext(session.token).get(), request, &tenant);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Delete(const Session& session, const std::vector<std::string>& args) {
+  if (absl::GetFlag(FLAGS_confirm) != args[2]) {
+    std::cerr << "scimctl: deleting a tenant erases all its data; repeat its "
+                 "name: --confirm="
+              << args[2] << "\n";
+    return 2;
+  }
+  auto identity = scim::v1::IdentityService::NewStub(
+      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  // The tenant must exist; its data goes first, then its credentials.
+  scim::v1::GetTenantRequest get;
+  get.set_id(args[2]);
+  scim::v1::Tenant existing;
+  grpc::Status s = session.tokens->GetTenant(AdminContext(session.token).get(),
+                                             get, &existing);
+  if (!s.ok()) return Fail(s);
+  scim::v1::DeleteTenantDataRequest purge;
+  purge.set_tenant(args[2]);
+  scim::v1::DeleteTenantDataResponse purged;
+  s = identity->DeleteTenantData(AdminContext(session.token).get(), purge,
+                                 &purged);
+  if (!s.ok()) return Fail(s);
+  scim::v1::DeleteTenantRequest request;
+  request.set_id(args[2]);
+  scim::v1::DeleteTenantResponse deleted;
+  s = session.tokens->DeleteTenant(AdminContext(session.token).get(), request,
+                                   &deleted);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Set(const Session& session, const std::vector<std::string>& args) {
+  scim::v1::UpdateTenantSettingsRequest request;
+  request.set_id(args[2]);
+  if (!absl::GetFlag(FLAGS_delete_mode).empty()) {
+    request.set_delete_mode(absl::GetFlag(FLAGS_delete_mode));
+  }
+  if (absl::GetFlag(FLAGS_rate_limit) >= 0) {
+    request.set_rate_limit(absl::GetFlag(FLAGS_rate_limit));
+  }
+  if (absl::GetFlag(FLAGS_rate_burst) >= 0) {
+    request.set_rate_burst(absl::GetFlag(FLAGS_rate_burst));
+  }
+  if (!absl::GetFlag(FLAGS_unknown_attributes).empty()) {
+    request.set_unknown_attributes(absl::GetFlag(FLAGS_unknown_attributes));
+  }
+  scim::v1::Tenant tenant;
+  grpc::Status s = session.tokens->UpdateTenantSettings(
+      AdminContext(session.token).get(), request, &tenant);
+  return s.ok() ? 0 : Fail(s);
+}
+
+}  // namespace
+
+int RunTenantCommand(const Session& session,
+                     const std::vector<std::string>& args) {
+  static const std::vector<Command> kCommands = {
+      {"create", 3, Create},       {"list", 2, List},
+      {"get", 3, Get},             {"disable", 3, SetDisabled},
+      {"enable", 3, SetDisabled},  {"delete", 3, Delete},
+      {"set", 3, Set},
+  };
+  return Dispatch(kCommands, session, args);
+}
+
+}  // namespace scimctl
