@@ -54,6 +54,26 @@ TEST(StatusTest, FromGrpcWithoutDetailsKeepsCodeAndMessage) {
   EXPECT_EQ(ScimTypeOf(s), "");
 }
 
+TEST(RandomTest, UuidV7GeneratorIsStrictlyIncreasingWithinAMillisecond) {
+  FakeClock clock;  // frozen: every id is made in the same millisecond
+  FakeRandom random;
+  UuidV7Generator ids(&clock, &random);
+  std::string previous = ids.Next();
+  // More than the 12-bit counter holds: it borrows the next millisecond.
+  for (int i = 0; i < 5000; ++i) {
+    std::string id = ids.Next();
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[14], '7');
+    ASSERT_LT(previous, id) << i;
+    previous = id;
+  }
+  // A clock that goes back does not break the order either.
+  UuidV7Generator back(&clock, &random);
+  std::string first = back.Next();
+  clock.Advance(-absl::Seconds(1));
+  EXPECT_LT(first, back.Next());
+}
+
 TEST(RandomTest, UuidV7IsTimeOrderedAndWellFormed) {
   FakeClock clock;
   FakeRandom random;

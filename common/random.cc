@@ -1,5 +1,7 @@
 #include "common/random.h"
 
+#include <optional>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -57,17 +59,54 @@ std::string Base64UrlEncode(absl::string_view bytes) {
   return absl::WebSafeBase64Escape(bytes);
 }
 
-std::string NewUuidV7(Clock& clock, RandomSource& random) {
-  uint8_t b[16];
-  random.Fill(b, sizeof(b));
-  uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(clock.Now()));
+namespace {
+
+// `b` holds random bytes; sets the timestamp, version and variant, and
+// (when given) the 12 bits of rand_a.
+std::string FormatUuidV7(uint8_t b[16], uint64_t ms,
+                         std::optional<uint16_t> rand_a = std::nullopt) {
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  if (rand_a.has_value()) {
+    b[6] = static_cast<uint8_t>(*rand_a >> 8);
+    b[7] = static_cast<uint8_t>(*rand_a & 0xff);
+  }
   b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0f));
   b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3f));
   std::string hex = HexEncode(
-      absl::string_view(reinterpret_cast<const char*>(b), sizeof(b)));
+      absl::string_view(reinterpret_cast<const char*>(b), 16));
   return absl::StrFormat("%s-%s-%s-%s-%s", hex.substr(0, 8), hex.substr(8, 4),
                          hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
+}
+
+}  // namespace
+
+std::string NewUuidV7(Clock& clock, RandomSource& random) {
+  uint8_t b[16];
+  random.Fill(b, sizeof(b));
+  return FormatUuidV7(b, static_cast<uint64_t>(absl::ToUnixMillis(clock.Now())));
+}
+
+std::string UuidV7Generator::Next() {
+  uint8_t b[16];
+  random_->Fill(b, sizeof(b));
+  int64_t ms = absl::ToUnixMillis(clock_->Now());
+  uint16_t counter;
+  {
+    absl::MutexLock lock(&mu_);
+    if (ms > last_ms_) {
+      // A random start with the top bit clear leaves room for 2,048 more ids
+      // in this millisecond.
+      counter_ = static_cast<uint16_t>(((b[6] << 8) | b[7]) & 0x7ff);
+      last_ms_ = ms;
+    } else if (++counter_ > 0xfff) {
+      // Counter spent (or the clock went back): borrow the next millisecond.
+      counter_ = 0;
+      ++last_ms_;
+    }
+    ms = last_ms_;
+    counter = counter_;
+  }
+  return FormatUuidV7(b, static_cast<uint64_t>(ms), counter);
 }
 
 std::string Sha256(absl::string_view data) {

@@ -37,9 +37,26 @@ std::string HexEncode(absl::string_view bytes);
 // Unpadded base64url (RFC 4648 §5).
 std::string Base64UrlEncode(absl::string_view bytes);
 
-// RFC 9562 UUIDv7: time-ordered, so ids sort in creation order, which gives
-// index pagination a stable order in which new resources come last.
+// RFC 9562 UUIDv7: time-ordered to the millisecond (ids made within one
+// millisecond are in random order: use UuidV7Generator where order matters).
 std::string NewUuidV7(Clock& clock, RandomSource& random);
+
+// UUIDv7s strictly increasing per generator: within one millisecond a 12-bit
+// counter in rand_a (RFC 9562 §6.2, method 1) orders them, so resources
+// sort in creation order and index pagination lists new ones last.
+class UuidV7Generator {
+ public:
+  UuidV7Generator(Clock* clock, RandomSource* random)
+      : clock_(clock), random_(random) {}
+  std::string Next();
+
+ private:
+  Clock* const clock_;
+  RandomSource* const random_;
+  absl::Mutex mu_;
+  int64_t last_ms_ ABSL_GUARDED_BY(mu_) = -1;
+  uint16_t counter_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 // SHA-256 digest (raw 32 bytes).
 std::string Sha256(absl::string_view data);

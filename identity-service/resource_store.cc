@@ -46,6 +46,7 @@ ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox,
       registry_(registry),
       clock_(clock),
       random_(random),
+      ids_(clock, random),
       cursors_(cursor_key.empty() ? random->Bytes(32) : std::move(cursor_key),
                clock),
       membership_(kv) {}
@@ -92,7 +93,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
   ClearReadOnly(SchemaOf(type), resource);
   RETURN_IF_ERROR(ValidateResource(SchemaOf(type), *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
-  const std::string id = NewUuidV7(*clock_, *random_);
+  const std::string id = ids_.Next();
   SetString(resource, "id", id);
   SetSchemas(type, resource);
   const auto now = ToTimestamp(clock_->Now());

@@ -189,6 +189,7 @@ class ResourceStore {
   const SchemaRegistry* registry_;
   Clock* clock_;
   RandomSource* random_;
+  UuidV7Generator ids_;
   CursorCodec cursors_;
   Membership membership_;
   absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
