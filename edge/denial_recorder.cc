@@ -1,5 +1,6 @@
 #include "edge/denial_recorder.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,14 +17,15 @@ DenialRecorder::DenialRecorder(std::unique_ptr<audit::AuditSink> sink,
       clock_(clock),
       random_(random),
       max_pending_(max_pending),
-      thread_([this] { Run(); }) {}
+      worker_("audit-denials", clock, [this] { return Step(); }) {
+  worker_.Start();
+}
 
 DenialRecorder::~DenialRecorder() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
+  worker_.Stop();
+  const absl::Time deadline = clock_->Now() + absl::Seconds(1);
+  while (clock_->Now() < deadline && ShipBatch()) {
   }
-  thread_.join();
 }
 
 namespace {
@@ -53,6 +55,7 @@ void DenialRecorder::Record(const std::string& tenant, int http_status,
     return;
   }
   queue_.push_back(std::move(event));
+  worker_.Wake();
 }
 
 size_t DenialRecorder::pending() {
@@ -60,41 +63,36 @@ size_t DenialRecorder::pending() {
   return queue_.size();
 }
 
-void DenialRecorder::Run() {
-  absl::Duration backoff = absl::Milliseconds(50);
-  absl::Time stop_deadline = absl::InfiniteFuture();
-  for (;;) {
-    std::vector<v1::AuditEvent> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_ || !queue_.empty();
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(500));
-      if (stop_ && stop_deadline == absl::InfiniteFuture()) {
-        stop_deadline = absl::Now() + absl::Seconds(1);
-      }
-      if (queue_.empty() || absl::Now() > stop_deadline) {
-        if (stop_) return;
-        continue;
-      }
-      for (size_t i = 0; i < queue_.size() && i < 256; ++i) {
-        batch.push_back(queue_[i]);
-      }
+bool DenialRecorder::ShipBatch() {
+  std::vector<v1::AuditEvent> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < queue_.size() && i < 256; ++i) {
+      batch.push_back(queue_[i]);
     }
-    absl::Status status = sink_->Append(batch);
-    if (status.ok()) {
-      absl::MutexLock lock(&mu_);
-      // Only this thread removes, so the front is still this batch.
-      queue_.erase(queue_.begin(), queue_.begin() + batch.size());
-      backoff = absl::Milliseconds(50);
-      continue;
-    }
+  }
+  if (batch.empty()) return false;
+  absl::Status status = sink_->Append(batch);
+  if (!status.ok()) {
     LogWarning("cannot record denied requests in the audit log; will retry",
                {{"error", status.ToString()}});
-    absl::SleepFor(backoff);
-    backoff = std::min(backoff * 2, absl::Seconds(2));
+    return false;
   }
+  absl::MutexLock lock(&mu_);
+  // Only one thread ships at a time, so the front is still this batch.
+  queue_.erase(queue_.begin(), queue_.begin() + batch.size());
+  return true;
+}
+
+PeriodicWorker::Wait DenialRecorder::Step() {
+  if (ShipBatch()) {
+    backoff_ = absl::Milliseconds(50);
+    return PeriodicWorker::Wait::None();
+  }
+  if (pending() == 0) return PeriodicWorker::Wait::For(absl::Milliseconds(500));
+  const absl::Duration wait = backoff_;
+  backoff_ = std::min(backoff_ * 2, absl::Seconds(2));
+  return PeriodicWorker::Wait::Backoff(wait);
 }
 
 }  // namespace scim::edge

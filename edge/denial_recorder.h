@@ -12,10 +12,11 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/synchronization/mutex.h"
-#include "clients/audit/outbox.h"
+#include "clients/audit/audit_sink.h"
+#include "clients/audit/event_context.h"
+#include "common/periodic_worker.h"
 
 namespace scim::edge {
 
@@ -23,7 +24,7 @@ class DenialRecorder {
  public:
   DenialRecorder(std::unique_ptr<audit::AuditSink> sink, Clock* clock,
                  RandomSource* random, size_t max_pending = 10000);
-  ~DenialRecorder();  // ships what it can for up to a second
+  ~DenialRecorder();  // ships what it can for up to a second of `clock`
 
   // Queues a "request.denied" event for `tenant`.
   void Record(const std::string& tenant, int http_status,
@@ -32,7 +33,11 @@ class DenialRecorder {
   size_t pending();
 
  private:
-  void Run();
+  // Ships one batch; the worker's wait before the next.
+  PeriodicWorker::Wait Step();
+  // Ships up to 256 queued events; false if there were none or the sink
+  // refused them.
+  bool ShipBatch();
 
   std::unique_ptr<audit::AuditSink> sink_;
   Clock* clock_;
@@ -41,8 +46,8 @@ class DenialRecorder {
   std::atomic<size_t> dropped_{0};
   absl::Mutex mu_;
   std::deque<v1::AuditEvent> queue_ ABSL_GUARDED_BY(mu_);
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  absl::Duration backoff_ = absl::Milliseconds(50);  // the worker's only
+  PeriodicWorker worker_;
 };
 
 }  // namespace scim::edge

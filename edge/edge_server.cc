@@ -24,19 +24,16 @@ bool IsSaneRequestId(absl::string_view id) {
 
 }  // namespace
 
-EdgeServer::EdgeServer(
-    std::shared_ptr<v1::IdentityService::StubInterface> identity,
-    token::Authenticator* authenticator, const SchemaRegistry* registry,
-    EdgeOptions options,
-    DenialRecorder* denials, RateLimiter* rate_limiter)
+EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
     : access_log_(options.access_log),
-      users_(UserRpcs(identity)),
-      groups_(GroupRpcs(identity)),
-      admission_(authenticator, denials, rate_limiter),
+      random_(deps.random),
+      users_(UserRpcs(deps.identity)),
+      groups_(GroupRpcs(deps.identity)),
+      admission_(deps.authenticator, deps.denials, deps.rate_limiter),
       resources_(&conditional_),
-      bulk_(std::move(identity)),
+      bulk_(std::move(deps.identity)),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
-              &resources_, &bulk_, registry, options.max_body_bytes),
+              &resources_, &bulk_, deps.registry, options.max_body_bytes),
       http_(HttpServerOptions{options.max_body_bytes, options.threads,
                               options.tls}) {}
 
@@ -64,7 +61,7 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   call.https = http_.https();
   call.request_id = req.get_header_value("X-Request-Id");
   if (!IsSaneRequestId(call.request_id)) {
-    call.request_id = HexEncode(RandomSource::Secure()->Bytes(12));
+    call.request_id = HexEncode(random_->Bytes(12));
   }
   res.set_header("X-Request-Id", call.request_id);
   router_.Dispatch(call);

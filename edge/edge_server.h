@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/etag_cache.h"
+#include "common/random.h"
 #include "common/tls.h"
 #include "clients/token/authenticator.h"
 #include "edge/admission.h"
@@ -49,16 +50,20 @@ struct EdgeOptions {
   TlsFiles tls;
 };
 
+// What the edge calls and is given. Pointers are borrowed and outlive the
+// server.
+struct EdgeDeps {
+  std::shared_ptr<v1::IdentityService::StubInterface> identity;
+  token::Authenticator* authenticator = nullptr;
+  const SchemaRegistry* registry = nullptr;  // the schemas discovery shows
+  RandomSource* random = nullptr;            // request ids
+  DenialRecorder* denials = nullptr;     // optional: refusals in the audit log
+  RateLimiter* rate_limiter = nullptr;   // optional: the tenants' rate limits
+};
+
 class EdgeServer {
  public:
-  // `registry` (outliving the server) holds the schemas discovery shows;
-  // `denials` (optional) records refused requests in the audit log;
-  // `rate_limiter` (optional) enforces the tenants' rate limits.
-  EdgeServer(std::shared_ptr<v1::IdentityService::StubInterface> identity,
-             token::Authenticator* authenticator, const SchemaRegistry* registry,
-             EdgeOptions options,
-             DenialRecorder* denials = nullptr,
-             RateLimiter* rate_limiter = nullptr);
+  EdgeServer(EdgeDeps deps, EdgeOptions options);
   ~EdgeServer();
 
   // Binds `host:port` (0 = any free port), serves in a background thread and
@@ -87,6 +92,7 @@ class EdgeServer {
   void Handle(const httplib::Request& req, httplib::Response& res);
 
   const bool access_log_;
+  RandomSource* const random_;
   std::unique_ptr<ResourceRpcs> users_;
   std::unique_ptr<ResourceRpcs> groups_;
   Readiness readiness_;

@@ -52,10 +52,11 @@ class EdgeTest : public ::testing::Test {
         audit::NewGrpcAuditSink(v1::AuditService::NewStub(channel), "admin"),
         Clock::Real(), RandomSource::Secure());
     limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
-    edge_ = std::make_unique<EdgeServer>(v1::IdentityService::NewStub(channel),
-                                         auth_.get(), &CoreRegistryForTests(),
-                                         options, denials_.get(),
-                                         limiter_.get());
+    edge_ = std::make_unique<EdgeServer>(
+        EdgeDeps{v1::IdentityService::NewStub(channel), auth_.get(),
+                 &CoreRegistryForTests(), RandomSource::Secure(), denials_.get(),
+                 limiter_.get()},
+        options);
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));
     auto http_port = edge_->Start("127.0.0.1", 0);
     ASSERT_TRUE(http_port.ok());

@@ -3,13 +3,14 @@
 #include "absl/flags/flag.h"
 #include "common/etag_cache.h"
 #include "absl/strings/str_cat.h"
+#include "clients/audit/audit_sink.h"
 #include "common/admin_token.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server.h"
 #include "common/tls.h"
 #include "edge/edge_flags.h"
-#include "edge/edge_server.h"
+#include "edge/edge_component.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -40,53 +41,44 @@ int main(int argc, char** argv) {
                    {{"error", channel_credentials.status().ToString()}});
     return 2;
   }
+  const scim::Runtime runtime = scim::Runtime::Real();
   auto creds = *channel_credentials;
   auto token_channel = grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), creds);
   auto identity_channel =
       grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), creds);
-  std::shared_ptr<scim::v1::TokenService::StubInterface> token =
-      scim::v1::TokenService::NewStub(token_channel);
-  std::shared_ptr<scim::v1::IdentityService::StubInterface> identity =
-      scim::v1::IdentityService::NewStub(identity_channel);
-  scim::token::Authenticator authenticator(token, scim::Clock::Real());
-  std::unique_ptr<scim::edge::DenialRecorder> denials;
+  scim::edge::EdgePeers peers{scim::v1::IdentityService::NewStub(identity_channel),
+                              scim::v1::TokenService::NewStub(token_channel),
+                              nullptr, ""};
   if (const std::string path = absl::GetFlag(FLAGS_admin_token_file);
       !path.empty()) {
-    auto admin = scim::LoadOrCreateAdminToken(path, *scim::RandomSource::Secure());
+    auto admin = scim::LoadOrCreateAdminToken(path, *runtime.random);
     if (!admin.ok()) {
       scim::LogError("cannot read the admin token",
                      {{"error", admin.status().ToString()}});
       return 1;
     }
-    denials = std::make_unique<scim::edge::DenialRecorder>(
-        scim::audit::NewGrpcAuditSink(
-            scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds),
-            *admin),
-        scim::Clock::Real(), scim::RandomSource::Secure());
+    peers.audit = scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds);
+    peers.admin_token = *admin;
   } else {
     scim::LogWarning("refused requests are not recorded in the audit log "
                      "(no --admin_token_file)");
   }
   scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
   options.tls = tls;
-  auto redis = scim::edge::RedisFromFlags(scim::Clock::Real());
+  auto redis = scim::edge::RedisFromFlags(runtime.clock);
   if (!redis.ok()) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
-  std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
-      scim::edge::NewRateLimiter(*redis, scim::Clock::Real());
-  const std::unique_ptr<const scim::SchemaRegistry> registry =
-      scim::SchemaRegistry::Core();
-  scim::edge::EdgeServer edge(identity, &authenticator, registry.get(), options,
-                              denials.get(),
-                              rate_limiter.get());
   std::unique_ptr<scim::EtagCache> etags;
   if (*redis != nullptr) {
-    etags = std::make_unique<scim::EtagCache>(*redis, scim::Clock::Real());
-    edge.EnableEtagCache(etags.get());
+    etags = std::make_unique<scim::EtagCache>(*redis, runtime.clock);
   }
-  edge.EnableOAuth(token);
+  const std::unique_ptr<const scim::SchemaRegistry> registry =
+      scim::SchemaRegistry::Core();
+  scim::edge::EdgeComponent edge_component(std::move(peers), *redis, etags.get(),
+                                           registry.get(), options, runtime);
+  scim::edge::EdgeServer& edge = edge_component.server();
   edge.AddDependency("token-service", token_channel);
   edge.AddDependency("identity-service", identity_channel);
   auto port = edge.Start(http->host, http->port);

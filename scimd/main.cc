@@ -17,7 +17,7 @@
 #include "common/server.h"
 #include "common/tls.h"
 #include "edge/edge_flags.h"
-#include "edge/edge_server.h"
+#include "edge/edge_component.h"
 #include "identity-service/identity_component.h"
 #include "identity-service/identity_flags.h"
 #include "token-service/token_component.h"
@@ -76,8 +76,6 @@ int main(int argc, char** argv) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
-  std::unique_ptr<scim::edge::RateLimiter> rate_limiter =
-      scim::edge::NewRateLimiter(*redis, runtime.clock);
   // One ETag cache: identity-service publishes writes, the edge reads.
   std::unique_ptr<scim::EtagCache> etags;
   if (*redis != nullptr) {
@@ -132,19 +130,14 @@ int main(int argc, char** argv) {
                      absl::GetFlag(FLAGS_tombstone_retention));
   (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
-  scim::token::Authenticator authenticator(
-      scim::v1::TokenService::NewStub(channel), runtime.clock);
-  scim::edge::DenialRecorder denials(
-      scim::audit::NewGrpcAuditSink(scim::v1::AuditService::NewStub(channel),
-                                    *admin),
-      runtime.clock, runtime.random);
   scim::edge::EdgeOptions edge_options = scim::edge::EdgeOptionsFromFlags();
   edge_options.tls = tls;
-  scim::edge::EdgeServer edge(scim::v1::IdentityService::NewStub(channel),
-                              &authenticator, registry.get(), edge_options, &denials,
-                              rate_limiter.get());
-  if (etags != nullptr) edge.EnableEtagCache(etags.get());
-  edge.EnableOAuth(scim::v1::TokenService::NewStub(channel));
+  scim::edge::EdgeComponent edge_component(
+      {scim::v1::IdentityService::NewStub(channel),
+       scim::v1::TokenService::NewStub(channel),
+       scim::v1::AuditService::NewStub(channel), *admin},
+      *redis, etags.get(), registry.get(), edge_options, runtime);
+  scim::edge::EdgeServer& edge = edge_component.server();
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
     scim::LogError("cannot serve HTTP", {{"error", http_port.status().ToString()}});

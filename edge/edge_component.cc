@@ -1,0 +1,26 @@
+#include "edge/edge_component.h"
+
+#include "clients/audit/audit_sink.h"
+#include "edge/edge_flags.h"
+
+namespace scim::edge {
+
+EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis,
+                             EtagCache* etags, const SchemaRegistry* registry,
+                             EdgeOptions options, Runtime runtime)
+    : authenticator_(peers.token, runtime.clock),
+      rate_limiter_(NewRateLimiter(std::move(redis), runtime.clock)) {
+  if (peers.audit != nullptr) {
+    denials_ = std::make_unique<DenialRecorder>(
+        audit::NewGrpcAuditSink(std::move(peers.audit), peers.admin_token),
+        runtime.clock, runtime.random);
+  }
+  server_ = std::make_unique<EdgeServer>(
+      EdgeDeps{std::move(peers.identity), &authenticator_, registry,
+               runtime.random, denials_.get(), rate_limiter_.get()},
+      std::move(options));
+  if (etags != nullptr) server_->EnableEtagCache(etags);
+  server_->EnableOAuth(std::move(peers.token));
+}
+
+}  // namespace scim::edge
