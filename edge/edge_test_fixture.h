@@ -93,7 +93,9 @@ class EdgeTest : public ::testing::Test {
         << res->body;
     EXPECT_EQ(body["status"], std::to_string(status));
     EXPECT_FALSE(body.value("detail", "").empty());
-    if (!scim_type.empty()) EXPECT_EQ(body.value("scimType", ""), scim_type);
+    if (!scim_type.empty()) {
+      EXPECT_EQ(body.value("scimType", ""), scim_type);
+    }
     return body;
   }
 
