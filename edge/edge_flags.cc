@@ -24,12 +24,15 @@ EdgeOptions EdgeOptionsFromFlags() {
   return options;
 }
 
-absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags(Clock* clock) {
+absl::StatusOr<RedisAccelerators> RedisFromFlags(Clock* clock) {
   const std::string url = absl::GetFlag(FLAGS_redis);
-  if (url.empty()) return std::shared_ptr<RedisClient>();
+  RedisAccelerators out;
+  if (url.empty()) return out;
   auto redis = RedisClient::Create(url, clock);
   if (!redis.ok()) return redis.status();
-  return std::shared_ptr<RedisClient>(std::move(*redis));
+  out.client = std::move(*redis);
+  out.etags = std::make_unique<EtagCache>(out.client, clock);
+  return out;
 }
 
 std::unique_ptr<RateLimiter> NewRateLimiter(std::shared_ptr<RedisClient> redis,

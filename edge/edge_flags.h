@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "edge/edge_server.h"
+#include "common/etag_cache.h"
 #include "common/redis_client.h"
 #include "edge/rate_limiter.h"
 
@@ -11,9 +12,13 @@ namespace scim::edge {
 
 EdgeOptions EdgeOptionsFromFlags();
 
-// The --redis client (shared by the rate limiter and the ETag cache), or
-// nullptr without --redis.
-absl::StatusOr<std::shared_ptr<RedisClient>> RedisFromFlags(Clock* clock);
+// What --redis accelerates: the client (rate limits) and the ETag cache on
+// it; both null without --redis.
+struct RedisAccelerators {
+  std::shared_ptr<RedisClient> client;
+  std::unique_ptr<EtagCache> etags;
+};
+absl::StatusOr<RedisAccelerators> RedisFromFlags(Clock* clock);
 
 // Redis-backed when `redis` is set (falling back to in-process buckets while
 // Redis is down), in-process otherwise.

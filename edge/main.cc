@@ -70,13 +70,10 @@ int main(int argc, char** argv) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
     return 2;
   }
-  std::unique_ptr<scim::EtagCache> etags;
-  if (*redis != nullptr) {
-    etags = std::make_unique<scim::EtagCache>(*redis, runtime.clock);
-  }
   const std::unique_ptr<const scim::SchemaRegistry> registry =
       scim::SchemaRegistry::Core();
-  scim::edge::EdgeComponent edge_component(std::move(peers), *redis, etags.get(),
+  scim::edge::EdgeComponent edge_component(std::move(peers), redis->client,
+                                           redis->etags.get(),
                                            registry.get(), options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   edge.AddDependency("token-service", token_channel);

@@ -1,3 +1,7 @@
+// RFC 7644 §3.5.2 operations applied to a message (see patch.h). Over 400
+// lines for a reason: one Patcher class holds the state every kind of
+// operation shares (type, options, target, decode rules); its value helpers
+// are in patch_values.h and the body parser in patch_parser.cc.
 #include "scim/patch.h"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// PATCH table tests: one case per IdP request shape and per RFC 7644 rule.
+// Over 400 lines for a reason: the cases are data, kept in one table.
 #include "scim/patch.h"
 #include "scim/core_registry_for_tests.h"
 

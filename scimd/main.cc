@@ -77,10 +77,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   // One ETag cache: identity-service publishes writes, the edge reads.
-  std::unique_ptr<scim::EtagCache> etags;
-  if (*redis != nullptr) {
-    etags = std::make_unique<scim::EtagCache>(*redis, runtime.clock);
-  }
+  scim::EtagCache* etags = redis->etags.get();
   auto http = scim::ParseHostPort(absl::GetFlag(FLAGS_http_addr));
   if (!http.ok()) {
     scim::LogError("bad --http_addr", {{"error", http.status().ToString()}});
@@ -124,7 +121,7 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<grpc::Channel> channel =
       (*server)->InProcessChannel(grpc::ChannelArguments());
-  if (etags != nullptr) (*identity)->store().set_etag_cache(etags.get());
+  if (etags != nullptr) (*identity)->store().set_etag_cache(etags);
   (*identity)->Start({scim::v1::TokenService::NewStub(channel),
                       scim::v1::AuditService::NewStub(channel), *admin},
                      absl::GetFlag(FLAGS_tombstone_retention));
@@ -136,7 +133,7 @@ int main(int argc, char** argv) {
       {scim::v1::IdentityService::NewStub(channel),
        scim::v1::TokenService::NewStub(channel),
        scim::v1::AuditService::NewStub(channel), *admin},
-      *redis, etags.get(), registry.get(), edge_options, runtime);
+      redis->client, etags, registry.get(), edge_options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {
