@@ -6,11 +6,11 @@ namespace scim::audit {
 
 absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Open(
     const std::string& db_dir, const std::string& admin_token,
-    Runtime runtime) {
+    Runtime runtime, const KeyEncryption* kek) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
   if (!kv.ok()) return kv.status();
   auto signer =
-      SigningKey::LoadOrCreate(db_dir + "/signing.key", *runtime.random);
+      SigningKey::LoadOrCreate(db_dir + "/signing.key", *runtime.random, kek);
   if (!signer.ok()) return signer.status();
   return std::make_unique<AuditComponent>(std::move(*kv), std::move(*signer),
                                           admin_token, runtime);

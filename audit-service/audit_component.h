@@ -18,10 +18,11 @@ namespace scim::audit {
 
 class AuditComponent {
  public:
-  // RocksDB in `db_dir`; the checkpoint signing key in db_dir/signing.key.
+  // RocksDB in `db_dir`; the checkpoint signing key in db_dir/signing.key,
+  // sealed under `kek` when one is given.
   static absl::StatusOr<std::unique_ptr<AuditComponent>> Open(
       const std::string& db_dir, const std::string& admin_token,
-      Runtime runtime);
+      Runtime runtime, const KeyEncryption* kek = nullptr);
   AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,
                  const std::string& admin_token, Runtime runtime);
   ~AuditComponent();

@@ -8,6 +8,24 @@ namespace scim::audit {
 grpc::Status AuditServiceImpl::Append(grpc::ServerContext* context,
                                       const v1::AppendRequest* request,
                                       v1::AppendResponse* response) {
+  // The edge holds only the denial recorder's credential: it may append
+  // refused requests and nothing else.
+  const std::string bearer = BearerFromMetadata(*context);
+  if (!bearer.empty() && ConstantTimeEquals(bearer, denial_token_)) {
+    for (const v1::AuditEvent& e : request->events()) {
+      if (e.operation() != kDeniedOperation) {
+        return ToGrpcStatus(ScimError(
+            absl::StatusCode::kPermissionDenied, "",
+            "this credential may only record refused requests"));
+      }
+    }
+    std::vector<v1::AuditEvent> events(request->events().begin(),
+                                       request->events().end());
+    auto appended = store_->Append(events);
+    if (!appended.ok()) return ToGrpcStatus(appended.status());
+    response->set_appended(*appended);
+    return grpc::Status::OK;
+  }
   return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
     std::vector<v1::AuditEvent> events(request->events().begin(),
                                        request->events().end());

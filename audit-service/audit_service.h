@@ -1,18 +1,25 @@
-// AuditService over gRPC; every RPC requires the admin token.
+// AuditService over gRPC; every RPC requires the admin token, except that
+// Append also takes the denial recorder's credential for refused requests.
 #ifndef SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_
 #define SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_
 
 #include <string>
 
 #include "audit-service/audit_store.h"
+#include "common/admin_token.h"
 #include "scim/v1/audit.grpc.pb.h"
 
 namespace scim::audit {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
+  // The operation of the events the denial recorder's credential may add.
+  static constexpr char kDeniedOperation[] = "request.denied";
+
   AuditServiceImpl(AuditStore* store, std::string admin_token)
-      : store_(store), admin_token_(std::move(admin_token)) {}
+      : store_(store),
+        admin_token_(std::move(admin_token)),
+        denial_token_(DenialRecorderToken(admin_token_)) {}
 
   grpc::Status Append(grpc::ServerContext* context,
                       const v1::AppendRequest* request,
@@ -36,6 +43,7 @@ class AuditServiceImpl final : public v1::AuditService::Service {
  private:
   AuditStore* store_;
   std::string admin_token_;
+  const std::string denial_token_;
 };
 
 }  // namespace scim::audit

@@ -104,6 +104,35 @@ TEST_F(AuditServiceTest, FollowStreamsNewEvents) {
   EXPECT_EQ(ids, (std::vector<std::string>{"new0", "new1", "new2"}));
 }
 
+// The edge's credential records refused requests and nothing else.
+TEST_F(AuditServiceTest, DenialRecorderTokenAppendsOnlyRefusals) {
+  auto call = [&](const std::string& bearer, const std::string& operation) {
+    v1::AppendRequest request;
+    v1::AuditEvent* e = request.add_events();
+    *e = Event(absl::StrCat("e-", operation, "-", bearer.size()), clock_.Now());
+    e->set_operation(operation);
+    v1::AppendResponse response;
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + bearer);
+    return stub_->Append(&context, request, &response).error_code();
+  };
+  const std::string denials = DenialRecorderToken("admin-token");
+  EXPECT_NE(denials.find("scimden_"), std::string::npos);
+  EXPECT_EQ(denials.find("admin-token"), std::string::npos);
+  EXPECT_EQ(call(denials, "request.denied"), grpc::StatusCode::OK);
+  EXPECT_EQ(call(denials, "user.create"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call(DenialRecorderToken("other"), "request.denied"),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Nothing else opens with it.
+  v1::TailRequest tail;
+  tail.set_tenant("acme");
+  v1::TailResponse tailed;
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + denials);
+  EXPECT_EQ(stub_->Tail(&context, tail, &tailed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(AuditServiceTest, BadRequestsAreInvalidArgument) {
   v1::PruneRequest prune;
   prune.set_tenant("acme");  // no `before`

@@ -3,6 +3,8 @@
 #include "audit-service/audit_component.h"
 #include "audit-service/audit_flags.h"
 #include "common/flags.h"
+#include "common/key_encryption.h"
+#include "common/log.h"
 #include "common/server.h"
 #include "common/service_main.h"
 
@@ -16,12 +18,17 @@ int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
   scim::ParseFlags(argc, argv, "audit-service: the per-tenant audit log");
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  auto kek = scim::KeyEncryption::FromFlags();
+  if (!kek.ok()) {
+    scim::LogError("bad key-encryption key", {{"error", kek.status().ToString()}});
+    return 2;
+  }
   std::unique_ptr<scim::audit::AuditComponent> component;
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
     auto opened = scim::audit::AuditComponent::Open(data_dir + "/audit", admin_token,
-                                                    scim::Runtime::Real());
+                                                    scim::Runtime::Real(), kek->get());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     component->StartRetention(absl::GetFlag(FLAGS_audit_retention));

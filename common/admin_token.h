@@ -15,8 +15,15 @@
 namespace scim {
 
 // Reads the token at `path`, creating it (and its directory) if missing.
+// FAILED_PRECONDITION if other users could read or change the file.
 absl::StatusOr<std::string> LoadOrCreateAdminToken(const std::string& path,
                                                    RandomSource& random);
+
+// The credential that may only record refused requests in the audit log:
+// what the edge holds instead of the admin token. Derived from the admin
+// token (HMAC-SHA-256), so audit-service checks it with no other secret to
+// distribute, and it reveals nothing of the admin token.
+std::string DenialRecorderToken(absl::string_view admin_token);
 
 // The bearer token in gRPC metadata, or "".
 std::string BearerFromMetadata(const grpc::ServerContext& context);

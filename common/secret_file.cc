@@ -34,7 +34,12 @@ absl::StatusOr<std::string> LoadOrCreateSecretFile(const std::string& path,
     return absl::InternalError(
         absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
   }
+  return LoadSecretFile(path);
+}
+
+absl::StatusOr<std::string> LoadSecretFile(const std::string& path) {
   std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + path);
   std::stringstream content;
   content << in.rdbuf();
   std::string existing(absl::StripAsciiWhitespace(content.str()));

@@ -9,6 +9,10 @@
 
 namespace scim {
 
+// The stripped content of an existing secret file (NOT_FOUND if missing,
+// FAILED_PRECONDITION if empty).
+absl::StatusOr<std::string> LoadSecretFile(const std::string& path);
+
 // Returns the stripped content of `path`; if it does not exist, creates it
 // (and its directory) holding `initial` and returns `initial`.
 absl::StatusOr<std::string> LoadOrCreateSecretFile(const std::string& path,

@@ -2,15 +2,41 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
+#include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/rpc_observer.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 
+ABSL_FLAG(bool, grpc_reflection, false,
+          "serve gRPC server reflection (for grpcurl and debugging)");
+
 namespace scim {
+namespace {
+
+// gRPC's reflection library puts its plugin into every ServerBuilder as soon
+// as the library is loaded; this option takes it out again.
+class WithoutReflection : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(
+      std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const auto& plugin) {
+                                    return plugin->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<HostPort> ParseHostPort(const std::string& address) {
   size_t colon = address.rfind(':');
@@ -35,17 +61,19 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address) {
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
-    int* bound_port, std::shared_ptr<grpc::ServerCredentials> credentials) {
+    int* bound_port, std::shared_ptr<grpc::ServerCredentials> credentials,
+    bool reflection) {
   static bool once = [] {
     grpc::EnableDefaultHealthCheckService(true);
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     return true;
   }();
   (void)once;
+  if (reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto hp = ParseHostPort(address);
   if (!hp.ok()) return hp.status();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, credentials, bound_port);
+  if (!reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

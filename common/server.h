@@ -7,10 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+
+// --grpc_reflection: whether gRPC servers describe their API to anyone who
+// asks (grpcurl, debugging). Off by default: the API's shape is nobody's
+// business but the operator's.
+ABSL_DECLARE_FLAG(bool, grpc_reflection);
 
 namespace scim {
 
@@ -23,13 +29,14 @@ struct HostPort {
 absl::StatusOr<HostPort> ParseHostPort(const std::string& address);
 
 // Builds and starts a gRPC server on `address` (port 0 = any free port) with
-// the given services, grpc.health.v1 and server reflection. `bound_port`
-// receives the port actually bound.
+// the given services, grpc.health.v1 and, when `reflection` is set, server
+// reflection. `bound_port` receives the port actually bound.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     int* bound_port,
     std::shared_ptr<grpc::ServerCredentials> credentials =
-        grpc::InsecureServerCredentials());
+        grpc::InsecureServerCredentials(),
+    bool reflection = false);
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
 // afterwards; call first thing in main.

@@ -48,7 +48,8 @@ int RunServiceMain(const std::string& binary, const std::string& data_dir,
   }
   int port = 0;
   auto server =
-      StartGrpcServer(grpc_addr, *services, &port, *server_credentials);
+      StartGrpcServer(grpc_addr, *services, &port, *server_credentials,
+                      absl::GetFlag(FLAGS_grpc_reflection));
   if (!server.ok()) {
     LogError("cannot serve", {{"error", server.status().ToString()}});
     return 1;

@@ -1,5 +1,7 @@
 #include "common/signing_key.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <openssl/evp.h>
 
 #include "absl/strings/escaping.h"
@@ -47,15 +49,25 @@ absl::StatusOr<SigningKey> SigningKey::Generate(RandomSource& random) {
 }
 
 absl::StatusOr<SigningKey> SigningKey::LoadOrCreate(const std::string& path,
-                                                    RandomSource& random) {
-  auto content =
-      LoadOrCreateSecretFile(path, absl::Base64Escape(random.Bytes(32)));
+                                                    RandomSource& random,
+                                                    const KeyEncryption* kek) {
+  const std::string seed = random.Bytes(32);
+  auto content = LoadOrCreateSecretFile(
+      path, kek != nullptr ? kek->Seal(seed, random) : absl::Base64Escape(seed));
   if (!content.ok()) return content.status();
-  std::string seed;
-  if (!absl::Base64Unescape(*content, &seed)) {
+  if (KeyEncryption::IsSealed(*content)) {
+    auto opened = OpenSecret(kek, *content);
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(),
+                          absl::StrCat(path, ": ", opened.status().message()));
+    }
+    return FromSeed(*opened);
+  }
+  std::string stored;
+  if (!absl::Base64Unescape(*content, &stored)) {
     return absl::DataLossError("signing key file is not base64: " + path);
   }
-  return FromSeed(seed);
+  return FromSeed(stored);
 }
 
 std::string SigningKey::Sign(absl::string_view message) const {

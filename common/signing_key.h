@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/key_encryption.h"
 #include "common/random.h"
 
 namespace scim {
@@ -15,9 +16,11 @@ class SigningKey {
  public:
   // A new key from `random`'s 32-byte seed.
   static absl::StatusOr<SigningKey> Generate(RandomSource& random);
-  // Reads the base64 seed at `path`, creating it (0600) if missing.
+  // Reads the seed at `path`, creating it (0600) if missing: base64, or
+  // sealed under `kek` when one is given (common/key_encryption.h).
   static absl::StatusOr<SigningKey> LoadOrCreate(const std::string& path,
-                                                 RandomSource& random);
+                                                 RandomSource& random,
+                                                 const KeyEncryption* kek = nullptr);
   static absl::StatusOr<SigningKey> FromSeed(absl::string_view seed);
 
   // 64-byte Ed25519 signature.

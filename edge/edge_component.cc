@@ -12,7 +12,7 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
       rate_limiter_(NewRateLimiter(std::move(redis), runtime.clock)) {
   if (peers.audit != nullptr) {
     denials_ = std::make_unique<DenialRecorder>(
-        audit::NewGrpcAuditSink(std::move(peers.audit), peers.admin_token),
+        audit::NewGrpcAuditSink(std::move(peers.audit), peers.denial_token),
         runtime.clock, runtime.random);
   }
   server_ = std::make_unique<EdgeServer>(

@@ -25,10 +25,11 @@ namespace scim::edge {
 struct EdgePeers {
   std::shared_ptr<v1::IdentityService::StubInterface> identity;
   std::shared_ptr<v1::TokenService::StubInterface> token;
-  // With the admin token, where refused requests are recorded; null: they
-  // are not.
+  // Where refused requests are recorded, with the denial recorder's
+  // credential (common/admin_token.h: never the admin token); null: they
+  // are not recorded.
   std::shared_ptr<v1::AuditService::StubInterface> audit;
-  std::string admin_token;
+  std::string denial_token;
 };
 
 class EdgeComponent {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/audit/audit_sink.h"
 #include "common/admin_token.h"
+#include "common/secret_file.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server.h"
@@ -22,9 +23,13 @@ ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
           "token-service gRPC address");
 ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
           "audit-service gRPC address, where refused requests are recorded");
+ABSL_FLAG(std::string, denial_token_file, "",
+          "file holding the credential that records refused requests in the "
+          "audit log (`scimctl credential denial-token` prints it); empty = do "
+          "not record them");
 ABSL_FLAG(std::string, admin_token_file, "",
-          "admin token file for recording refused requests in the audit log; "
-          "empty = do not record them");
+          "deprecated: the edge needs only --denial_token_file; given the admin "
+          "token, it derives that credential and forgets the admin token");
 
 int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
@@ -49,19 +54,31 @@ int main(int argc, char** argv) {
   scim::edge::EdgePeers peers{scim::v1::IdentityService::NewStub(identity_channel),
                               scim::v1::TokenService::NewStub(token_channel),
                               nullptr, ""};
-  if (const std::string path = absl::GetFlag(FLAGS_admin_token_file);
+  if (const std::string path = absl::GetFlag(FLAGS_denial_token_file);
       !path.empty()) {
-    auto admin = scim::LoadOrCreateAdminToken(path, *runtime.random);
+    auto token = scim::LoadSecretFile(path);
+    if (!token.ok()) {
+      scim::LogError("cannot read --denial_token_file",
+                     {{"error", token.status().ToString()}});
+      return 1;
+    }
+    peers.audit = scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds);
+    peers.denial_token = *token;
+  } else if (const std::string admin_path = absl::GetFlag(FLAGS_admin_token_file);
+             !admin_path.empty()) {
+    auto admin = scim::LoadOrCreateAdminToken(admin_path, *runtime.random);
     if (!admin.ok()) {
       scim::LogError("cannot read the admin token",
                      {{"error", admin.status().ToString()}});
       return 1;
     }
+    scim::LogWarning("--admin_token_file on the edge is deprecated: give it "
+                     "--denial_token_file instead");
     peers.audit = scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds);
-    peers.admin_token = *admin;
+    peers.denial_token = scim::DenialRecorderToken(*admin);
   } else {
     scim::LogWarning("refused requests are not recorded in the audit log "
-                     "(no --admin_token_file)");
+                     "(no --denial_token_file)");
   }
   scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
   options.tls = tls;

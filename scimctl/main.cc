@@ -45,7 +45,10 @@ commands:
                             every matching event, one JSON line each
   audit prune --tenant=NAME --before=T
                             drop events older than T, keeping a signed
-                            checkpoint so the rest still verifies)";
+                            checkpoint so the rest still verifies
+  credential denial-token   print the edge's credential (--denial_token_file):
+                            it may only record refused requests in the audit
+                            log)";
 
 using Group = int (*)(const scimctl::Session& session,
                       const std::vector<std::string>& args);
@@ -56,6 +59,7 @@ const std::map<std::string_view, Group> kGroups = {
     {"key", scimctl::RunKeyCommand},
     {"client", scimctl::RunClientCommand},
     {"audit", scimctl::RunAuditCommand},
+    {"credential", scimctl::RunCredentialCommand},
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "audit-service/audit_flags.h"
 #include "common/admin_token.h"
 #include "common/flags.h"
+#include "common/key_encryption.h"
 #include "common/log.h"
 #include "common/rpc_observer.h"
 #include "common/server.h"
@@ -84,6 +85,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  auto kek = scim::KeyEncryption::FromFlags();
+  if (!kek.ok()) {
+    scim::LogError("bad key-encryption key", {{"error", kek.status().ToString()}});
+    return 2;
+  }
   // One process: the edge's access log line already names each request.
   scim::SetRpcLogging(false);
   std::error_code ec;
@@ -100,9 +106,11 @@ int main(int argc, char** argv) {
       scim::identity::IdentityComponent::Open(data_dir + "/identity",
                                               registry.get(), runtime);
   auto token =
-      scim::token::TokenComponent::Open(data_dir + "/token", *admin, runtime);
+      scim::token::TokenComponent::Open(data_dir + "/token", *admin, runtime,
+                                        kek->get());
   auto audit =
-      scim::audit::AuditComponent::Open(data_dir + "/audit", *admin, runtime);
+      scim::audit::AuditComponent::Open(data_dir + "/audit", *admin, runtime,
+                                        kek->get());
   for (const absl::Status& s :
        {identity.status(), token.status(), audit.status()}) {
     if (!s.ok()) {
@@ -114,7 +122,7 @@ int main(int argc, char** argv) {
   auto server = scim::StartGrpcServer(
       absl::GetFlag(FLAGS_grpc_addr),
       {(*identity)->service(), (*token)->service(), (*audit)->service()},
-      &grpc_port, *server_credentials);
+      &grpc_port, *server_credentials, absl::GetFlag(FLAGS_grpc_reflection));
   if (!server.ok()) {
     scim::LogError("cannot serve gRPC", {{"error", server.status().ToString()}});
     return 1;
@@ -132,7 +140,8 @@ int main(int argc, char** argv) {
   scim::edge::EdgeComponent edge_component(
       {scim::v1::IdentityService::NewStub(channel),
        scim::v1::TokenService::NewStub(channel),
-       scim::v1::AuditService::NewStub(channel), *admin},
+       scim::v1::AuditService::NewStub(channel),
+       scim::DenialRecorderToken(*admin)},
       redis->client, etags, registry.get(), edge_options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   auto http_port = edge.Start(http->host, http->port);

@@ -1,6 +1,7 @@
 #include "tests/test_process.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,17 +179,28 @@ absl::StatusOr<SplitDeployment> StartSplitDeployment(
       dir);
   if (!identity.ok()) return identity.status();
   d.identity = std::move(*identity);
+  // The edge holds only the credential that records refused requests.
+  d.ctl = ScimCtl{d.token_addr, d.audit_addr, dir + "/admin.token"};
+  int exit_code = 0;
+  const std::string denial_token = d.ctl.Run("credential denial-token", &exit_code);
+  if (exit_code != 0 || denial_token.empty()) {
+    return absl::InternalError("scimctl credential denial-token failed");
+  }
+  {
+    const std::string path = dir + "/denial.token";
+    std::ofstream(path) << denial_token;
+    chmod(path.c_str(), 0600);
+  }
   auto edge = TestProcess::Start(
       "scim-edge",
       with({"--http_addr=127.0.0.1:0", "--access_log=false",
             "--identity_addr=127.0.0.1:" + d.identity->Field("grpc_port"),
             "--token_addr=" + d.token_addr, "--audit_addr=" + d.audit_addr,
-            token_file}),
+            "--denial_token_file=" + dir + "/denial.token"}),
       dir);
   if (!edge.ok()) return edge.status();
   d.edge = std::move(*edge);
   d.http_port = std::stoi(d.edge->Field("http_port"));
-  d.ctl = ScimCtl{d.token_addr, d.audit_addr, dir + "/admin.token"};
   return d;
 }
 

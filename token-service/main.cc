@@ -1,6 +1,8 @@
 // token-service as its own process; scimd embeds the same.
 #include "absl/flags/flag.h"
 #include "common/flags.h"
+#include "common/key_encryption.h"
+#include "common/log.h"
 #include "common/server.h"
 #include "common/service_main.h"
 #include "token-service/token_component.h"
@@ -17,12 +19,17 @@ int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
   scim::ParseFlags(argc, argv, "token-service: tenants and credentials");
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  auto kek = scim::KeyEncryption::FromFlags();
+  if (!kek.ok()) {
+    scim::LogError("bad key-encryption key", {{"error", kek.status().ToString()}});
+    return 2;
+  }
   std::unique_ptr<scim::token::TokenComponent> component;
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
     auto opened = scim::token::TokenComponent::Open(data_dir + "/token", admin_token,
-                                                    scim::Runtime::Real());
+                                                    scim::Runtime::Real(), kek->get());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     return std::vector<grpc::Service*>{component->service()};

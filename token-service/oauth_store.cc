@@ -28,8 +28,19 @@ const std::vector<std::string>& OAuthColumnFamilies() {
 }
 
 OAuthStore::OAuthStore(KvStore* kv, audit::Outbox* outbox, TokenStore* tenants,
-                       Clock* clock, RandomSource* random)
-    : kv_(kv), outbox_(outbox), tenants_(tenants), clock_(clock), random_(random) {}
+                       Clock* clock, RandomSource* random,
+                       const KeyEncryption* kek)
+    : kv_(kv),
+      outbox_(outbox),
+      tenants_(tenants),
+      clock_(clock),
+      random_(random),
+      kek_(kek) {}
+
+absl::StatusOr<SigningKey> OAuthStore::KeyOf(const v1::SigningKeyRecord& record) const {
+  ASSIGN_OR_RETURN(std::string seed, OpenSecret(kek_, record.seed()));
+  return SigningKey::FromSeed(seed);
+}
 
 absl::StatusOr<CreatedClient> OAuthStore::CreateClient(
     absl::string_view tenant, const audit::EventContext& context) {
@@ -93,7 +104,7 @@ absl::StatusOr<v1::SigningKeyRecord> OAuthStore::CurrentKey() {
       return absl::OkStatus();
     }
     record.set_kid(HexEncode(random_->Bytes(8)));
-    record.set_seed(random_->Bytes(32));
+    record.set_seed(SealSecret(kek_, random_->Bytes(32), *random_));
     *record.mutable_created() = ToTimestamp(clock_->Now());
     RETURN_IF_ERROR(txn.Put(kSigningKeysCf, record.kid(), record.SerializeAsString()));
     return txn.Put(kSigningKeysCf, kCurrentKey, record.kid());
@@ -114,7 +125,7 @@ absl::StatusOr<v1::IssueTokenResponse> OAuthStore::IssueToken(
   auto tenant = tenants_->GetTenant(client.tenant());
   if (!tenant.ok() || tenant->disabled()) return BadClient();
   ASSIGN_OR_RETURN(v1::SigningKeyRecord record, CurrentKey());
-  ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromSeed(record.seed()));
+  ASSIGN_OR_RETURN(SigningKey key, KeyOf(record));
   const absl::Time now = clock_->Now();
   JwtClaims claims{client.id(), client.tenant(), NewUuidV7(*clock_, *random_),
                    now, now, now + kTokenLifetime};
@@ -150,7 +161,7 @@ absl::StatusOr<std::vector<v1::Jwk>> OAuthStore::Jwks() {
             FromTimestamp(record.retired()) + kTokenLifetime + absl::Minutes(1) < now) {
           return true;
         }
-        auto key = SigningKey::FromSeed(record.seed());
+        auto key = KeyOf(record);
         if (!key.ok()) {
           status = key.status();
           return false;

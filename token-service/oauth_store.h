@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/key_encryption.h"
+#include "common/signing_key.h"
 #include "token-service/token_store.h"
 
 namespace scim::token {
@@ -30,8 +32,10 @@ struct CreatedClient {
 
 class OAuthStore {
  public:
+  // `kek` (optional) seals the signing keys' seeds at rest.
   OAuthStore(KvStore* kv, audit::Outbox* outbox, TokenStore* tenants,
-             Clock* clock, RandomSource* random);
+             Clock* clock, RandomSource* random,
+             const KeyEncryption* kek = nullptr);
 
   absl::StatusOr<CreatedClient> CreateClient(absl::string_view tenant,
                                              const audit::EventContext& context);
@@ -47,6 +51,8 @@ class OAuthStore {
   absl::StatusOr<std::vector<v1::Jwk>> RotateSigningKey();
 
  private:
+  // The key of a stored record (its seed opened with kek_ if sealed).
+  absl::StatusOr<SigningKey> KeyOf(const v1::SigningKeyRecord& record) const;
   // The current signing key, created on first use.
   absl::StatusOr<v1::SigningKeyRecord> CurrentKey();
 
@@ -55,6 +61,7 @@ class OAuthStore {
   TokenStore* tenants_;
   Clock* clock_;
   RandomSource* random_;
+  const KeyEncryption* kek_;
 };
 
 }  // namespace scim::token

@@ -163,6 +163,63 @@ TEST_P(OAuthStoreTest, SigningKeyRolloverKeepsIssuedTokensValidUntilExpiry) {
   EXPECT_FALSE(Verify(before).ok());
 }
 
+// With a key-encryption key, no signing-key seed is stored in the clear;
+// tokens still verify, and only the same key opens them again.
+TEST_P(OAuthStoreTest, SigningKeysAreSealedAtRestUnderTheKek) {
+  auto kek = KeyEncryption::FromKey(std::string(32, 'k'));
+  ASSERT_TRUE(kek.ok());
+  OAuthStore sealed(kv_.get(), outbox_.get(), tenants_.get(), &clock_,
+                    RandomSource::Secure(), kek->get());
+  auto client = sealed.CreateClient("acme", {});
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto issued = sealed.IssueToken(client->client.id(), client->secret, {});
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(oauth_->Jwks().status().code(), absl::StatusCode::kFailedPrecondition)
+      << "a store without the KEK cannot open a sealed seed";
+  int records = 0;
+  ASSERT_TRUE(kv_->Scan("signing_keys", "", "",
+                        [&](absl::string_view kid, absl::string_view value) {
+                          if (kid == "~current") return true;
+                          v1::SigningKeyRecord record;
+                          EXPECT_TRUE(record.ParseFromArray(
+                              value.data(), static_cast<int>(value.size())));
+                          EXPECT_TRUE(KeyEncryption::IsSealed(record.seed()));
+                          ++records;
+                          return true;
+                        })
+                  .ok());
+  EXPECT_EQ(records, 1);
+  auto jwks = sealed.Jwks();
+  ASSERT_TRUE(jwks.ok()) << jwks.status();
+  auto verified = VerifyJwt(
+      issued->access_token(),
+      [&](const std::string& kid) -> std::optional<std::string> {
+        for (const auto& k : *jwks) {
+          if (k.kid() == kid) return k.public_key();
+        }
+        return std::nullopt;
+      },
+      clock_.Now());
+  EXPECT_TRUE(verified.ok()) << verified.status();
+  auto other = KeyEncryption::FromKey(std::string(32, 'o'));
+  OAuthStore wrong(kv_.get(), outbox_.get(), tenants_.get(), &clock_,
+                   RandomSource::Secure(), other->get());
+  EXPECT_EQ(wrong.Jwks().status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Keys stored before a KEK was configured stay usable after.
+TEST_P(OAuthStoreTest, PlainKeysStayReadableOnceAKekIsConfigured) {
+  auto jwks = oauth_->Jwks();
+  ASSERT_TRUE(jwks.ok());
+  auto kek = KeyEncryption::FromKey(std::string(32, 'k'));
+  OAuthStore sealed(kv_.get(), outbox_.get(), tenants_.get(), &clock_,
+                    RandomSource::Secure(), kek->get());
+  auto again = sealed.Jwks();
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->size(), jwks->size());
+  EXPECT_EQ((*again)[0].public_key(), (*jwks)[0].public_key());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, OAuthStoreTest, AllKvStores(), KvStoreName);
 
 }  // namespace

@@ -4,21 +4,21 @@ namespace scim::token {
 
 absl::StatusOr<std::unique_ptr<TokenComponent>> TokenComponent::Open(
     const std::string& db_dir, const std::string& admin_token,
-    Runtime runtime) {
+    Runtime runtime, const KeyEncryption* kek) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
   if (!kv.ok()) return kv.status();
-  return std::make_unique<TokenComponent>(std::move(*kv), admin_token, runtime);
+  return std::make_unique<TokenComponent>(std::move(*kv), admin_token, runtime, kek);
 }
 
 TokenComponent::TokenComponent(std::unique_ptr<KvStore> kv,
                                const std::string& admin_token,
-                               Runtime runtime)
+                               Runtime runtime, const KeyEncryption* kek)
     : runtime_(runtime),
       kv_(std::move(kv)),
       store_metrics_("rocksdb", "store", "token", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), TokenStore::kOutboxCf, "token"),
       store_(kv_.get(), &outbox_, runtime.clock, runtime.random),
-      oauth_(kv_.get(), &outbox_, &store_, runtime.clock, runtime.random),
+      oauth_(kv_.get(), &outbox_, &store_, runtime.clock, runtime.random, kek),
       service_(&store_, &oauth_, admin_token) {}
 
 TokenComponent::~TokenComponent() { StopShipping(); }

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/metrics.h"
+#include "common/key_encryption.h"
 #include "common/runtime.h"
 #include "token-service/token_service.h"
 #include "token-service/token_store.h"
@@ -17,9 +18,10 @@ class TokenComponent {
  public:
   static absl::StatusOr<std::unique_ptr<TokenComponent>> Open(
       const std::string& db_dir, const std::string& admin_token,
-      Runtime runtime);
+      Runtime runtime, const KeyEncryption* kek = nullptr);
+  // `kek` (optional, outliving the component) seals signing keys at rest.
   TokenComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token,
-                 Runtime runtime);
+                 Runtime runtime, const KeyEncryption* kek = nullptr);
 
   ~TokenComponent();
 
