@@ -16,7 +16,7 @@ void LogAccess(const Call& call, absl::Duration latency) {
            {"latency_ms", absl::StrCat(absl::ToDoubleMilliseconds(latency))},
            {"tenant", call.tenant},
            {"credential", call.principal.credential_id},
-           {"remote", call.req.remote_addr}});
+           {"remote", call.origin.address}});
 }
 
 }  // namespace scim::edge

@@ -82,7 +82,7 @@ void Admission::Deny(Call& call, int status, const std::string& detail) {
   call.Error(status, "", detail);
   if (denials_ != nullptr) {
     denials_->Record(call.tenant, status, detail,
-                     {call.principal.credential_id, call.req.remote_addr,
+                     {call.principal.credential_id, call.origin.address,
                       call.request_id});
   }
 }

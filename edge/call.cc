@@ -43,12 +43,8 @@ void Call::MethodNotAllowed(absl::string_view allowed) {
 }
 
 std::string Call::Origin() const {
-  std::string host = req.get_header_value("X-Forwarded-Host");
-  if (host.empty()) host = req.get_header_value("Host");
-  if (host.empty()) return "";
-  std::string scheme = req.get_header_value("X-Forwarded-Proto");
-  if (scheme != "https") scheme = https ? "https" : "http";
-  return absl::StrCat(scheme, "://", host);
+  if (origin.host.empty()) return "";
+  return absl::StrCat(origin.scheme, "://", origin.host);
 }
 
 void Call::AbsolutizeLocation(json& resource) const {
@@ -79,7 +75,7 @@ std::unique_ptr<grpc::ClientContext> Call::GrpcContext() const {
                         std::chrono::seconds(10));
   context->AddMetadata(kRequestIdMetadata, request_id);
   context->AddMetadata(kActorMetadata, principal.credential_id);
-  context->AddMetadata(kClientAddressMetadata, req.remote_addr);
+  context->AddMetadata(kClientAddressMetadata, origin.address);
   // identity-service checks the caller's credential itself.
   context->AddMetadata("authorization", req.get_header_value("Authorization"));
   return context;

@@ -11,6 +11,7 @@
 #include "grpcpp/client_context.h"
 #include "scim/json_codec.h"
 #include "clients/token/authenticator.h"
+#include "edge/client_origin.h"
 
 namespace httplib {
 struct Request;
@@ -25,6 +26,9 @@ struct Call {
   std::string request_id;
   std::string route = "unknown";
   bool https = false;
+  // The client's address, host and scheme: the TCP peer's, or what a trusted
+  // proxy forwarded (client_origin.h).
+  ClientOrigin origin;
   std::string tenant;
   token::Principal principal;
 

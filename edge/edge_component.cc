@@ -17,7 +17,8 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
   }
   server_ = std::make_unique<EdgeServer>(
       EdgeDeps{std::move(peers.identity), &authenticator_, registry,
-               runtime.random, denials_.get(), rate_limiter_.get()},
+               runtime.random, denials_.get(), rate_limiter_.get(),
+               runtime.clock},
       std::move(options));
   if (etags != nullptr) server_->EnableEtagCache(etags);
   server_->EnableOAuth(std::move(peers.token));

@@ -1,11 +1,28 @@
 #include "edge/edge_flags.h"
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "edge/redis_rate_limiter.h"
 
-ABSL_FLAG(int32_t, http_threads, 64,
-          "HTTP worker threads; each serves one keep-alive connection at a "
-          "time, so size it to the expected concurrent connections");
+ABSL_FLAG(int32_t, http_threads, 16,
+          "HTTP worker threads kept warm; each serves one connection at a "
+          "time and the pool grows on demand up to --http_max_threads");
+ABSL_FLAG(int32_t, http_max_threads, 512,
+          "upper bound of HTTP worker threads; beyond it new connections "
+          "wait (counted in scim_http_saturation_total{reason=\"pool_full\"})");
+ABSL_FLAG(int32_t, max_connections_per_client, 64,
+          "open HTTP connections per client address (IPv6: per /64); more "
+          "are answered 429 and closed; --trusted_proxies are exempt");
+ABSL_FLAG(absl::Duration, request_read_timeout, absl::Seconds(10),
+          "total time to receive one request's headers and body, however "
+          "slowly they trickle in; then 408 and the connection is closed");
+ABSL_FLAG(absl::Duration, http_keep_alive_timeout, absl::Seconds(30),
+          "how long an HTTP connection may idle between requests");
+ABSL_FLAG(std::string, trusted_proxies, "",
+          "comma-separated CIDRs (IPv4 or IPv6) of the proxies whose "
+          "X-Forwarded-For/-Host/-Proto headers are believed; others' are "
+          "ignored");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20,
           "request bodies above this size get 413");
 ABSL_FLAG(bool, access_log, true, "log one JSON line per HTTP request");
@@ -15,9 +32,27 @@ ABSL_FLAG(std::string, redis, "",
 
 namespace scim::edge {
 
-EdgeOptions EdgeOptionsFromFlags() {
+absl::StatusOr<EdgeOptions> EdgeOptionsFromFlags() {
   EdgeOptions options;
+  auto trusted = CidrSet::Parse(absl::GetFlag(FLAGS_trusted_proxies));
+  if (!trusted.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--trusted_proxies: ", trusted.status().message()));
+  }
+  options.trusted_proxies = *std::move(trusted);
+  const absl::Duration read_timeout = absl::GetFlag(FLAGS_request_read_timeout);
+  const absl::Duration keep_alive = absl::GetFlag(FLAGS_http_keep_alive_timeout);
+  if (read_timeout <= absl::ZeroDuration() || keep_alive <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--request_read_timeout and --http_keep_alive_timeout must be positive");
+  }
+  options.request_read_timeout = read_timeout;
+  options.keep_alive_timeout = keep_alive;
   options.threads = std::max(1, absl::GetFlag(FLAGS_http_threads));
+  options.max_threads =
+      std::max(options.threads, absl::GetFlag(FLAGS_http_max_threads));
+  options.max_connections_per_client =
+      std::max(1, absl::GetFlag(FLAGS_max_connections_per_client));
   options.max_body_bytes =
       static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body_bytes)));
   options.access_log = absl::GetFlag(FLAGS_access_log);

@@ -10,7 +10,9 @@
 
 namespace scim::edge {
 
-EdgeOptions EdgeOptionsFromFlags();
+// InvalidArgument for bad values (e.g. a malformed --trusted_proxies CIDR):
+// the binaries exit 2.
+absl::StatusOr<EdgeOptions> EdgeOptionsFromFlags();
 
 // What --redis accelerates: the client (rate limits) and the ETag cache on
 // it; both null without --redis.

@@ -35,4 +35,13 @@ void CountEtagCache(const char* result) {
   family.Add({{"result", result}}).Increment();
 }
 
+void CountSaturation(const char* reason) {
+  static auto& family =
+      prometheus::BuildCounter()
+          .Name("scim_http_saturation_total")
+          .Help("HTTP connections refused (client_cap) or queued (pool_full)")
+          .Register(MetricsRegistry());
+  family.Add({{"reason", reason}}).Increment();
+}
+
 }  // namespace scim::edge

@@ -18,6 +18,11 @@ void RecordHttpMetrics(const std::string& method, const std::string& route,
 // the cache, and those that went on to identity-service.
 void CountEtagCache(const char* result);
 
+// scim_http_saturation_total{reason="client_cap|pool_full"}: connections
+// refused because their client was at its cap, and connections that had to
+// wait because every pool thread was busy at --http_max_threads.
+void CountSaturation(const char* reason);
+
 }  // namespace scim::edge
 
 #endif  // SCIM_EDGE_EDGE_METRICS_H_

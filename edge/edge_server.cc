@@ -8,6 +8,7 @@
 #include "common/random.h"
 #include "edge/access_log.h"
 #include "edge/call.h"
+#include "edge/client_origin.h"
 #include "edge/edge_metrics.h"
 #include "httplib.h"
 
@@ -22,10 +23,22 @@ bool IsSaneRequestId(absl::string_view id) {
   return true;
 }
 
+// Every value of a repeated header, in order, as one comma-separated list.
+std::string JoinedHeader(const httplib::Request& req, const char* name) {
+  std::string out;
+  auto [begin, end] = req.headers.equal_range(name);
+  for (auto it = begin; it != end; ++it) {
+    if (!out.empty()) out += ",";
+    out += it->second;
+  }
+  return out;
+}
+
 }  // namespace
 
 EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
     : access_log_(options.access_log),
+      trusted_proxies_(options.trusted_proxies),
       random_(deps.random),
       users_(UserRpcs(deps.identity)),
       groups_(GroupRpcs(deps.identity)),
@@ -34,8 +47,11 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
       bulk_(std::move(deps.identity)),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
               &resources_, &bulk_, deps.registry, options.max_body_bytes),
-      http_(HttpServerOptions{options.max_body_bytes, options.threads,
-                              options.tls}) {}
+      http_(HttpServerOptions{
+          options.max_body_bytes, options.threads, options.max_threads,
+          options.max_connections_per_client, options.request_read_timeout,
+          options.keep_alive_timeout, options.trusted_proxies, options.tls,
+          deps.clock}) {}
 
 EdgeServer::~EdgeServer() { Stop(); }
 
@@ -59,6 +75,11 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   const absl::Time start = absl::Now();
   Call call{req, res};
   call.https = http_.https();
+  call.origin = ResolveClientOrigin(
+      trusted_proxies_, req.remote_addr, call.https,
+      {req.get_header_value("Host"), JoinedHeader(req, "X-Forwarded-For"),
+       JoinedHeader(req, "X-Forwarded-Host"),
+       JoinedHeader(req, "X-Forwarded-Proto")});
   call.request_id = req.get_header_value("X-Request-Id");
   if (!IsSaneRequestId(call.request_id)) {
     call.request_id = HexEncode(random_->Bytes(12));

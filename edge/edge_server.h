@@ -13,12 +13,15 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/etag_cache.h"
+#include "common/clock.h"
 #include "common/random.h"
 #include "common/tls.h"
 #include "clients/token/authenticator.h"
 #include "edge/admission.h"
 #include "edge/bulk_handler.h"
+#include "edge/cidr_set.h"
 #include "edge/conditional_get.h"
 #include "edge/denial_recorder.h"
 #include "edge/http_server.h"
@@ -41,9 +44,18 @@ namespace scim::edge {
 struct EdgeOptions {
   // Bodies above this get 413 (RFC 7644 §3.12 body).
   size_t max_body_bytes = 1 << 20;
-  // Each pool thread serves one keep-alive connection at a time: size it to
-  // the expected concurrent connections.
-  int threads = 64;
+  // Pool threads kept warm; the pool grows on demand to max_threads (each
+  // thread serves one connection at a time).
+  int threads = 16;
+  int max_threads = 512;
+  // Open connections per client address; trusted proxies are exempt.
+  int max_connections_per_client = 64;
+  // Total time to receive one request's headers and body (then 408).
+  absl::Duration request_read_timeout = absl::Seconds(10);
+  absl::Duration keep_alive_timeout = absl::Seconds(30);
+  // Peers whose X-Forwarded-For/-Host/-Proto are believed; everyone else's
+  // are ignored.
+  CidrSet trusted_proxies;
   bool access_log = true;
   // HTTPS when tls.cert is set; client certificates required when
   // tls.client_ca is.
@@ -59,6 +71,7 @@ struct EdgeDeps {
   RandomSource* random = nullptr;            // request ids
   DenialRecorder* denials = nullptr;     // optional: refusals in the audit log
   RateLimiter* rate_limiter = nullptr;   // optional: the tenants' rate limits
+  Clock* clock = nullptr;  // connection deadlines; null = Clock::Real()
 };
 
 class EdgeServer {
@@ -92,6 +105,7 @@ class EdgeServer {
   void Handle(const httplib::Request& req, httplib::Response& res);
 
   const bool access_log_;
+  const CidrSet trusted_proxies_;
   RandomSource* const random_;
   std::unique_ptr<ResourceRpcs> users_;
   std::unique_ptr<ResourceRpcs> groups_;

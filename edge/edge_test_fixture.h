@@ -52,14 +52,15 @@ class EdgeTest : public ::testing::Test {
         audit::NewGrpcAuditSink(v1::AuditService::NewStub(channel), "admin"),
         Clock::Real(), RandomSource::Secure());
     limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
-    edge_ = std::make_unique<EdgeServer>(
-        EdgeDeps{v1::IdentityService::NewStub(channel), auth_.get(),
-                 &CoreRegistryForTests(), RandomSource::Secure(), denials_.get(),
-                 limiter_.get()},
-        options);
+    EdgeDeps deps{v1::IdentityService::NewStub(channel), auth_.get(),
+                  &CoreRegistryForTests(), RandomSource::Secure(), denials_.get(),
+                  limiter_.get()};
+    Customize(options, deps);
+    edge_ = std::make_unique<EdgeServer>(std::move(deps), options);
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));
     auto http_port = edge_->Start("127.0.0.1", 0);
     ASSERT_TRUE(http_port.ok());
+    http_port_ = *http_port;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", *http_port);
     // Send paths as written: the tests choose their own escaping ('+').
     client_->set_url_encode(false);
@@ -69,6 +70,10 @@ class EdgeTest : public ::testing::Test {
     acme_key_ = token_->store().CreateApiKey("acme", "")->secret;
     beta_key_ = token_->store().CreateApiKey("beta", "")->secret;
   }
+
+  // A test suite's own edge settings (connection limits, trusted proxies,
+  // a fake clock), applied before the edge is built.
+  virtual void Customize(EdgeOptions& /*options*/, EdgeDeps& /*deps*/) {}
 
   void TearDown() override {
     edge_->Stop();
@@ -114,6 +119,7 @@ class EdgeTest : public ::testing::Test {
   std::unique_ptr<LocalRateLimiter> limiter_;
   std::unique_ptr<EdgeServer> edge_;
   std::unique_ptr<httplib::Client> client_;
+  int http_port_ = 0;
   std::string acme_key_, beta_key_;
 };
 

@@ -9,7 +9,10 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/tls.h"
+#include "edge/cidr_set.h"
 
 namespace httplib {
 class Server;
@@ -17,15 +20,34 @@ struct Request;
 struct Response;
 }  // namespace httplib
 
+namespace scim {
+class GaugeHook;
+}  // namespace scim
+
 namespace scim::edge {
+
+class ConnectionGuard;
+class ElasticTaskQueue;
 
 struct HttpServerOptions {
   // Bodies above this get 413 with a SCIM body.
   size_t max_body_bytes = 1 << 20;
-  // Pool threads: each serves one keep-alive connection at a time.
-  int threads = 64;
+  // Pool threads kept warm; each serves one connection at a time, and the
+  // pool grows on demand up to max_threads (then connections wait).
+  int threads = 16;
+  int max_threads = 512;
+  // Open connections per client address (trusted proxies exempt).
+  int max_connections_per_client = 64;
+  // Total time to receive a request's headers and body.
+  absl::Duration request_read_timeout = absl::Seconds(10);
+  absl::Duration keep_alive_timeout = absl::Seconds(30);
+  // Peers allowed to hold any number of connections (they carry many
+  // clients).
+  CidrSet trusted_proxies;
   // HTTPS when tls.cert is set.
   TlsFiles tls;
+  // Read deadlines, keep-alive and idle threads; null = Clock::Real().
+  Clock* clock = nullptr;
 };
 
 class HttpServer {
@@ -46,6 +68,11 @@ class HttpServer {
 
  private:
   const HttpServerOptions options_;
+  Clock* const clock_;
+  std::unique_ptr<ConnectionGuard> guard_;
+  std::shared_ptr<ElasticTaskQueue> pool_;
+  // scim_http_{in_flight_requests,open_connections,pool_threads,...}.
+  std::unique_ptr<GaugeHook> gauges_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   bool https_ = false;

@@ -39,6 +39,11 @@ int main(int argc, char** argv) {
     scim::LogError("bad --http_addr", {{"error", http.status().ToString()}});
     return 2;
   }
+  auto options = scim::edge::EdgeOptionsFromFlags();
+  if (!options.ok()) {
+    scim::LogError("bad edge flags", {{"error", options.status().ToString()}});
+    return 2;
+  }
   const scim::TlsFiles tls = scim::TlsFilesFromFlags();
   auto channel_credentials = scim::GrpcChannelCredentials(tls);
   if (!channel_credentials.ok()) {
@@ -80,8 +85,7 @@ int main(int argc, char** argv) {
     scim::LogWarning("refused requests are not recorded in the audit log "
                      "(no --denial_token_file)");
   }
-  scim::edge::EdgeOptions options = scim::edge::EdgeOptionsFromFlags();
-  options.tls = tls;
+  options->tls = tls;
   auto redis = scim::edge::RedisFromFlags(runtime.clock);
   if (!redis.ok()) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});
@@ -91,7 +95,7 @@ int main(int argc, char** argv) {
       scim::SchemaRegistry::Core();
   scim::edge::EdgeComponent edge_component(std::move(peers), redis->client,
                                            redis->etags.get(),
-                                           registry.get(), options, runtime);
+                                           registry.get(), *options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   edge.AddDependency("token-service", token_channel);
   edge.AddDependency("identity-service", identity_channel);

@@ -65,6 +65,11 @@ int main(int argc, char** argv) {
   // discovery serve the same schemas.
   const std::unique_ptr<const scim::SchemaRegistry> registry =
       scim::SchemaRegistry::Core();
+  auto edge_options = scim::edge::EdgeOptionsFromFlags();
+  if (!edge_options.ok()) {
+    scim::LogError("bad edge flags", {{"error", edge_options.status().ToString()}});
+    return 2;
+  }
   const scim::TlsFiles tls = scim::TlsFilesFromFlags();
   auto server_credentials = scim::GrpcServerCredentials(tls);
   if (!server_credentials.ok()) {
@@ -135,14 +140,13 @@ int main(int argc, char** argv) {
                      absl::GetFlag(FLAGS_tombstone_retention));
   (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
-  scim::edge::EdgeOptions edge_options = scim::edge::EdgeOptionsFromFlags();
-  edge_options.tls = tls;
+  edge_options->tls = tls;
   scim::edge::EdgeComponent edge_component(
       {scim::v1::IdentityService::NewStub(channel),
        scim::v1::TokenService::NewStub(channel),
        scim::v1::AuditService::NewStub(channel),
        scim::DenialRecorderToken(*admin)},
-      redis->client, etags, registry.get(), edge_options, runtime);
+      redis->client, etags, registry.get(), *edge_options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   auto http_port = edge.Start(http->host, http->port);
   if (!http_port.ok()) {

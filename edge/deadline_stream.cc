@@ -1,0 +1,155 @@
+// A connection's stream with one read deadline per request (see
+// deadline_stream.h).
+#include "edge/deadline_stream.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+
+#include <openssl/ssl.h>
+
+namespace scim::edge {
+namespace {
+
+// How often a wait looks at the stop flag and the clock.
+constexpr absl::Duration kSlice = absl::Milliseconds(100);
+
+void AddressOf(const sockaddr_storage& addr, socklen_t len, std::string& ip,
+               int& port) {
+  char host[NI_MAXHOST] = {};
+  char serv[NI_MAXSERV] = {};
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host,
+                  sizeof(host), serv, sizeof(serv),
+                  NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host;
+    port = std::atoi(serv);
+  }
+}
+
+}  // namespace
+
+DeadlineStream::DeadlineStream(int fd, SSL* ssl, Clock* clock,
+                               std::function<bool()> stopping,
+                               absl::Duration write_timeout)
+    : fd_(fd),
+      ssl_(ssl),
+      clock_(clock),
+      stopping_(std::move(stopping)),
+      write_timeout_(write_timeout) {}
+
+bool DeadlineStream::Await(short events, absl::Time deadline) const {
+  for (;;) {
+    if (stopping_()) return false;
+    const absl::Duration left = deadline - clock_->Now();
+    if (left <= absl::ZeroDuration()) return false;
+    pollfd p{fd_, events, 0};
+    const int ms = static_cast<int>(
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(std::min(left, kSlice))));
+    const int r = poll(&p, 1, ms);
+    if (r > 0) return true;  // ready, or an error/hang-up the next call reports
+    if (r < 0 && errno != EINTR) return false;
+  }
+}
+
+bool DeadlineStream::Handshake() {
+  for (;;) {
+    const int r = SSL_accept(ssl_);
+    if (r == 1) return true;
+    const int err = SSL_get_error(ssl_, r);
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return false;
+    if (!Await(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, read_deadline_)) {
+      return false;
+    }
+  }
+}
+
+bool DeadlineStream::AwaitRequest(absl::Duration timeout) {
+  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
+  return Await(POLLIN, clock_->Now() + timeout);
+}
+
+bool DeadlineStream::is_readable() const {
+  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
+  return Await(POLLIN, read_deadline_);
+}
+
+bool DeadlineStream::is_writable() const {
+  return Await(POLLOUT, clock_->Now() + write_timeout_);
+}
+
+ssize_t DeadlineStream::read(char* ptr, size_t size) {
+  for (;;) {
+    if (clock_->Now() >= read_deadline_) {
+      expired_ = true;
+      return -1;
+    }
+    if (ssl_ != nullptr) {
+      const int n = SSL_read(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+      if (n > 0) return n;
+      const int err = SSL_get_error(ssl_, n);
+      if (err == SSL_ERROR_ZERO_RETURN) return 0;
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return -1;
+      const short events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+      if (!Await(events, read_deadline_)) {
+        expired_ = clock_->Now() >= read_deadline_;
+        return -1;
+      }
+      continue;
+    }
+    const ssize_t n = recv(fd_, ptr, size, 0);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (!Await(POLLIN, read_deadline_)) {
+      expired_ = clock_->Now() >= read_deadline_;
+      return -1;
+    }
+  }
+}
+
+ssize_t DeadlineStream::write(const char* ptr, size_t size) {
+  const absl::Time deadline = clock_->Now() + write_timeout_;
+  for (;;) {
+    if (ssl_ != nullptr) {
+      const int n = SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+      if (n > 0) return n;
+      const int err = SSL_get_error(ssl_, n);
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return -1;
+      if (!Await(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) return -1;
+      continue;
+    }
+    const ssize_t n = send(fd_, ptr, size, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (!Await(POLLOUT, deadline)) return -1;
+  }
+}
+
+void DeadlineStream::PeerOf(int fd, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    AddressOf(addr, len, ip, port);
+  }
+}
+
+void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  PeerOf(fd_, ip, port);
+}
+
+void DeadlineStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    AddressOf(addr, len, ip, port);
+  }
+}
+
+}  // namespace scim::edge

@@ -1,0 +1,66 @@
+// An httplib::Stream over one accepted connection (plain TCP, or TLS through
+// an SSL*) on a non-blocking socket, whose reads share ONE deadline per
+// request: a client trickling a header line at a time cannot hold a thread
+// longer than the deadline, however often it sends (httplib's own read
+// timeout restarts with every byte).
+#ifndef SCIM_EDGE_DEADLINE_STREAM_H_
+#define SCIM_EDGE_DEADLINE_STREAM_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "httplib.h"
+
+namespace scim::edge {
+
+class DeadlineStream : public httplib::Stream {
+ public:
+  // `fd` must already be non-blocking; `ssl` (null for plain TCP) is bound to
+  // it. `stopping` says the server is shutting down: pending waits end.
+  // Waits are sliced so that both `stopping` and `clock` (a fake one in
+  // tests) are looked at often.
+  DeadlineStream(int fd, SSL* ssl, Clock* clock,
+                 std::function<bool()> stopping, absl::Duration write_timeout);
+
+  // TLS only: the server side of the handshake, within the read deadline.
+  bool Handshake();
+  // Waits for the first byte of the next request (or the peer closing):
+  // true when there is something to read, false after `timeout` or on stop.
+  bool AwaitRequest(absl::Duration timeout);
+  // Every read from now on fails once `deadline` has passed.
+  void set_read_deadline(absl::Time deadline) {
+    read_deadline_ = deadline;
+    expired_ = false;
+  }
+  // Whether a read failed because the deadline passed.
+  bool expired() const { return expired_; }
+
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  socket_t socket() const override { return fd_; }
+
+  // The "ip" and port of `fd`'s peer ("" if unknown).
+  static void PeerOf(int fd, std::string& ip, int& port);
+
+ private:
+  // Polls for `events` until `deadline`; false on timeout, stop or error.
+  bool Await(short events, absl::Time deadline) const;
+
+  const int fd_;
+  SSL* const ssl_;
+  Clock* const clock_;
+  const std::function<bool()> stopping_;
+  const absl::Duration write_timeout_;
+  absl::Time read_deadline_ = absl::InfiniteFuture();
+  bool expired_ = false;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_DEADLINE_STREAM_H_
