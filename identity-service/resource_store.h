@@ -120,8 +120,13 @@ class ResourceStore {
     tombstone_retention_ = retention;
   }
   // Every write publishes the resource's new version to `cache` while it
-  // still holds the resource's lock, before it is acknowledged.
-  void set_etag_cache(EtagCache* cache) { etags_ = cache; }
+  // still holds the resource's lock, before it is acknowledged. Set before
+  // serving writes: it starts the cache's new epoch (StartPublishing), since
+  // an earlier process may have died with a publish Redis never took.
+  void set_etag_cache(EtagCache* cache) {
+    if (cache != nullptr) cache->StartPublishing();
+    etags_ = cache;
+  }
   // Filter, sort, index or cursor pagination and projection (RFC 7644
   // §3.4.2, RFC 9865).
   absl::Status List(const ResourceType& type, absl::string_view tenant,
