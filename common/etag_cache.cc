@@ -71,10 +71,16 @@ EtagCache::EtagCache(std::shared_ptr<RedisClient> redis, Clock* clock,
 
 EtagCache::~EtagCache() { repair_.Stop(); }
 
+void EtagCache::StartPublishing() {
+  dirty_ = true;
+  if (NewEpoch()) LogInfo("etag cache: publishing from a new epoch", {{"redis", redis_->address()}});
+}
+
 bool EtagCache::NewEpoch() {
   if (!redis_->Eval(kNewEpoch, {kEpochKey}, {}).has_value()) return false;
   if (dirty_.exchange(false)) {
-    LogInfo("etag cache: new epoch after a lost update", {{"redis", redis_->address()}});
+    LogInfo("etag cache: new epoch (after a lost update, or at start-up)",
+            {{"redis", redis_->address()}});
   }
   return true;
 }

@@ -10,7 +10,10 @@
 // ahead of the truth (a write that then failed to commit): that costs a
 // cache miss, never a wrong 304. A publish Redis did not take marks the cache
 // dirty: the next moment Redis answers, a new epoch starts and every older
-// entry stops counting.
+// entry stops counting. The dirty mark lives in the publisher's memory, so a
+// publisher that restarts could not know that its predecessor lost an
+// update: every publisher therefore starts a new epoch at start-up
+// (StartPublishing), and is dirty until Redis has taken it.
 #ifndef SCIM_COMMON_ETAG_CACHE_H_
 #define SCIM_COMMON_ETAG_CACHE_H_
 
@@ -39,6 +42,12 @@ class EtagCache {
             absl::Duration ttl = absl::Hours(1));
   ~EtagCache();
 
+  // For the process that publishes (identity-service), once, before it
+  // serves writes: starts a new epoch, so that no entry from before this
+  // process (perhaps one its predecessor failed to raise before it died)
+  // counts. If Redis does not answer, the cache stays dirty: lookups through
+  // it answer nothing and the repair loop keeps trying.
+  void StartPublishing();
   // After a write of /{endpoint}/{id}: its version now, or (`deleted`) the
   // version it had when deleted.
   void Publish(absl::string_view tenant, absl::string_view endpoint,

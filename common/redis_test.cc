@@ -106,6 +106,46 @@ TEST_F(RedisTest, EtagCacheSurvivesOutagesWithoutStaleAnswers) {
   EXPECT_EQ(edge.LiveVersion("acme", "Users", "u1"), 3);
 }
 
+// The dirty mark of a publisher that lost an update dies with its process;
+// the next publisher starts a new epoch before it writes, so the entry the
+// lost update should have raised never answers a 304.
+TEST_F(RedisTest, RestartedPublisherStartsANewEpoch) {
+  {
+    EtagCache identity(redis_, Clock::Real());
+    identity.StartPublishing();
+    identity.Publish("acme", "Users", "u1", 1, false);
+    server_->Stop();
+    identity.Publish("acme", "Users", "u1", 2, false);  // lost
+    ASSERT_TRUE(identity.dirty());
+  }  // identity-service exits (or crashes) before Redis is back
+  server_->Start();
+  // Redis back with its old data: version 1 in the epoch it has.
+  auto fresh = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", port_), Clock::Real());
+  ASSERT_TRUE(fresh.ok());
+  std::shared_ptr<RedisClient> redis = std::move(*fresh);
+  static constexpr RedisScript kSetInEpoch(
+      "local e = redis.call('GET', 'scim:etag:epoch') or '0' "
+      "redis.call('SET', KEYS[1], e .. ':' .. ARGV[1]) return 1");
+  ASSERT_TRUE(redis->Eval(kSetInEpoch, {"scim:etag:acme/Users/u1"}, {"2"}).has_value());
+  EtagCache edge(redis, Clock::Real());
+  ASSERT_EQ(edge.LiveVersion("acme", "Users", "u1"), 1) << "the stale entry";
+  // The restarted identity-service, before its first write.
+  EtagCache restarted(redis, Clock::Real());
+  restarted.StartPublishing();
+  EXPECT_FALSE(restarted.dirty());
+  EXPECT_EQ(edge.LiveVersion("acme", "Users", "u1"), std::nullopt);
+  restarted.Publish("acme", "Users", "u1", 3, false);
+  EXPECT_EQ(edge.LiveVersion("acme", "Users", "u1"), 3);
+}
+
+TEST_F(RedisTest, PublisherStartingWhileRedisIsAwayStaysDirty) {
+  server_->Stop();
+  EtagCache identity(redis_, Clock::Real());
+  identity.StartPublishing();
+  EXPECT_TRUE(identity.dirty());
+  EXPECT_EQ(identity.LiveVersion("acme", "Users", "u1"), std::nullopt);
+}
+
 TEST_F(RedisTest, StaleEntriesOfAnOldEpochAreIgnored) {
   EtagCache identity(redis_, Clock::Real()), edge(redis_, Clock::Real());
   identity.Publish("acme", "Users", "u1", 4, false);

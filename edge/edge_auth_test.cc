@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/random.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -22,6 +23,23 @@ TEST_F(EdgeTest, AuthenticationFailures) {
   ExpectError(client_->Get(users_.c_str(), Auth("scim_nope")), 401);
   ExpectError(client_->Get(users_.c_str(), {{"Authorization", "Basic abc"}}),
               401);
+}
+
+// Unauthenticated JWTs with JSON of the wrong types used to throw inside the
+// verifier and come back as 500.
+TEST_F(EdgeTest, HostileJwtsAre401NotServerErrors) {
+  const std::string claims = Base64UrlEncode(
+      R"({"iss":"scim-token-service","aud":"scim","sub":1,"tenant":["acme"],)"
+      R"("iat":"now","nbf":1e400,"exp":18446744073709551615})");
+  for (const std::string header :
+       {R"({"alg":1,"kid":"k"})", R"({"alg":"EdDSA","kid":{"k":1}})",
+        R"({"alg":null,"kid":[]})", R"(["EdDSA"])", R"("EdDSA")", "{"}) {
+    SCOPED_TRACE(header);
+    const std::string token =
+        absl::StrCat(Base64UrlEncode(header), ".", claims, ".AAAA");
+    ExpectError(client_->Get(users_.c_str(), Auth(token)), 401);
+  }
+  ExpectError(client_->Get(users_.c_str(), Auth("a..b")), 401);
 }
 
 TEST_F(EdgeTest, OneTenantsKeyNeverReachesAnother) {

@@ -2,6 +2,8 @@
 // through the edge.
 #include "edge/edge_test_fixture.h"
 
+#include <tuple>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -110,6 +112,46 @@ TEST_F(EdgeTest, GroupsPatchAndEtags) {
   EXPECT_FALSE(b.contains("groups"));
   // Another tenant sees none of it.
   EXPECT_EQ(json::parse(client_->Get("/t/beta/scim/v2/Groups", Auth(beta_key_))->body)["totalResults"], 0);
+}
+
+// RFC 7644 §3.5.2.1: a PATCH adding what is already there (Entra re-sends
+// memberships and roles) changes neither the ETag nor meta.lastModified, so
+// a client's cached copy stays valid (If-None-Match still answers 304).
+TEST_F(EdgeTest, NoOpPatchKeepsTheEtag) {
+  auto user = Post(users_, R"({"userName":"carol","emails":[{"value":"carol@example.com"}]})");
+  ASSERT_EQ(user->status, 201) << user->body;
+  const std::string uid = json::parse(user->body)["id"];
+  const std::string groups = "/t/acme/scim/v2/Groups";
+  auto group = Post(groups, absl::StrCat(R"({"displayName":"Ops","members":[{"value":")",
+                                         uid, R"("}]})"));
+  ASSERT_EQ(group->status, 201) << group->body;
+  const std::string gid = json::parse(group->body)["id"];
+  auto patch = [&](const std::string& path, const std::string& ops) {
+    return client_->Patch(
+        path.c_str(), Auth(acme_key_),
+        absl::StrCat(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":)",
+                     ops, "}"),
+        "application/scim+json");
+  };
+  for (const auto& [path, ops, before] :
+       {std::tuple<std::string, std::string, httplib::Result*>{
+            groups + "/" + gid,
+            absl::StrCat(R"([{"op":"add","path":"members","value":[{"value":")", uid, R"("}]}])"),
+            &group},
+        {users_ + "/" + uid,
+         R"([{"op":"add","path":"emails","value":[{"value":"carol@example.com"}]}])", &user}}) {
+    SCOPED_TRACE(path);
+    const std::string etag = (*before)->get_header_value("ETag");
+    ASSERT_FALSE(etag.empty());
+    auto same = patch(path, ops);
+    ASSERT_EQ(same->status, 200) << same->body;
+    EXPECT_EQ(same->get_header_value("ETag"), etag);
+    EXPECT_EQ(json::parse(same->body)["meta"]["lastModified"],
+              json::parse((*before)->body)["meta"]["lastModified"]);
+    httplib::Headers conditional = Auth(acme_key_);
+    conditional.emplace("If-None-Match", etag);
+    EXPECT_EQ(client_->Get(path.c_str(), conditional)->status, 304);
+  }
 }
 
 TEST_F(EdgeTest, Bulk) {

@@ -103,11 +103,17 @@ class BulkRun {
     }
   }
 
-  void Run(v1::BulkResponse* response) {
-    for (int i = 0; i < request_.operations_size() && !stopped_; ++i) Execute(i);
+  // DEADLINE_EXCEEDED or CANCELLED when the caller's deadline stopped the
+  // run between operations (those done stay done: each is its own write).
+  absl::Status Run(v1::BulkResponse* response) {
+    for (int i = 0; i < request_.operations_size() && !stopped_; ++i) {
+      RETURN_IF_ERROR(context_.deadline.Check());
+      Execute(i);
+    }
     for (int i = 0; i < request_.operations_size(); ++i) {
       if (state_[i] == State::kDone) response->add_operations()->Swap(&results_[i]);
     }
+    return absl::OkStatus();
   }
 
  private:
@@ -274,8 +280,7 @@ absl::Status RunBulk(ResourceStore& store, const v1::BulkRequest& request,
   if (request.fail_on_errors() < 0) {
     return InvalidValue("failOnErrors must not be negative");
   }
-  BulkRun(store, request, policy, context).Run(response);
-  return absl::OkStatus();
+  return BulkRun(store, request, policy, context).Run(response);
 }
 
 }  // namespace scim::identity

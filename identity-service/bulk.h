@@ -25,7 +25,9 @@ struct BulkPolicy {
 
 // Runs `request` (tenant already authorized). A request over
 // kMaxBulkOperations is refused whole (INVALID_ARGUMENT, scimType tooLarge:
-// HTTP 413); every other failure is an operation's result.
+// HTTP 413); every other failure is an operation's result, except that the
+// run stops with DEADLINE_EXCEEDED or CANCELLED when `context.deadline`
+// says nobody waits for the answer any more.
 absl::Status RunBulk(ResourceStore& store, const v1::BulkRequest& request,
                      const BulkPolicy& policy, const RequestContext& context,
                      v1::BulkResponse* response);

@@ -242,13 +242,98 @@ TEST_P(GroupTest, PatchMembersChangesOnlyThoseNamed) {
                                           u[4], R"("}]}}])"), &out).ok());
   EXPECT_EQ(out.display_name(), "G2");
   EXPECT_EQ(Values(out.members()), Sorted({u[4]}));
-  EXPECT_EQ(out.meta().version(), "W/\"7\"");
+  // Five changes since creation: the repeated removal of u2 changed nothing,
+  // so it wrote no version.
+  EXPECT_EQ(out.meta().version(), "W/\"6\"");
   EXPECT_EQ(GetUser(u[0]).groups_size(), 0);
   EXPECT_EQ(GetUser(u[4]).groups_size(), 1);
   // remove without a value empties the group.
   ASSERT_TRUE(Patch(g->id(), R"([{"op":"remove","path":"members"}])").ok());
   EXPECT_EQ(GetGroup(g->id()).members_size(), 0);
   EXPECT_EQ(EdgeCount(kMembersReverseCf), 0);
+}
+
+// RFC 7644 §3.5.2.1: a PATCH that changes nothing leaves the version, the
+// modify timestamp and the audit log alone.
+TEST_P(GroupTest, PatchAddingPresentMembersWritesNothing) {
+  const std::string a = NewUser("alice"), b = NewUser("bob");
+  auto g = NewGroup("G", {a, b});
+  ASSERT_TRUE(g.ok());
+  std::vector<std::string> keys;
+  std::vector<v1::AuditEvent> events;
+  ASSERT_TRUE(outbox_->Peek(1000, &keys, &events).ok());
+  const size_t events_before = events.size();
+  clock_.Advance(absl::Seconds(30));
+  Group out;
+  for (const std::string& ops :
+       {absl::StrCat(R"([{"op":"add","path":"members","value":[{"value":")", a,
+                     R"("}]}])"),
+        absl::StrCat(R"([{"op":"add","value":{"displayName":"G","members":[{"value":")",
+                     b, R"("},{"value":")", a, R"("}]}}])"),
+        absl::StrCat(R"([{"op":"remove","path":"members[value eq \")", "ghost",
+                     R"(\"]"}])"),
+        std::string(R"([{"op":"replace","path":"displayName","value":"G"}])")}) {
+    SCOPED_TRACE(ops);
+    ASSERT_TRUE(Patch(g->id(), ops, &out).ok());
+    EXPECT_EQ(out.meta().version(), "W/\"1\"");
+    EXPECT_EQ(out.meta().last_modified().seconds(),
+              g->meta().last_modified().seconds());
+    EXPECT_EQ(Values(out.members()), Sorted({a, b}));
+  }
+  Group read = GetGroup(g->id());
+  EXPECT_EQ(read.meta().version(), "W/\"1\"");
+  EXPECT_EQ(read.meta().last_modified().seconds(),
+            g->meta().last_modified().seconds());
+  keys.clear();
+  events.clear();  // Peek appends
+  ASSERT_TRUE(outbox_->Peek(1000, &keys, &events).ok());
+  EXPECT_EQ(events.size(), events_before);
+  // A real change after them still bumps the version by one.
+  ASSERT_TRUE(Patch(g->id(), absl::StrCat(R"([{"op":"remove","path":"members[value eq \")",
+                                          b, R"(\"]"}])"), &out).ok());
+  EXPECT_EQ(out.meta().version(), "W/\"2\"");
+}
+
+// Later operations of one PATCH see the members earlier ones added (the
+// transaction's own writes), on both stores.
+TEST_P(GroupTest, PatchOperationsSeeMembersAddedBeforeThem) {
+  const std::string a = NewUser("alice"), x = NewUser("xavier"), y = NewUser("yann");
+  auto g = NewGroup("G", {a});
+  ASSERT_TRUE(g.ok());
+  auto add = [](const std::string& id) {
+    return absl::StrCat(R"({"op":"add","path":"members","value":[{"value":")", id,
+                        R"("}]})");
+  };
+  auto remove_eq = [](const std::string& id) {
+    return absl::StrCat(R"({"op":"remove","path":"members[value eq \")", id, R"(\"]"})");
+  };
+  Group out;
+  // [add x, replace members=[y]]: only y.
+  ASSERT_TRUE(Patch(g->id(), absl::StrCat("[", add(x), R"(,{"op":"replace","path":"members","value":[{"value":")",
+                                          y, R"("}]}])"), &out).ok());
+  EXPECT_EQ(Values(out.members()), Sorted({y}));
+  EXPECT_EQ(GetUser(x).groups_size(), 0);
+  // [add x, remove members[value eq x]]: back to y alone.
+  ASSERT_TRUE(Patch(g->id(), absl::StrCat("[", add(x), ",", remove_eq(x), "]"), &out).ok());
+  EXPECT_EQ(Values(out.members()), Sorted({y}));
+  // [add x, remove members]: nothing.
+  ASSERT_TRUE(Patch(g->id(), absl::StrCat("[", add(x), R"(,{"op":"remove","path":"members"}])"),
+                    &out).ok());
+  EXPECT_EQ(out.members_size(), 0);
+  // [add x, add a, remove members[display eq "xavier"]]: a filter that
+  // needs every member read sees x too.
+  ASSERT_TRUE(Patch(g->id(), absl::StrCat("[", add(x), ",", add(a),
+                                          R"(,{"op":"remove","path":"members[display eq \"xavier\"]"}])"),
+                    &out).ok());
+  EXPECT_EQ(Values(out.members()), Sorted({a}));
+  // [add x, replace members[value eq x] with y]: x replaced.
+  ASSERT_TRUE(Patch(g->id(), absl::StrCat("[", add(x),
+                                          R"(,{"op":"replace","path":"members[value eq \")", x,
+                                          R"(\"]","value":[{"value":")", y, R"("}]}])"),
+                    &out).ok());
+  EXPECT_EQ(Values(out.members()), Sorted({a, y}));
+  EXPECT_EQ(EdgeCount(kMembersCf), 2);
+  EXPECT_EQ(EdgeCount(kMembersReverseCf), 2);
 }
 
 TEST_P(GroupTest, PatchIsAtomicAcrossMembersAndAttributes) {

@@ -11,8 +11,14 @@
 namespace scim::identity {
 namespace {
 
+// Who asks, and the gRPC deadline and cancellation as a Deadline: the store
+// below stops its loops with them and never sees the gRPC context. gRPC
+// deadlines are wall-clock times, hence the real clock.
 RequestContext ContextOf(const grpc::ServerContext& context) {
-  return audit::EventContextFromGrpc(context);
+  return RequestContext(
+      audit::EventContextFromGrpc(context),
+      Deadline(Clock::Real(), absl::FromChrono(context.deadline()),
+               [&context] { return context.IsCancelled(); }));
 }
 
 }  // namespace
@@ -145,7 +151,8 @@ grpc::Status IdentityServiceImpl::List(
   if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
   ListResult result;
   absl::Status status =
-      store_->List(ResourceTypeOf<R>(), request.tenant(), request.query(), &result);
+      store_->List(ResourceTypeOf<R>(), request.tenant(), request.query(), &result,
+                   ContextOf(context).deadline);
   if (!status.ok()) return ToGrpcStatus(status);
   response->set_total_results(result.total_results);
   response->set_start_index(result.start_index);

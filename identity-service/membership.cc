@@ -28,17 +28,38 @@ std::string Location(absl::string_view tenant, absl::string_view type,
   return ResourceLocation(tenant, absl::StrCat(type, "s"), id);
 }
 
-// The ids under `{tenant}/{from}/` of one edge column family.
-absl::StatusOr<std::vector<std::string>> Neighbours(KvStore& kv, const char* cf,
+// The ids under `{tenant}/{from}/` of one edge column family, read from a
+// KvStore (committed edges) or a KvTransaction (its own writes included).
+template <typename Source>
+absl::StatusOr<std::vector<std::string>> Neighbours(Source& source, const char* cf,
                                                     absl::string_view tenant,
                                                     absl::string_view from) {
   const std::string prefix = EdgePrefix(tenant, from);
   std::vector<std::string> ids;
-  RETURN_IF_ERROR(kv.Scan(cf, prefix, "", [&](absl::string_view key, absl::string_view) {
+  RETURN_IF_ERROR(source.Scan(cf, prefix, "", [&](absl::string_view key, absl::string_view) {
     ids.emplace_back(key.substr(prefix.size()));
     return true;
   }));
   return ids;
+}
+
+// The members under `prefix` (see Neighbours), as references.
+template <typename Source>
+absl::StatusOr<std::vector<v1::ResourceReference>> MembersOf(
+    Source& source, absl::string_view tenant, absl::string_view group) {
+  const std::string prefix = EdgePrefix(tenant, group);
+  std::vector<v1::ResourceReference> out;
+  RETURN_IF_ERROR(source.Scan(kMembersCf, prefix, "",
+                              [&](absl::string_view key, absl::string_view value) {
+    Member m;
+    m.id = std::string(key.substr(prefix.size()));
+    const size_t nl = value.find('\n');
+    m.type = std::string(value.substr(0, nl));
+    if (nl != absl::string_view::npos) m.display = std::string(value.substr(nl + 1));
+    out.push_back(ToReference(tenant, m));
+    return true;
+  }));
+  return out;
 }
 
 }  // namespace
@@ -99,7 +120,7 @@ absl::StatusOr<std::vector<Member>> Membership::Resolve(
         ancestors->insert(std::string(group));
         while (!queue.empty()) {
           ASSIGN_OR_RETURN(std::vector<std::string> parents,
-                           Neighbours(*kv_, kMembersReverseCf, tenant, queue.front()));
+                           Neighbours(txn, kMembersReverseCf, tenant, queue.front()));
           queue.pop_front();
           for (auto& p : parents) {
             if (ancestors->insert(p).second) queue.push_back(std::move(p));
@@ -124,36 +145,48 @@ absl::StatusOr<std::vector<Member>> Membership::Resolve(
 
 absl::Status Membership::Add(KvTransaction& txn, absl::string_view tenant,
                              absl::string_view group,
-                             const std::vector<Member>& members) const {
+                             const std::vector<Member>& members,
+                             bool* changed) const {
   for (const Member& m : members) {
-    RETURN_IF_ERROR(txn.Put(kMembersCf, EdgePrefix(tenant, group) + m.id,
-                            absl::StrCat(m.type, "\n", m.display)));
+    const std::string key = EdgePrefix(tenant, group) + m.id;
+    const std::string value = absl::StrCat(m.type, "\n", m.display);
+    ASSIGN_OR_RETURN(std::optional<std::string> current,
+                     txn.GetForUpdate(kMembersCf, key));
+    if (current == value) continue;
+    RETURN_IF_ERROR(txn.Put(kMembersCf, key, value));
     RETURN_IF_ERROR(txn.Put(kMembersReverseCf, EdgePrefix(tenant, m.id) + std::string(group), ""));
+    if (changed != nullptr) *changed = true;
   }
   return absl::OkStatus();
 }
 
 absl::Status Membership::Remove(KvTransaction& txn, absl::string_view tenant,
                                 absl::string_view group,
-                                const std::vector<std::string>& member_ids) const {
+                                const std::vector<std::string>& member_ids,
+                                bool* changed) const {
   for (const std::string& id : member_ids) {
-    RETURN_IF_ERROR(txn.Delete(kMembersCf, EdgePrefix(tenant, group) + id));
+    const std::string key = EdgePrefix(tenant, group) + id;
+    ASSIGN_OR_RETURN(std::optional<std::string> current,
+                     txn.GetForUpdate(kMembersCf, key));
+    if (!current.has_value()) continue;
+    RETURN_IF_ERROR(txn.Delete(kMembersCf, key));
     RETURN_IF_ERROR(txn.Delete(kMembersReverseCf, EdgePrefix(tenant, id) + std::string(group)));
+    if (changed != nullptr) *changed = true;
   }
   return absl::OkStatus();
 }
 
 absl::Status Membership::Clear(KvTransaction& txn, absl::string_view tenant,
-                               absl::string_view group) const {
+                               absl::string_view group, bool* changed) const {
   ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                   Neighbours(*kv_, kMembersCf, tenant, group));
-  return Remove(txn, tenant, group, ids);
+                   Neighbours(txn, kMembersCf, tenant, group));
+  return Remove(txn, tenant, group, ids, changed);
 }
 
 absl::Status Membership::Detach(KvTransaction& txn, absl::string_view tenant,
                                 absl::string_view member) const {
   ASSIGN_OR_RETURN(std::vector<std::string> groups,
-                   Neighbours(*kv_, kMembersReverseCf, tenant, member));
+                   Neighbours(txn, kMembersReverseCf, tenant, member));
   for (const std::string& g : groups) {
     RETURN_IF_ERROR(Remove(txn, tenant, g, {std::string(member)}));
   }
@@ -162,19 +195,12 @@ absl::Status Membership::Detach(KvTransaction& txn, absl::string_view tenant,
 
 absl::StatusOr<std::vector<v1::ResourceReference>> Membership::Members(
     absl::string_view tenant, absl::string_view group) const {
-  const std::string prefix = EdgePrefix(tenant, group);
-  std::vector<v1::ResourceReference> out;
-  RETURN_IF_ERROR(kv_->Scan(kMembersCf, prefix, "",
-                            [&](absl::string_view key, absl::string_view value) {
-    Member m;
-    m.id = std::string(key.substr(prefix.size()));
-    const size_t nl = value.find('\n');
-    m.type = std::string(value.substr(0, nl));
-    if (nl != absl::string_view::npos) m.display = std::string(value.substr(nl + 1));
-    out.push_back(ToReference(tenant, m));
-    return true;
-  }));
-  return out;
+  return MembersOf(*kv_, tenant, group);
+}
+
+absl::StatusOr<std::vector<v1::ResourceReference>> Membership::Members(
+    KvTransaction& txn, absl::string_view tenant, absl::string_view group) const {
+  return MembersOf(txn, tenant, group);
 }
 
 absl::StatusOr<std::vector<std::string>> Membership::DirectGroups(

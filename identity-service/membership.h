@@ -39,19 +39,30 @@ class Membership {
   absl::StatusOr<std::vector<Member>> Resolve(
       KvTransaction& txn, absl::string_view tenant, absl::string_view group,
       const std::vector<v1::ResourceReference>& refs) const;
+  // Adds (or updates the display of) `members`. `changed` (optional) is set
+  // when an edge was written: adding a member already present with the same
+  // display writes nothing, so that a no-op PATCH can be told apart.
   absl::Status Add(KvTransaction& txn, absl::string_view tenant,
-                   absl::string_view group, const std::vector<Member>& members) const;
-  // Absent members are skipped (a repeated removal is not an error).
+                   absl::string_view group, const std::vector<Member>& members,
+                   bool* changed = nullptr) const;
+  // Absent members are skipped (a repeated removal is not an error, and does
+  // not set `changed`).
   absl::Status Remove(KvTransaction& txn, absl::string_view tenant,
                       absl::string_view group,
-                      const std::vector<std::string>& member_ids) const;
-  // Removes every member of `group`.
+                      const std::vector<std::string>& member_ids,
+                      bool* changed = nullptr) const;
+  // Removes every member of `group`, as `txn` sees them (members added
+  // earlier in the same transaction included).
   absl::Status Clear(KvTransaction& txn, absl::string_view tenant,
-                     absl::string_view group) const;
+                     absl::string_view group, bool* changed = nullptr) const;
   // Removes `member` from every group it is in (when it is deleted).
   absl::Status Detach(KvTransaction& txn, absl::string_view tenant,
                       absl::string_view member) const;
 
+  // The direct members of `group` as `txn` sees them (its own writes
+  // included), in id order.
+  absl::StatusOr<std::vector<v1::ResourceReference>> Members(
+      KvTransaction& txn, absl::string_view tenant, absl::string_view group) const;
   // The direct members of `group`, in id order.
   absl::StatusOr<std::vector<v1::ResourceReference>> Members(
       absl::string_view tenant, absl::string_view group) const;

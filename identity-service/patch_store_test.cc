@@ -61,6 +61,49 @@ TEST_P(PatchStoreTest, AppliesBumpsVersionAndRecordsTheChange) {
             (std::vector<std::string>{"title", "active"}));
 }
 
+// RFC 7644 §3.5.2.1: a PATCH that changes nothing SHALL NOT change the
+// modify timestamp; here neither the version nor the audit log moves.
+TEST_P(PatchStoreTest, NoOpPatchWritesNothing) {
+  User u = NewUser("bjensen");
+  auto with_role = Patch(u.id(), R"([{"op":"add","path":"roles","value":[{"value":"admin"}]}])");
+  ASSERT_TRUE(with_role.ok()) << with_role.status();
+  ASSERT_EQ(with_role->meta().version(), "W/\"2\"");
+  std::vector<std::string> keys;
+  std::vector<v1::AuditEvent> events;
+  ASSERT_TRUE(outbox_->Peek(100, &keys, &events).ok());
+  const size_t events_before = events.size();
+  const size_t depth_before = outbox_->Depth();
+  const User before = Stored(u.id());
+  clock_.Advance(absl::Seconds(5));
+  for (const char* ops : {
+           R"([{"op":"add","path":"roles","value":[{"value":"admin"}]}])",
+           R"([{"op":"add","path":"emails","value":[{"value":"bjensen@example.com"}]}])",
+           R"([{"op":"add","value":{"userName":"bjensen","active":true}}])",
+           R"([{"op":"replace","path":"active","value":true}])",
+           R"([{"op":"remove","path":"title"}])"}) {
+    SCOPED_TRACE(ops);
+    auto out = Patch(u.id(), ops);
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(out->meta().version(), "W/\"2\"");
+    EXPECT_EQ(out->meta().last_modified().seconds(),
+              before.meta().last_modified().seconds());
+    EXPECT_EQ(out->roles_size(), 1);
+    EXPECT_EQ(out->emails_size(), 1);
+    EXPECT_FALSE(out->has_password());
+  }
+  EXPECT_EQ(Stored(u.id()).SerializeAsString(), before.SerializeAsString());
+  keys.clear();
+  events.clear();  // Peek appends
+  ASSERT_TRUE(outbox_->Peek(100, &keys, &events).ok());
+  EXPECT_EQ(events.size(), events_before);
+  EXPECT_EQ(outbox_->Depth(), depth_before);
+  // Setting the same password again is a change: it is stored as a new salted
+  // hash and may be the point of the request.
+  auto password = Patch(u.id(), R"([{"op":"replace","path":"password","value":"first-secret"}])");
+  ASSERT_TRUE(password.ok());
+  EXPECT_EQ(password->meta().version(), "W/\"3\"");
+}
+
 TEST_P(PatchStoreTest, FailingOperationLeavesNothingChanged) {
   User u = NewUser("bjensen");
   auto out = Patch(u.id(), R"([{"op":"replace","path":"title","value":"A"},

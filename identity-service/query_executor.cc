@@ -29,6 +29,8 @@ struct ResourceStore::Page {
   int32_t count = kDefaultCount;
   bool descending = false;
   std::optional<Cursor> cursor;
+  // Until when the scan may run (never null).
+  const Deadline* deadline = nullptr;
   // What is found.
   int64_t total = 0;
   std::vector<std::pair<SortPosition, std::unique_ptr<Message>>> items;
@@ -37,6 +39,10 @@ struct ResourceStore::Page {
 };
 
 namespace {
+
+// A scan checks the deadline once per this many keys: often enough to stop
+// within milliseconds, rarely enough to cost nothing.
+constexpr int64_t kDeadlineCheckInterval = 256;
 
 absl::StatusOr<std::unique_ptr<Message>> ParseListed(const ResourceType& type,
                                                      absl::string_view bytes) {
@@ -72,7 +78,10 @@ absl::Status ResourceStore::PageOfAll(const ResourceType& type,
   int64_t position = 0;
   RETURN_IF_ERROR(kv_->Scan(
       kResourcesCf, prefix, "", [&](absl::string_view key, absl::string_view value) {
-        ++position;
+        if (++position % kDeadlineCheckInterval == 0) {
+          status = page->deadline->Check();
+          if (!status.ok()) return false;
+        }
         std::string id(key.substr(prefix.size()));
         bool take = false;
         if (!page->cursor_mode) {
@@ -124,7 +133,11 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
   const bool needs_edges =
       filter != nullptr && (References(filter->root(), type.members_attribute) ||
                             References(filter->root(), type.groups_attribute));
+  int64_t considered = 0;
   auto consider = [&](std::string id, absl::string_view bytes) -> absl::Status {
+    if (++considered % kDeadlineCheckInterval == 0) {
+      RETURN_IF_ERROR(page->deadline->Check());
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, bytes));
     if (needs_edges) RETURN_IF_ERROR(ReadEdges(type, tenant, m.get(), nullptr));
     if (filter != nullptr && !filter->Matches(*m)) return absl::OkStatus();
@@ -197,7 +210,8 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
 absl::Status ResourceStore::List(const ResourceType& type,
                                  absl::string_view tenant,
                                  const v1::ListRequest& request,
-                                 ListResult* result) {
+                                 ListResult* result, const Deadline& deadline) {
+  RETURN_IF_ERROR(deadline.Check());
   const ResourceTypeSchema& schema = SchemaOf(type);
   std::optional<CompiledFilter> filter;
   if (!absl::StripAsciiWhitespace(request.filter()).empty()) {
@@ -212,6 +226,7 @@ absl::Status ResourceStore::List(const ResourceType& type,
     sort_by = std::move(resolved);
   }
   Page page;
+  page.deadline = &deadline;
   if (absl::EqualsIgnoreCase(request.sort_order(), "descending")) {
     page.descending = true;
   } else if (!request.sort_order().empty() &&

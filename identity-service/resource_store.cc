@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "identity-service/key_index.h"
@@ -14,6 +15,7 @@
 #include "identity-service/password_hash.h"
 #include "identity-service/server_managed.h"
 #include "identity-service/stored_resource.h"
+#include "identity-service/write_retry.h"
 
 namespace scim::identity {
 namespace {
@@ -114,7 +116,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
     resource->GetReflection()->ClearField(resource, pw);
   }
   std::vector<Member> added;
-  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+  RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, nullptr, stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
@@ -184,7 +186,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   }
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> stored = NewMessage(type);
-  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+  RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     bool from_tombstone = false;
     RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
                                   &from_tombstone));
@@ -242,7 +244,9 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> patched = NewMessage(type);
   const FieldDescriptor* pw = Field(*patched, "password");
-  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+  bool unchanged = false;
+  RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
+    unchanged = false;
     bool from_tombstone = false;
     RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
                                   &from_tombstone));
@@ -254,8 +258,8 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     if (!type.members_attribute.empty()) {
       options.external_attribute = type.members_attribute;
       options.external = [&](const ExternalPatch& patch) {
-        members_changed = true;
-        return PatchMembers(txn, tenant, id, patch);
+        return PatchMembers(txn, tenant, id, patch, context.deadline,
+                            &members_changed);
       };
     }
     RETURN_IF_ERROR(ApplyPatch(SchemaOf(type), operations, patched.get(), options));
@@ -266,6 +270,16 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
                 HashPassword(GetString(*patched, "password"), *random_));
     }
     SetSchemas(type, patched.get());
+    // RFC 7644 §3.5.2.1: a PATCH that changes nothing (a value or member
+    // already present) SHALL NOT change the modify timestamp, so neither
+    // the version (the ETag) nor anything else is written. No audit event
+    // either: the log records changes, and there is none; the request itself
+    // is in the access log. The transaction commits no writes.
+    if (!from_tombstone && !members_changed &&
+        google::protobuf::util::MessageDifferencer::Equals(*old, *patched)) {
+      unchanged = true;
+      return absl::OkStatus();
+    }
     v1::Meta* meta = MutableMeta(patched.get());
     *meta->mutable_last_modified() = ToTimestamp(clock_->Now());
     meta->set_version(FormatVersion(ParseVersion(GetMeta(*old).version()) + 1));
@@ -280,7 +294,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     return AddEvent(type, tenant, id, from_tombstone ? "restore" : "patch",
                     std::move(changed), context, txn);
   }));
-  outbox_->Committed();
+  if (!unchanged) outbox_->Committed();  // a no-op added no event
   out->CopyFrom(*patched);
   if (pw != nullptr) out->GetReflection()->ClearField(out, pw);
   RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
@@ -296,7 +310,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   soft = soft && type.tombstones;
   std::unique_ptr<Message> old = NewMessage(type);
-  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+  RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, old.get(), nullptr, txn));
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));

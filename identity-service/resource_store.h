@@ -19,6 +19,7 @@
 #include "google/protobuf/message.h"
 #include "clients/audit/outbox.h"
 #include "identity-service/cursor.h"
+#include "identity-service/deadline.h"
 #include "identity-service/membership.h"
 #include "identity-service/resource_types.h"
 #include "scim/attribute_resolver.h"
@@ -34,7 +35,19 @@
 
 namespace scim::identity {
 
-using RequestContext = audit::EventContext;
+// Who asks (for the audit trail), and until when the request may work.
+struct RequestContext : audit::EventContext {
+  RequestContext() = default;
+  RequestContext(audit::EventContext who, Deadline until = {})
+      : audit::EventContext(std::move(who)), deadline(std::move(until)) {}
+  RequestContext(std::string actor, std::string client_address,
+                 std::string request_id, Deadline until = {})
+      : audit::EventContext{std::move(actor), std::move(client_address),
+                            std::move(request_id)},
+        deadline(std::move(until)) {}
+
+  Deadline deadline;
+};
 
 struct ListResult {
   int64_t total_results = 0;
@@ -120,12 +133,19 @@ class ResourceStore {
     tombstone_retention_ = retention;
   }
   // Every write publishes the resource's new version to `cache` while it
-  // still holds the resource's lock, before it is acknowledged.
-  void set_etag_cache(EtagCache* cache) { etags_ = cache; }
+  // still holds the resource's lock, before it is acknowledged. Set before
+  // serving writes: it starts the cache's new epoch (StartPublishing), since
+  // an earlier process may have died with a publish Redis never took.
+  void set_etag_cache(EtagCache* cache) {
+    if (cache != nullptr) cache->StartPublishing();
+    etags_ = cache;
+  }
   // Filter, sort, index or cursor pagination and projection (RFC 7644
   // §3.4.2, RFC 9865).
+  // Stops with DEADLINE_EXCEEDED or CANCELLED when `deadline` says so.
   absl::Status List(const ResourceType& type, absl::string_view tenant,
-                    const v1::ListRequest& request, ListResult* result);
+                    const v1::ListRequest& request, ListResult* result,
+                    const Deadline& deadline = {});
   // Removes all of `tenant`'s data, in bounded transactions; returns the
   // number of keys removed. Recorded as a tenant.purge audit event.
   absl::StatusOr<int64_t> DeleteTenant(absl::string_view tenant,
@@ -148,9 +168,12 @@ class ResourceStore {
                       bool deleted);
 
   // resource_store_members.cc: the edge-backed attributes.
-  // The members of a group applied from a PATCH, in the write's transaction.
+  // The members of a group applied from a PATCH, in the write's transaction;
+  // sets `*changed` when an edge was written or removed. Checks `deadline`
+  // first: a PATCH may hold many member operations.
   absl::Status PatchMembers(KvTransaction& txn, absl::string_view tenant,
-                            absl::string_view group, const ExternalPatch& patch);
+                            absl::string_view group, const ExternalPatch& patch,
+                            const Deadline& deadline, bool* changed);
   // Fills the edge-backed attributes of `m` that `projection` returns.
   absl::Status ReadEdges(const ResourceType& type, absl::string_view tenant,
                          google::protobuf::Message* m, const Projection* projection);

@@ -38,7 +38,10 @@ absl::Status ResourceStore::ReadEdges(const ResourceType& type,
 absl::Status ResourceStore::PatchMembers(KvTransaction& txn,
                                          absl::string_view tenant,
                                          absl::string_view group,
-                                         const ExternalPatch& patch) {
+                                         const ExternalPatch& patch,
+                                         const Deadline& deadline,
+                                         bool* changed) {
+  RETURN_IF_ERROR(deadline.Check());
   std::vector<v1::ResourceReference> given;
   for (const Json& value : patch.values) {
     v1::ResourceReference ref;
@@ -46,35 +49,36 @@ absl::Status ResourceStore::PatchMembers(KvTransaction& txn,
     given.push_back(std::move(ref));
   }
   // The members a filter selects: by id when it only compares `value`,
-  // else by testing every member.
+  // else by testing every member. Read in `txn`: an earlier operation of the
+  // same PATCH may have added some.
   std::vector<std::string> selected;
   if (patch.filter_values.has_value()) {
     selected = *patch.filter_values;
   } else if (patch.filter != nullptr) {
     ASSIGN_OR_RETURN(std::vector<v1::ResourceReference> all,
-                     membership_.Members(tenant, group));
+                     membership_.Members(txn, tenant, group));
     for (const auto& m : all) {
       if (MatchesElement(*patch.filter, m)) selected.push_back(m.value());
     }
   }
   if (patch.kind == PatchKind::kRemove) {
     if (patch.filter != nullptr) {
-      return membership_.Remove(txn, tenant, group, selected);
+      return membership_.Remove(txn, tenant, group, selected, changed);
     }
-    if (given.empty()) return membership_.Clear(txn, tenant, group);
+    if (given.empty()) return membership_.Clear(txn, tenant, group, changed);
     // A value list removes only those members, never the whole list.
     std::vector<std::string> ids;
     for (const auto& ref : given) ids.push_back(ref.value());
-    return membership_.Remove(txn, tenant, group, ids);
+    return membership_.Remove(txn, tenant, group, ids, changed);
   }
   if (patch.kind == PatchKind::kReplace) {
     RETURN_IF_ERROR(patch.filter != nullptr
-                        ? membership_.Remove(txn, tenant, group, selected)
-                        : membership_.Clear(txn, tenant, group));
+                        ? membership_.Remove(txn, tenant, group, selected, changed)
+                        : membership_.Clear(txn, tenant, group, changed));
   }
   ASSIGN_OR_RETURN(std::vector<Member> resolved,
                    membership_.Resolve(txn, tenant, group, given));
-  return membership_.Add(txn, tenant, group, resolved);
+  return membership_.Add(txn, tenant, group, resolved, changed);
 }
 
 }  // namespace scim::identity

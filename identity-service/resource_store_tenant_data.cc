@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "identity-service/keys.h"
+#include "identity-service/write_retry.h"
 
 namespace scim::identity {
 
@@ -26,14 +27,14 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
                                   return keys.size() < kChunk;
                                 }));
       if (keys.empty()) break;
-      RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+      RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
         for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf, key));
         return absl::OkStatus();
       }));
       deleted += static_cast<int64_t>(keys.size());
     }
   }
-  RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+  RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
     return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
                                              "tenant.purge", "Tenant", tenant,
                                              context));

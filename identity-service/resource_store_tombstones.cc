@@ -15,6 +15,7 @@
 #include "identity-service/keys.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/stored_resource.h"
+#include "identity-service/write_retry.h"
 
 namespace scim::identity {
 
@@ -169,7 +170,7 @@ absl::StatusOr<int64_t> ResourceStore::PurgeTombstones() {
         parts[1] == GroupResourceType().name ? GroupResourceType() : UserResourceType();
     RETURN_IF_ERROR(outbox_->CheckCapacity());
     bool removed = false;
-    RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+    RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
       removed = false;
       // Re-read under the lock: it may have been brought back meanwhile.
       ASSIGN_OR_RETURN(std::optional<std::string> bytes,

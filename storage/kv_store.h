@@ -33,6 +33,12 @@ class KvTransaction {
   virtual absl::Status Put(absl::string_view cf, absl::string_view key,
                            absl::string_view value) = 0;
   virtual absl::Status Delete(absl::string_view cf, absl::string_view key) = 0;
+  // Like KvStore::Scan, but as this transaction sees the store: its own Puts
+  // and Deletes so far included (an operation that follows another in one
+  // request must see what the first one wrote). Takes no locks: the caller
+  // locks what its decision rests on, as it does without a scan.
+  virtual absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view start, const ScanFn& fn) = 0;
   // Applies every write atomically and durably (synced WAL). ABORTED when the
   // transaction lost a lock race; the caller may retry from the start.
   // Destroying an uncommitted transaction discards it.
@@ -54,17 +60,30 @@ class KvStore {
   virtual std::vector<std::pair<std::string, double>> Stats() { return {}; }
 };
 
+struct RocksDbKvStoreOptions {
+  // A writer waiting longer than this for a key lock loses the race
+  // (IsLockConflict). Tests shorten it to provoke conflicts.
+  int64_t lock_timeout_ms = 2000;
+};
+
 // Opens (creating if needed) a RocksDB TransactionDB at `path` with the given
 // column families.
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
-    const std::string& path, const std::vector<std::string>& column_families);
+    const std::string& path, const std::vector<std::string>& column_families,
+    const RocksDbKvStoreOptions& options = {});
 
 // A process-local store with the same semantics, for tests.
 std::unique_ptr<KvStore> NewMemoryKvStore(
     const std::vector<std::string>& column_families);
 
-// Runs `body` in a fresh transaction, retrying when it is ABORTED by a lock
-// conflict (a bounded number of times).
+// ABORTED, marked as a lost lock race (a lock wait that timed out, a
+// deadlock, a busy key): the transaction may be retried from the start. Told
+// apart from any other ABORTED a caller's own rules may return.
+absl::Status LockConflictError(absl::string_view detail);
+bool IsLockConflict(const absl::Status& status);
+
+// Runs `body` in a fresh transaction, retrying at once when it lost a lock
+// race (IsLockConflict), a bounded number of times.
 absl::Status RunInTransaction(
     KvStore& store, const std::function<absl::Status(KvTransaction&)>& body);
 

@@ -137,6 +137,40 @@ TEST_P(KvStoreContractTest, TransactionIsAtomicAndInvisibleUntilCommit) {
   EXPECT_EQ(Get("b", "y"), "2");
 }
 
+TEST_P(KvStoreContractTest, TransactionScanSeesItsOwnWrites) {
+  for (const char* k : {"g/a", "g/b", "g/c", "h/a"}) Put("a", k, "old");
+  auto txn = store_->BeginTransaction();
+  ASSERT_TRUE(txn->Put("a", "g/bb", "new").ok());     // inserted
+  ASSERT_TRUE(txn->Put("a", "g/c", "changed").ok());  // overwritten
+  ASSERT_TRUE(txn->Delete("a", "g/a").ok());          // deleted
+  ASSERT_TRUE(txn->Put("a", "g/d", "gone").ok());     // put, then deleted
+  ASSERT_TRUE(txn->Delete("a", "g/d").ok());
+  ASSERT_TRUE(txn->Put("a", "h/b", "new").ok());      // another prefix
+  ASSERT_TRUE(txn->Put("b", "g/z", "new").ok());      // another column family
+  auto scan = [&](absl::string_view prefix, absl::string_view start,
+                  int limit = 100) {
+    std::vector<std::string> rows;
+    const absl::Status s = txn->Scan(
+        "a", prefix, start, [&](absl::string_view k, absl::string_view v) {
+          rows.push_back(absl::StrCat(k, "=", v));
+          return static_cast<int>(rows.size()) < limit;
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    return rows;
+  };
+  EXPECT_EQ(scan("g/", ""),
+            (std::vector<std::string>{"g/b=old", "g/bb=new", "g/c=changed"}));
+  EXPECT_EQ(scan("g/", "g/bb"),
+            (std::vector<std::string>{"g/bb=new", "g/c=changed"}));
+  EXPECT_EQ(scan("g/", "", 1), (std::vector<std::string>{"g/b=old"}));
+  EXPECT_EQ(scan("h/", ""), (std::vector<std::string>{"h/a=old", "h/b=new"}));
+  EXPECT_FALSE(txn->Scan("nope", "", "", [](auto, auto) { return true; }).ok());
+  // Outside the transaction nothing has changed yet.
+  EXPECT_EQ(Keys("a", "g/"), (std::vector<std::string>{"g/a", "g/b", "g/c"}));
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(Keys("a", "g/"), (std::vector<std::string>{"g/b", "g/bb", "g/c"}));
+}
+
 TEST_P(KvStoreContractTest, UncommittedTransactionIsDiscarded) {
   {
     auto txn = store_->BeginTransaction();

@@ -29,6 +29,8 @@ class MemoryTransaction : public KvTransaction {
   absl::Status Put(absl::string_view cf, absl::string_view key,
                    absl::string_view value) override;
   absl::Status Delete(absl::string_view cf, absl::string_view key) override;
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                    absl::string_view start, const ScanFn& fn) override;
   absl::Status Commit() override;
 
  private:
@@ -121,6 +123,37 @@ absl::Status MemoryTransaction::Delete(absl::string_view cf,
                                        absl::string_view key) {
   if (!store_->HasCf(cf)) return MemoryKvStore::UnknownCf(cf);
   writes_[std::string(cf)][std::string(key)] = std::nullopt;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryTransaction::Scan(absl::string_view cf,
+                                     absl::string_view prefix,
+                                     absl::string_view start,
+                                     const ScanFn& fn) {
+  // The committed rows in range, then this transaction's writes over them.
+  Table rows;
+  absl::Status committed = store_->Scan(
+      cf, prefix, start, [&](absl::string_view key, absl::string_view value) {
+        rows.emplace(std::string(key), std::string(value));
+        return true;
+      });
+  if (!committed.ok()) return committed;
+  auto cf_writes = writes_.find(std::string(cf));
+  if (cf_writes != writes_.end()) {
+    absl::string_view seek = start.empty() || start < prefix ? prefix : start;
+    for (auto it = cf_writes->second.lower_bound(std::string(seek));
+         it != cf_writes->second.end() && absl::StartsWith(it->first, prefix);
+         ++it) {
+      if (it->second.has_value()) {
+        rows[it->first] = *it->second;
+      } else {
+        rows.erase(it->first);
+      }
+    }
+  }
+  for (const auto& [key, value] : rows) {
+    if (!fn(key, value)) break;
+  }
   return absl::OkStatus();
 }
 

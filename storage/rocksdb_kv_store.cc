@@ -28,9 +28,23 @@ rocksdb::Slice ToSlice(absl::string_view s) {
 absl::Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return absl::OkStatus();
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsDeadlock()) {
-    return absl::AbortedError(absl::StrCat("storage conflict: ", s.ToString()));
+    return LockConflictError(s.ToString());
   }
   return absl::InternalError(absl::StrCat("storage: ", s.ToString()));
+}
+
+// Walks `it` over the keys with `prefix` from `start` (KvStore::Scan).
+absl::Status ScanIterator(rocksdb::Iterator& it, absl::string_view prefix,
+                          absl::string_view start, const ScanFn& fn) {
+  absl::string_view seek = start.empty() || start < prefix ? prefix : start;
+  for (it.Seek(ToSlice(seek)); it.Valid(); it.Next()) {
+    absl::string_view key(it.key().data(), it.key().size());
+    if (!absl::StartsWith(key, prefix)) break;
+    if (!fn(key, absl::string_view(it.value().data(), it.value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it.status());
 }
 
 class RocksDbKvStore;
@@ -45,6 +59,8 @@ class RocksDbTransaction : public KvTransaction {
   absl::Status Put(absl::string_view cf, absl::string_view key,
                    absl::string_view value) override;
   absl::Status Delete(absl::string_view cf, absl::string_view key) override;
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                    absl::string_view start, const ScanFn& fn) override;
   absl::Status Commit() override { return FromRocks(txn_->Commit()); }
 
  private:
@@ -95,15 +111,7 @@ class RocksDbKvStore : public KvStore {
     if (!handle.ok()) return handle.status();
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), *handle));
-    absl::string_view seek = start.empty() || start < prefix ? prefix : start;
-    for (it->Seek(ToSlice(seek)); it->Valid(); it->Next()) {
-      absl::string_view key(it->key().data(), it->key().size());
-      if (!absl::StartsWith(key, prefix)) break;
-      if (!fn(key, absl::string_view(it->value().data(), it->value().size()))) {
-        break;
-      }
-    }
-    return FromRocks(it->status());
+    return ScanIterator(*it, prefix, start, fn);
   }
 
   std::vector<std::pair<std::string, double>> Stats() override {
@@ -164,10 +172,24 @@ absl::Status RocksDbTransaction::Delete(absl::string_view cf,
   return FromRocks(txn_->Delete(*handle, ToSlice(key)));
 }
 
+absl::Status RocksDbTransaction::Scan(absl::string_view cf,
+                                      absl::string_view prefix,
+                                      absl::string_view start,
+                                      const ScanFn& fn) {
+  auto handle = store_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  // The transaction's iterator is the database's overlaid with the
+  // transaction's write batch (WriteBatchWithIndex::NewIteratorWithBase).
+  std::unique_ptr<rocksdb::Iterator> it(
+      txn_->GetIterator(rocksdb::ReadOptions(), *handle));
+  return ScanIterator(*it, prefix, start, fn);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
-    const std::string& path, const std::vector<std::string>& column_families) {
+    const std::string& path, const std::vector<std::string>& column_families,
+    const RocksDbKvStoreOptions& store_options) {
   // RocksDB creates only the last path component; a fresh --data_dir has none.
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
@@ -192,7 +214,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   }
   rocksdb::TransactionDBOptions txn_options;
   // A writer waiting longer than this for a key lock gets ABORTED and retries.
-  txn_options.transaction_lock_timeout = 2000;
+  txn_options.transaction_lock_timeout = store_options.lock_timeout_ms;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::TransactionDB* db = nullptr;
   rocksdb::Status s = rocksdb::TransactionDB::Open(

@@ -120,6 +120,12 @@ absl::StatusOr<Principal> Authenticator::VerifyJwtBearer(const std::string& toke
 }
 
 absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
+  // No credential we issue is this long; refuse before hashing, caching or
+  // calling token-service with it.
+  if (bearer.size() > kMaxJwtBytes) {
+    return ScimError(absl::StatusCode::kUnauthenticated, "",
+                     "the bearer token is not valid: too long");
+  }
   if (LooksLikeJwt(bearer)) return VerifyJwtBearer(bearer);
   const std::string cache_key = Sha256(bearer);
   const absl::Time now = clock_->Now();

@@ -26,6 +26,41 @@ bool IsBase64Url(absl::string_view s) {
   return true;
 }
 
+// The string member `name` of `object`, "" when absent; a member of any other
+// JSON type makes the whole token invalid.
+absl::StatusOr<std::string> StringMember(const nlohmann::json& object,
+                                         const char* name) {
+  auto it = object.find(name);
+  if (it == object.end()) return std::string();
+  if (!it->is_string()) return Invalid(absl::StrCat("\"", name, "\" is not a string"));
+  return it->get_ref<const std::string&>();
+}
+
+// Seconds since the epoch in `name`, nullopt when absent. Only integers in
+// [0, year 9999] pass: a larger unsigned would wrap on conversion, and a
+// float or a string is not a NumericDate we issue.
+absl::StatusOr<std::optional<int64_t>> TimeMember(const nlohmann::json& object,
+                                                  const char* name) {
+  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  auto it = object.find(name);
+  if (it == object.end()) return std::optional<int64_t>();
+  if (it->is_number_unsigned()) {
+    const uint64_t value = it->get<uint64_t>();
+    if (value > static_cast<uint64_t>(kMaxSeconds)) {
+      return Invalid(absl::StrCat("\"", name, "\" is out of range"));
+    }
+    return std::optional<int64_t>(static_cast<int64_t>(value));
+  }
+  if (it->is_number_integer()) {
+    const int64_t value = it->get<int64_t>();
+    if (value < 0 || value > kMaxSeconds) {
+      return Invalid(absl::StrCat("\"", name, "\" is out of range"));
+    }
+    return std::optional<int64_t>(value);
+  }
+  return Invalid(absl::StrCat("\"", name, "\" is not an integer"));
+}
+
 }  // namespace
 
 std::string SignJwt(const JwtClaims& claims, const std::string& kid,
@@ -56,6 +91,9 @@ absl::StatusOr<JwtClaims> VerifyJwt(
     const std::function<std::optional<std::string>(const std::string& kid)>&
         public_key_for,
     absl::Time now, absl::Duration skew) {
+  // Checked before any decoding: a bearer token is attacker-controlled and
+  // arrives unauthenticated.
+  if (token.size() > kMaxJwtBytes) return Invalid("too long");
   if (!LooksLikeJwt(token)) return Invalid("malformed");
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   std::string header_text, payload_text, signature;
@@ -64,30 +102,38 @@ absl::StatusOr<JwtClaims> VerifyJwt(
       !absl::WebSafeBase64Unescape(parts[2], &signature)) {
     return Invalid("malformed");
   }
-  auto header = nlohmann::json::parse(header_text, nullptr, false);
-  auto payload = nlohmann::json::parse(payload_text, nullptr, false);
+  // No exceptions: parse failures come back as `discarded`, and every member
+  // below is read through the type-checking helpers, never json::value() or
+  // get<>() (both throw on a member of the wrong JSON type).
+  const nlohmann::json header = nlohmann::json::parse(header_text, nullptr, false);
+  const nlohmann::json payload =
+      nlohmann::json::parse(payload_text, nullptr, false);
   if (!header.is_object() || !payload.is_object()) return Invalid("malformed");
-  if (header.value("alg", "") != "EdDSA") return Invalid("unsupported alg");
-  const std::string kid = header.value("kid", "");
+  ASSIGN_OR_RETURN(std::string alg, StringMember(header, "alg"));
+  if (alg != "EdDSA") return Invalid("unsupported alg");
+  ASSIGN_OR_RETURN(std::string kid, StringMember(header, "kid"));
+  // typ is optional (RFC 7519 §5.1) and its value not checked, but it must
+  // be a string like every other member we know.
+  ASSIGN_OR_RETURN(std::string typ, StringMember(header, "typ"));
   std::optional<std::string> key = public_key_for(kid);
   if (!key.has_value()) return Invalid("unknown signing key (kid)");
   const std::string input = absl::StrCat(parts[0], ".", parts[1]);
   if (!VerifySignature(*key, input, signature)) return Invalid("bad signature");
-  auto number = [&](const char* name) -> std::optional<int64_t> {
-    auto it = payload.find(name);
-    if (it == payload.end() || !it->is_number_integer()) return std::nullopt;
-    return it->get<int64_t>();
-  };
-  auto exp = number("exp"), nbf = number("nbf"), iat = number("iat");
+  // Signed by us, yet still read defensively: a key can be misused.
+  ASSIGN_OR_RETURN(std::optional<int64_t> exp, TimeMember(payload, "exp"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> nbf, TimeMember(payload, "nbf"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> iat, TimeMember(payload, "iat"));
   if (!exp || !nbf || !iat) return Invalid("missing time claims");
-  if (payload.value("iss", "") != kJwtIssuer) return Invalid("wrong issuer");
-  if (payload.value("aud", "") != kJwtAudience) return Invalid("wrong audience");
+  ASSIGN_OR_RETURN(std::string iss, StringMember(payload, "iss"));
+  ASSIGN_OR_RETURN(std::string aud, StringMember(payload, "aud"));
+  if (iss != kJwtIssuer) return Invalid("wrong issuer");
+  if (aud != kJwtAudience) return Invalid("wrong audience");
   if (now - skew >= absl::FromUnixSeconds(*exp)) return Invalid("expired");
   if (now + skew < absl::FromUnixSeconds(*nbf)) return Invalid("not yet valid");
   JwtClaims claims;
-  claims.subject = payload.value("sub", "");
-  claims.tenant = payload.value("tenant", "");
-  claims.id = payload.value("jti", "");
+  ASSIGN_OR_RETURN(claims.subject, StringMember(payload, "sub"));
+  ASSIGN_OR_RETURN(claims.tenant, StringMember(payload, "tenant"));
+  ASSIGN_OR_RETURN(claims.id, StringMember(payload, "jti"));
   claims.issued_at = absl::FromUnixSeconds(*iat);
   claims.not_before = absl::FromUnixSeconds(*nbf);
   claims.expires = absl::FromUnixSeconds(*exp);

@@ -17,6 +17,10 @@ namespace scim::token {
 inline constexpr char kJwtIssuer[] = "scim-token-service";
 inline constexpr char kJwtAudience[] = "scim";
 
+// Longer bearer tokens are refused before decoding. Ours are about 400
+// bytes; 8 KiB is the usual HTTP header line limit.
+inline constexpr size_t kMaxJwtBytes = 8192;
+
 struct JwtClaims {
   std::string subject;  // the OAuth client id
   std::string tenant;
@@ -34,7 +38,8 @@ bool LooksLikeJwt(absl::string_view token);
 
 // Verifies signature (with the key `public_key_for(kid)` returns), issuer,
 // audience, nbf and exp (with `skew`), and returns the claims.
-// UNAUTHENTICATED, with the reason, for anything else.
+// UNAUTHENTICATED, with the reason, for anything else: never throws, whatever
+// the JSON in the header or the claims (wrong types, huge numbers).
 absl::StatusOr<JwtClaims> VerifyJwt(
     absl::string_view token,
     const std::function<std::optional<std::string>(const std::string& kid)>&
