@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/request_metadata.h"
 #include "common/status.h"
 #include "edge/error_body.h"
@@ -28,7 +29,17 @@ void Call::Error(int http, absl::string_view scim_type, absl::string_view detail
 }
 
 void Call::Error(const absl::Status& status) {
-  Error(HttpStatusOf(status), ScimTypeOf(status), status.message());
+  const int http = HttpStatusOf(status);
+  if (http == 500) {
+    // Internal detail (storage errors, paths) is for the operator's log, not
+    // the client: the request id ties the two together.
+    LogError("internal error", {{"request_id", request_id},
+                                {"route", route},
+                                {"error", status.ToString()}});
+    Error(500, "", absl::StrCat("internal error (request id ", request_id, ")"));
+    return;
+  }
+  Error(http, ScimTypeOf(status), status.message());
 }
 
 void Call::Json(int http, const json& body) {

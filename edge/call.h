@@ -33,6 +33,7 @@ struct Call {
   token::Principal principal;
 
   void Error(int http, absl::string_view scim_type, absl::string_view detail);
+  // A 500 tells the client only the request id; the status goes to the log.
   void Error(const absl::Status& status);
   void Json(int http, const ::scim::Json& body);
   void MethodNotAllowed(absl::string_view allowed);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/metrics.h"
+#include "common/log.h"
 #include "common/status.h"
 #include "edge/edge_metrics.h"
 #include "edge/elastic_task_queue.h"
@@ -121,11 +122,25 @@ absl::StatusOr<int> HttpServer::Start(const std::string& host, int port,
                     kScimContentType);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  s.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content(ErrorBody(500, "", "internal error"), kScimContentType);
-      });
+  // Never expected (client input is checked without exceptions): log it
+  // with the request id and tell the client nothing else.
+  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                             std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    const std::string request_id = res.get_header_value("X-Request-Id");
+    LogError("unhandled exception",
+             {{"request_id", request_id}, {"method", req.method}, {"error", what}});
+    res.status = 500;
+    res.set_content(
+        ErrorBody(500, "", absl::StrCat("internal error (request id ", request_id, ")")),
+        kScimContentType);
+  });
   int bound = port;
   if (port == 0) {
     bound = s.bind_to_any_port(host);
