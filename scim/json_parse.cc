@@ -25,10 +25,16 @@ absl::StatusOr<Json> ParseJsonBounded(absl::string_view text,
     }
     return !too_deep;
   };
+  auto too_deep_error = [&] {
+    return InvalidValue(absl::StrCat(what, " nests arrays and objects deeper than ",
+                                     kMaxJsonDepth, " levels (the limit)"));
+  };
   Json out;
   try {
     out = Json::parse(text.begin(), text.end(), bound);
   } catch (const Json::parse_error& e) {
+    // Past the limit, the limit is the answer (a truncated bomb included).
+    if (too_deep) return too_deep_error();
     return InvalidSyntax(absl::StrCat(what, " is not valid JSON: ", e.what()));
   } catch (const Json::out_of_range& e) {
     // 406: a number such as 1e400 that no double holds.
@@ -38,10 +44,7 @@ absl::StatusOr<Json> ParseJsonBounded(absl::string_view text,
     return InvalidSyntax(absl::StrCat(what, " could not be read as JSON: ",
                                       e.what()));
   }
-  if (too_deep) {
-    return InvalidValue(absl::StrCat(what, " nests arrays and objects deeper than ",
-                                     kMaxJsonDepth, " levels (the limit)"));
-  }
+  if (too_deep) return too_deep_error();
   return out;
 }
 

@@ -40,7 +40,9 @@ TEST(ParseJsonBoundedTest, Table) {
       // Hostile: a million levels must neither overflow the stack nor throw.
       {"a million levels", Nested(1000000, "[", "]"), false,
        scim_type::kInvalidValue, "64 levels"},
-      {"unclosed million", std::string(1000000, '['), false, "", ""},
+      {"unclosed million", std::string(1000000, '['), false,
+       scim_type::kInvalidValue, "64 levels"},
+      {"unclosed shallow", "[[[", false, scim_type::kInvalidSyntax, "not valid JSON"},
       {"number overflow", R"({"x": 1e400})", false, scim_type::kInvalidValue,
        "out of range"},
       {"negative overflow", "-1e400", false, scim_type::kInvalidValue, "out of range"},
