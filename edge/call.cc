@@ -10,6 +10,7 @@
 #include "common/request_metadata.h"
 #include "common/status.h"
 #include "edge/error_body.h"
+#include "scim/json_parse.h"
 #include "httplib.h"
 
 namespace scim::edge {
@@ -105,13 +106,14 @@ bool Call::ParseBody(json* out) {
                        "application/json"));
     return false;
   }
-  try {
-    *out = json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    Error(400, scim_type::kInvalidSyntax,
-          absl::StrCat("the request body is not valid JSON: ", e.what()));
+  // Bounded and throwing nothing: `1e400` or 100,000 nested arrays are a
+  // 400, not an escaped exception or a deep recursion later.
+  absl::StatusOr<json> parsed = ParseJsonBounded(req.body);
+  if (!parsed.ok()) {
+    Error(parsed.status());
     return false;
   }
+  *out = std::move(*parsed);
   return true;
 }
 

@@ -195,6 +195,23 @@ TEST_F(EdgeTest, BadInputIsA4xxWithAScimBody) {
             201);
   ExpectError(Post(users_, R"({"userName":"dUP"})"), 409, "uniqueness");
   ExpectError(Post(users_, std::string(100 * 1024, ' ')), 413);
+  // Hostile JSON (ParseJsonBounded): a number no double holds and nesting
+  // beyond 64 levels are 400s naming the problem, never a 500.
+  json err = ExpectError(Post(users_, R"({"userName":"x","nickName":1e400})"), 400,
+                         "invalidValue");
+  EXPECT_NE(err["detail"].get<std::string>().find("out of range"), std::string::npos);
+  ExpectError(Post(users_,
+                   R"({"userName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":-1e999}})"),
+              400, "invalidValue");
+  err = ExpectError(Post(users_, absl::StrCat(R"({"userName":"x","a":)", std::string(70, '['),
+                                              std::string(70, ']'), "}")),
+                    400, "invalidValue");
+  EXPECT_NE(err["detail"].get<std::string>().find("64 levels"), std::string::npos);
+  ExpectError(Post(users_, std::string(50 * 1024, '[')), 400, "invalidValue");
+  // Filters follow RFC 7644's grammar: an unquoted string is no value.
+  ExpectError(client_->Get((users_ + "?filter=userName%20eq%20bjensen").c_str(),
+                           Auth(acme_key_)),
+              400, "invalidFilter");
   // Nothing above wrote anything but the one user.
   json list = json::parse(client_->Get(users_.c_str(), Auth(acme_key_))->body);
   EXPECT_EQ(list["totalResults"], 1);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
 #include "identity-service/keys.h"
@@ -123,6 +124,54 @@ TEST_P(QueryTest, IndexPlannedResultsEqualAScan) {
   v1::ListRequest some;
   some.set_filter(R"(userName sw "alice")");
   EXPECT_EQ(List(some)->total_results, 20);
+}
+
+// Entra's matching filter and dateTime comparisons, through the planner and
+// the store: the same answers as the evaluator gives, the RFC's instants.
+TEST_P(QueryTest, EntraValuePathAndDateTimeInstants) {
+  std::vector<User> users = Seed(12);
+  auto ids = [&](std::initializer_list<int> which) {
+    std::vector<std::string> out;
+    for (int i : which) out.push_back(users[i].id());
+    return out;
+  };
+  auto at = [](const User& u, int offset_seconds) {
+    const absl::Time t = absl::FromUnixSeconds(u.meta().created().seconds()) +
+                         absl::Nanoseconds(u.meta().created().nanos());
+    return absl::FormatTime(absl::RFC3339_full, t, absl::FixedTimeZone(offset_seconds));
+  };
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {R"(emails[type eq "work"].value eq "U7@corp.example")", ids({7})},
+      {R"(emails[type eq "home"].value eq "u7@corp.example")", {}},
+      {R"(emails[type eq "work"].value sw "u1")", ids({1, 11})},
+      {R"(userName sw "bob" and emails[type eq "home"].value co "8@")", ids({8})},
+      {R"(meta.created ge "2999-01-01T00:00:00Z")", {}},
+      {R"(meta.lastModified gt "2999-01-01T00:00:00Z")", {}},
+      {R"(meta.created lt "2999-01-01T00:00:00Z")", ids({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})},
+      {absl::StrCat(R"(meta.created gt ")", at(users[9], 7200), "\""), ids({10, 11})},
+      {absl::StrCat(R"(meta.created ge ")", at(users[9], -25200), "\""), ids({9, 10, 11})},
+      {absl::StrCat(R"(meta.created eq ")", at(users[3], 19800), "\""), ids({3})},
+      {absl::StrCat(R"(meta.created le ")", at(users[1], 0), "\""), ids({0, 1})},
+      {absl::StrCat(R"(meta.created lt ")", at(users[1], 0), "\" and userName sw \"alice\""),
+       ids({0})},
+  };
+  for (const auto& [filter, want] : cases) {
+    v1::ListRequest request;
+    request.set_filter(filter);
+    request.set_count(200);
+    auto listed = List(request);
+    ASSERT_TRUE(listed.ok()) << filter << ": " << listed.status();
+    EXPECT_EQ(Ids(*listed), want) << filter;
+    EXPECT_EQ(listed->total_results, static_cast<int64_t>(want.size())) << filter;
+  }
+  for (const char* bad : {"userName eq bjensen", "meta.created gt 2015-10-10T14:38:21Z",
+                          R"(meta.created sw "2015")"}) {
+    v1::ListRequest request;
+    request.set_filter(bad);
+    auto listed = List(request);
+    ASSERT_FALSE(listed.ok()) << bad;
+    EXPECT_EQ(ScimTypeOf(listed.status()), scim_type::kInvalidFilter) << bad;
+  }
 }
 
 TEST_P(QueryTest, SortsByAnySingularOrPrimaryValueStably) {

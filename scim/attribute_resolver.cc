@@ -200,8 +200,9 @@ Scalar ReadScalar(const LeafValue& leaf) {
         const auto* sr = sub.GetReflection();
         const auto* sd = sub.GetDescriptor();
         out.kind = Scalar::Kind::kTime;
-        out.i = sr->GetInt64(sub, sd->FindFieldByName("seconds")) * 1000000000 +
-                sr->GetInt32(sub, sd->FindFieldByName("nanos"));
+        out.t = absl::FromUnixSeconds(
+                    sr->GetInt64(sub, sd->FindFieldByName("seconds"))) +
+                absl::Nanoseconds(sr->GetInt32(sub, sd->FindFieldByName("nanos")));
       } else {
         out.kind = Scalar::Kind::kMessage;
       }

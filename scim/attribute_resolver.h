@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "scim/filter.h"
 #include "scim/schema.h"
@@ -55,14 +56,17 @@ struct LeafValue {
   int index;  // element index when `field` is repeated, else -1
 };
 
-// A leaf's value, read by its protobuf type (dateTime as nanoseconds).
+// A leaf's value, read by its protobuf type.
 struct Scalar {
   enum class Kind { kString, kBool, kInt, kDouble, kTime, kMessage };
   Kind kind = Kind::kString;
   std::string s;
   bool b = false;
-  int64_t i = 0;  // integers and times
+  int64_t i = 0;
   double d = 0;
+  // dateTime as an instant: nanoseconds in an int64 end in 2262, and a
+  // filter may well ask about "2999-01-01T00:00:00Z".
+  absl::Time t;
 };
 Scalar ReadScalar(const LeafValue& leaf);
 

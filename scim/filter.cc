@@ -6,11 +6,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "scim/limits.h"
 
 namespace scim {
 namespace {
-
-constexpr int kMaxDepth = 32;
 
 bool IsNameStart(char c) { return absl::ascii_isalpha(c) || c == '$'; }
 bool IsNameChar(char c) {
@@ -57,7 +56,7 @@ class Parser {
   absl::StatusOr<AttributePath> ParseWholePath() {
     SkipSpace();
     if (AtEnd()) return Error("the path is empty");
-    auto path = ParsePath(true, 0);
+    auto path = ParsePath(0);
     if (!path.ok()) return path.status();
     SkipSpace();
     if (!AtEnd()) return Error(absl::StrCat("unexpected '", Rest(), "'"));
@@ -138,7 +137,10 @@ class Parser {
   absl::StatusOr<std::unique_ptr<FilterNode>> ParseGroup(int depth,
                                                          bool inner) {
     // At '('.
-    if (depth >= kMaxDepth) return Error("the filter is nested too deeply");
+    if (depth >= kMaxFilterNesting) {
+      return Error(absl::StrCat("the filter nests parentheses deeper than ",
+                                kMaxFilterNesting, " levels (the limit)"));
+    }
     ++pos_;
     auto node = ParseOr(depth + 1, inner);
     if (!node.ok()) return node;
@@ -171,7 +173,7 @@ class Parser {
     return ParseAttributeExpression(depth, inner);
   }
 
-  absl::StatusOr<AttributePath> ParsePath(bool patch_path, int depth) {
+  absl::StatusOr<AttributePath> ParsePath(int depth) {
     const size_t start = pos_;
     if (!IsNameStart(Peek())) {
       return Error(AtEnd() ? std::string("expected an attribute name")
@@ -225,7 +227,9 @@ class Parser {
       }
       ++pos_;
       path.value_filter = std::shared_ptr<FilterNode>(std::move(*inner));
-      if (patch_path && Peek() == '.') {
+      // PATCH paths (RFC 7644 §3.5.2) and, in filters, Entra's
+      // `emails[type eq "work"].value eq "x"` (see ParseAttributeExpression).
+      if (Peek() == '.') {
         ++pos_;
         size_t s = pos_;
         while (!AtEnd() && IsNameChar(text_[pos_])) ++pos_;
@@ -260,43 +264,83 @@ class Parser {
       ++end;
     }
     absl::string_view token = text_.substr(start, end - start);
-    pos_ = end;
-    if (absl::EqualsIgnoreCase(token, "true")) return Json(true);
-    if (absl::EqualsIgnoreCase(token, "false")) return Json(false);
-    if (absl::EqualsIgnoreCase(token, "null")) return Json(nullptr);
-    if (token[0] == '-' || absl::ascii_isdigit(token[0])) {
-      Json number = Json::parse(token, nullptr, false);
-      // Otherwise unquoted text such as a dateTime (Entra sends
-      // `meta.created gt 2015-10-10T14:38:21.8617979-07:00`).
-      if (!number.is_discarded() && number.is_number()) return number;
-    }
-    if (token[0] == '(' || token[0] == '[') {
-      pos_ = start;
+    if (token.empty()) {
       return Error(absl::StrCat("expected a comparison value but found '",
                                 Rest(), "'"));
     }
-    // Unquoted text: some clients send `userName eq jdoe`; read it as the
-    // string it plainly means (the attribute's type decides at binding).
-    return Json(std::string(token));
+    // compValue = false / null / true / number / string (RFC 7644
+    // §3.4.2.2), the keywords in any case like the operators. Unquoted text
+    // (`userName eq bjensen`, an unquoted dateTime) is not a value: reading
+    // it as a string would guess where the value ends.
+    if (absl::EqualsIgnoreCase(token, "true")) return Advance(end, Json(true));
+    if (absl::EqualsIgnoreCase(token, "false")) return Advance(end, Json(false));
+    if (absl::EqualsIgnoreCase(token, "null")) return Advance(end, Json(nullptr));
+    if (token[0] == '-' || absl::ascii_isdigit(token[0])) {
+      Json number = Json::parse(token, nullptr, /*allow_exceptions=*/false);
+      if (!number.is_discarded() && number.is_number()) {
+        return Advance(end, std::move(number));
+      }
+    }
+    return Error(absl::StrCat(
+        "'", token.size() > 40 ? token.substr(0, 40) : token,
+        "' is not a comparison value (expected a comparison value: quote strings and dateTimes "
+        "(\"...\"), or give a number, true, false or null)"));
+  }
+
+  Json Advance(size_t end, Json value) {
+    pos_ = end;
+    return value;
   }
 
   absl::StatusOr<std::unique_ptr<FilterNode>> ParseAttributeExpression(
       int depth, bool inner) {
     const size_t at = pos_;
-    auto path = ParsePath(false, inner ? 1 : 0);
+    // Counted here, before any node is built: every term is one of these.
+    if (++terms_ > kMaxFilterTerms) {
+      return Error(absl::StrCat("the filter has more than ", kMaxFilterTerms,
+                                " comparisons (the limit)"));
+    }
+    auto path = ParsePath(inner ? 1 : 0);
     if (!path.ok()) return path.status();
     auto node = std::make_unique<FilterNode>();
     node->position = at;
-    if (path->value_filter != nullptr) {
-      node->kind = FilterNode::Kind::kValuePath;
-      node->children.push_back(std::make_unique<FilterNode>());
-      // Move the parsed value filter into children[0]; the path keeps names.
-      node->children[0] = std::make_unique<FilterNode>(std::move(*path->value_filter));
-      path->value_filter.reset();
+    if (path->value_filter == nullptr) {
       node->path = std::move(*path);
+      RETURN_IF_ERROR(ParseOperator(node.get()));
       return node;
     }
+    node->kind = FilterNode::Kind::kValuePath;
+    std::unique_ptr<FilterNode> element =
+        std::make_unique<FilterNode>(std::move(*path->value_filter));
+    path->value_filter.reset();
+    if (!path->sub_attribute.empty()) {
+      // Entra's matching filter `emails[type eq "work"].value eq "x"` (its
+      // SCIM guide requires servers to accept it; RFC 7644's grammar has no
+      // such form): the element that satisfies the value filter must also
+      // satisfy the comparison, i.e. `emails[type eq "work" and value eq "x"]`.
+      if (++terms_ > kMaxFilterTerms) {
+        return Error(absl::StrCat("the filter has more than ", kMaxFilterTerms,
+                                  " comparisons (the limit)"));
+      }
+      auto compare = std::make_unique<FilterNode>();
+      compare->position = pos_;
+      compare->path.attribute = std::move(path->sub_attribute);
+      path->sub_attribute.clear();
+      RETURN_IF_ERROR(ParseOperator(compare.get()));
+      auto both = std::make_unique<FilterNode>();
+      both->kind = FilterNode::Kind::kAnd;
+      both->position = at;
+      both->children.push_back(std::move(element));
+      both->children.push_back(std::move(compare));
+      element = std::move(both);
+    }
+    node->children.push_back(std::move(element));
     node->path = std::move(*path);
+    return node;
+  }
+
+  // ` op value` or ` pr` after the path of `node`, which it completes.
+  absl::Status ParseOperator(FilterNode* node) {
     if (!absl::ascii_isspace(Peek())) {
       return Error(AtEnd() ? absl::StrCat("expected an operator after '",
                                           node->path.ToString(), "'")
@@ -307,7 +351,7 @@ class Parser {
     if (absl::EqualsIgnoreCase(word, "pr")) {
       pos_ += 2;
       node->kind = FilterNode::Kind::kPresent;
-      return node;
+      return absl::OkStatus();
     }
     for (const OpName& op : kOps) {
       if (absl::EqualsIgnoreCase(word, op.name)) {
@@ -317,10 +361,8 @@ class Parser {
         }
         node->kind = FilterNode::Kind::kCompare;
         node->op = op.op;
-        auto value = ParseValue();
-        if (!value.ok()) return value.status();
-        node->value = std::move(*value);
-        return node;
+        ASSIGN_OR_RETURN(node->value, ParseValue());
+        return absl::OkStatus();
       }
     }
     return Error(absl::StrCat(
@@ -330,6 +372,7 @@ class Parser {
 
   absl::string_view text_;
   size_t pos_ = 0;
+  int terms_ = 0;
   const char* scim_type_;
   const char* what_;
 };

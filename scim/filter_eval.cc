@@ -5,8 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
-#include "google/protobuf/timestamp.pb.h"
-#include "google/protobuf/util/time_util.h"
+#include "absl/time/time.h"
 
 namespace scim {
 namespace {
@@ -103,8 +102,8 @@ absl::Status BindValue(const FilterNode& node, const AttributeSchema& attr,
       }
       out->value.kind = attr.type == AttributeType::kInteger ? Scalar::Kind::kInt
                                                             : Scalar::Kind::kDouble;
+      // Compared as doubles only (CompareLeaf); no cast of a hostile 1e300.
       out->value.d = d;
-      out->value.i = static_cast<int64_t>(d);
       return absl::OkStatus();
     }
     case AttributeType::kDateTime: {
@@ -113,13 +112,14 @@ absl::Status BindValue(const FilterNode& node, const AttributeSchema& attr,
                                           "' is not defined for dateTime '", name,
                                           "' (use eq, ne, gt, ge, lt, le or pr)"));
       }
-      google::protobuf::Timestamp ts;
-      if (!v.is_string() ||
-          !google::protobuf::util::TimeUtil::FromString(v.get<std::string>(), &ts)) {
+      // An instant (RFC 3339 §5.6: offset required, fraction optional), so
+      // that "…T12:00:00+02:00" equals "…T10:00:00.000Z".
+      std::string error;
+      if (!v.is_string() || !absl::ParseTime(absl::RFC3339_full, v.get<std::string>(),
+                                             &out->value.t, &error)) {
         return mismatch("an RFC 3339 dateTime string such as \"2024-01-31T12:00:00Z\"");
       }
       out->value.kind = Scalar::Kind::kTime;
-      out->value.i = ts.seconds() * 1000000000 + ts.nanos();
       return absl::OkStatus();
     }
     case AttributeType::kComplex:
@@ -288,7 +288,7 @@ bool CompareLeaf(const BoundFilter& node, const LeafValue& leaf) {
       return Ordered(node.op, a, want.d);
     }
     case Scalar::Kind::kTime:
-      return actual.kind == Scalar::Kind::kTime && Ordered(node.op, actual.i, want.i);
+      return actual.kind == Scalar::Kind::kTime && Ordered(node.op, actual.t, want.t);
     case Scalar::Kind::kMessage:
       return false;
   }

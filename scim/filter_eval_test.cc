@@ -109,9 +109,32 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"(addresses[type eq "work"])", false},
         // dateTime
         Case{R"(meta.lastModified gt "2011-05-13T04:42:33Z")", true},
-        // Unquoted with 7 fractional digits and an offset, as Entra sends.
-        Case{"meta.lastModified gt 2011-05-12T21:42:33.8617979-07:00", true},
-        Case{"meta.lastModified lt 2011-05-13T04:42:34.0000001Z", true},
+        // 7 fractional digits and an offset, as Entra sends (quoted).
+        Case{R"(meta.lastModified gt "2011-05-12T21:42:33.8617979-07:00")", true},
+        Case{R"(meta.lastModified lt "2011-05-13T04:42:34.0000001Z")", true},
+        // Instants, every operator: the same instant in other offsets and
+        // precisions (stored: 2011-05-13T04:42:34Z).
+        Case{R"(meta.lastModified eq "2011-05-13T06:42:34+02:00")", true},
+        Case{R"(meta.lastModified eq "2011-05-12T21:42:34.000000000-07:00")", true},
+        Case{R"(meta.lastModified ne "2011-05-13T06:42:34+02:00")", false},
+        Case{R"(meta.lastModified ne "2011-05-13T06:42:34.5+02:00")", true},
+        Case{R"(meta.lastModified le "2011-05-13T06:42:34+02:00")", true},
+        Case{R"(meta.lastModified lt "2011-05-13T06:42:34+02:00")", false},
+        Case{R"(meta.lastModified ge "2011-05-13t04:42:34z")", true},
+        Case{R"(meta.lastModified gt "2011-05-13T04:42:33.999999999Z")", true},
+        // Beyond 2262, where nanoseconds overflow an int64: the bug was
+        // `ge "2999-…"` matching every user.
+        Case{R"(meta.created ge "2999-01-01T00:00:00Z")", false},
+        Case{R"(meta.created gt "2999-01-01T00:00:00Z")", false},
+        Case{R"(meta.created lt "2999-01-01T00:00:00Z")", true},
+        Case{R"(meta.lastModified le "9999-12-31T23:59:59.999999999Z")", true},
+        Case{R"(meta.created gt "0001-01-01T00:00:00Z")", true},
+        Case{R"(meta.created lt "1677-01-01T00:00:00Z")", false},
+        // Entra's `emails[type eq "work"].value eq "x"`: one element both.
+        Case{R"(emails[type eq "work"].value eq "bjensen@example.com")", true},
+        Case{R"(emails[type eq "home"].value eq "bjensen@example.com")", false},
+        Case{R"(emails[type eq "home"].value co "jensen.org")", true},
+        Case{R"(emails[type eq "work"].display pr)", false},
         Case{R"(meta.lastModified gt "2011-05-13T04:42:34Z")", false},
         Case{R"(meta.lastModified ge "2011-05-13T04:42:34Z")", true},
         Case{R"(meta.lastModified eq "2011-05-13T04:42:34.000Z")", true},
@@ -167,6 +190,14 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"userName eq 5", "must be a string"},
         Bad{R"(meta.created gt "yesterday")", "RFC 3339"},
         Bad{R"(meta.created co "2011")", "not defined for dateTime"},
+        Bad{R"(meta.created sw "2011")", "not defined for dateTime"},
+        Bad{R"(meta.created ew "Z")", "not defined for dateTime"},
+        Bad{R"(meta.created gt "2011-05-13T04:42:34")", "RFC 3339"},
+        Bad{R"(meta.created gt "2011-05-13")", "RFC 3339"},
+        Bad{R"(meta.created gt "2011-13-13T04:42:34Z")", "RFC 3339"},
+        Bad{"meta.created gt 1305261754", "RFC 3339"},
+        Bad{R"(emails[type eq "work"].nosuch eq "x")", "is not a sub-attribute of 'emails'"},
+        Bad{R"(emails[type eq "work"].primary eq "x")", "must be true or false"},
         Bad{R"(x509Certificates.value gt "A")", "not defined for binary"},
         Bad{R"(name eq "x")", "is complex"},
         Bad{R"(userName gt null)", "cannot compare with null"},

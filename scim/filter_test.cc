@@ -3,8 +3,10 @@
 // against the problem its detail must name.
 #include "scim/filter.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
+#include "scim/limits.h"
 
 namespace scim {
 namespace {
@@ -63,12 +65,20 @@ INSTANTIATE_TEST_SUITE_P(
         Valid{R"(userName eq "with space and or")", R"(userName eq "with space and or")"},
         Valid{R"x(userName eq "(paren)")x", R"x(userName eq "(paren)")x"},
         Valid{R"(userName eq "[bracket]")", R"(userName eq "[bracket]")"},
-        // Unquoted text some clients send.
-        Valid{"userName eq jdoe", R"(userName eq "jdoe")"},
-        Valid{"x eq 12abc", R"(x eq "12abc")"},
-        Valid{"meta.created gt 2015-10-10T14:38:21.8617979-07:00",
-              R"(meta.created gt "2015-10-10T14:38:21.8617979-07:00")"},
-        Valid{"userName eq jdoe@example.com", R"(userName eq "jdoe@example.com")"},
+        // compValue keywords in any case, and numbers (RFC 7644 §3.4.2.2).
+        Valid{"active eq TRUE", "active eq true"},
+        Valid{"active ne False", "active ne false"},
+        Valid{"title eq Null", "title eq null"},
+        Valid{"x eq 12", "x eq 12"},
+        Valid{"x gt -1.5e3", "x gt -1500.0"},
+        Valid{"x le 0", "x le 0"},
+        // Entra's matching filter: the element matches both.
+        Valid{R"(emails[type eq "work"].value eq "x")",
+              R"(emails[(type eq "work" and value eq "x")])"},
+        Valid{R"(emails[type eq "work" or primary eq true].value co "@x")",
+              R"(emails[((type eq "work" or primary eq true) and value co "@x")])"},
+        Valid{R"(emails[type eq "work"].display pr and userName eq "a")",
+              R"((emails[(type eq "work" and display pr)] and userName eq "a"))"},
         // Precedence: and binds tighter than or; left-associative.
         Valid{R"(a eq "1" or b eq "2" and c eq "3")",
               R"((a eq "1" or (b eq "2" and c eq "3")))"},
@@ -188,7 +198,68 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{"x eq (1)", "expected a comparison value"},
         Invalid{"title pr pr", "unexpected"},
         Invalid{R"(userName eq "a" and (title pr)", "missing ')'"},
-        Invalid{"((((((((((((((((((((((((((((((((((((((((", "nested too deeply"}));
+        Invalid{"((((((((((((((((((((((((((((((((((((((((", "deeper than 32 levels"},
+        // Unquoted text is no compValue (RFC 7644 §3.4.2.2), however
+        // plainly some clients mean a string.
+        Invalid{"userName eq bjensen", "'bjensen' is not a comparison value"},
+        Invalid{"userName eq jdoe@example.com", "not a comparison value"},
+        Invalid{"x eq 12abc", "'12abc' is not a comparison value"},
+        Invalid{"meta.created gt 2015-10-10T14:38:21.8617979-07:00",
+                "quote strings and dateTimes"},
+        Invalid{"x eq 1e400", "not a comparison value"},
+        Invalid{"x eq truex", "not a comparison value"},
+        Invalid{R"(userName eq 'bjensen')", "not a comparison value"},
+        // Entra's form still needs its comparison.
+        Invalid{R"(emails[type eq "work"].value)", "expected an operator"},
+        Invalid{R"(emails[type eq "work"].value eq)", "expected a value"},
+        Invalid{R"(emails[type eq "work"].)", "sub-attribute name"},
+        Invalid{R"(emails[type eq "work"].value eq "x".y eq "z")", "unexpected"}));
+
+std::string Chain(int terms, const char* join) {
+  std::string out = R"(title eq "t0")";
+  for (int i = 1; i < terms; ++i) {
+    absl::StrAppend(&out, " ", join, " title eq \"t", i, "\"");
+  }
+  return out;
+}
+
+TEST(FilterLimitsTest, TermsUpToTheLimitParse) {
+  EXPECT_TRUE(ParseFilter(Chain(kMaxFilterTerms, "and")).ok());
+  EXPECT_TRUE(ParseFilter(Chain(kMaxFilterTerms, "or")).ok());
+}
+
+TEST(FilterLimitsTest, MoreTermsAreInvalidFilterNamingTheLimit) {
+  for (const std::string& filter :
+       {Chain(kMaxFilterTerms + 1, "and"), Chain(kMaxFilterTerms + 1, "or"),
+        // Hostile: a megabyte of `or`, refused at term 101, not recursed.
+        Chain(50000, "or"),
+        // The terms inside value filters count too.
+        absl::StrCat("emails[", Chain(kMaxFilterTerms, "or"), "].value eq \"x\"")}) {
+    auto parsed = ParseFilter(filter);
+    ASSERT_FALSE(parsed.ok()) << filter.substr(0, 80);
+    EXPECT_EQ(ScimTypeOf(parsed.status()), "invalidFilter");
+    EXPECT_NE(parsed.status().message().find("more than 100 comparisons"),
+              std::string::npos)
+        << parsed.status();
+  }
+}
+
+TEST(FilterLimitsTest, NestingBeyondTheLimitIsInvalidFilter) {
+  std::string ok, deep, nots;
+  for (int i = 0; i < kMaxFilterNesting; ++i) ok += "(";
+  ok += "title pr";
+  for (int i = 0; i < kMaxFilterNesting; ++i) ok += ")";
+  EXPECT_TRUE(ParseFilter(ok).ok());
+  for (int i = 0; i < 100000; ++i) nots += "not (";
+  for (const std::string& filter : {"(" + ok + ")", nots}) {
+    auto parsed = ParseFilter(filter);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(ScimTypeOf(parsed.status()), "invalidFilter");
+    EXPECT_NE(parsed.status().message().find("deeper than 32 levels"),
+              std::string::npos)
+        << parsed.status();
+  }
+}
 
 TEST(FilterPositionTest, DetailNamesTheOneBasedPosition) {
   auto parsed = ParseFilter(R"(userName eq "a" bogus)");

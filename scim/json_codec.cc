@@ -1,6 +1,7 @@
 #include "scim/json_codec.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -76,7 +77,36 @@ absl::Status DecodeValue(const json& value, const FieldDescriptor* field,
     case FieldDescriptor::CPPTYPE_UINT32:
     case FieldDescriptor::CPPTYPE_UINT64: {
       if (!value.is_number_integer()) return TypeError(path, "an integer", value);
-      int64_t n = value.get<int64_t>();
+      // A number the field cannot hold is the client's error, not a value
+      // silently wrapped (nlohmann keeps integers above INT64_MAX unsigned).
+      int64_t n = 0;
+      bool fits = true;
+      if (value.is_number_unsigned()) {
+        const uint64_t u = value.get<uint64_t>();
+        fits = u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
+               field->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
+        n = static_cast<int64_t>(u);
+      } else {
+        n = value.get<int64_t>();
+      }
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32:
+          fits = fits && n >= std::numeric_limits<int32_t>::min() &&
+                 n <= std::numeric_limits<int32_t>::max();
+          break;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          fits = fits && n >= 0 && n <= std::numeric_limits<uint32_t>::max();
+          break;
+        case FieldDescriptor::CPPTYPE_UINT64:
+          fits = fits && (value.is_number_unsigned() || n >= 0);
+          break;
+        default:
+          break;
+      }
+      if (!fits) {
+        return InvalidValue(absl::StrCat("attribute '", path, "' is out of range: ",
+                                         value.dump()));
+      }
       switch (field->cpp_type()) {
         case FieldDescriptor::CPPTYPE_INT32:
           repeated ? r->AddInt32(message, field, static_cast<int32_t>(n))
@@ -100,6 +130,12 @@ absl::Status DecodeValue(const json& value, const FieldDescriptor* field,
     case FieldDescriptor::CPPTYPE_FLOAT: {
       if (!value.is_number()) return TypeError(path, "a number", value);
       double d = value.get<double>();
+      if (!std::isfinite(d) ||
+          (field->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT &&
+           std::abs(d) > std::numeric_limits<float>::max())) {
+        return InvalidValue(absl::StrCat("attribute '", path, "' is out of range: ",
+                                         value.dump()));
+      }
       if (field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
         repeated ? r->AddDouble(message, field, d)
                  : r->SetDouble(message, field, d);

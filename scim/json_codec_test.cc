@@ -1,6 +1,10 @@
 #include "scim/json_codec.h"
 
+#include <limits>
+#include <memory>
+
 #include "common/status.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "scim/v1/resources.pb.h"
 
@@ -141,6 +145,47 @@ TEST(JsonCodecTest, RoundTripKeepsEveryValue) {
   User again;
   ASSERT_TRUE(DecodeResource(EncodeResource(user), &again).ok());
   EXPECT_EQ(user.SerializeAsString(), again.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace scim
+
+namespace scim {
+namespace {
+
+// Numbers a field cannot hold are 400 invalidValue, never wrapped or cast
+// (the wrapper messages stand for any integer or floating field).
+TEST(JsonCodecTest, NumbersOutOfRangeAreInvalidValue) {
+  struct Case {
+    const char* name;
+    std::unique_ptr<google::protobuf::Message> message;
+    Json value;
+    bool ok;
+  };
+  Case cases[] = {
+      {"int32 max", std::make_unique<google::protobuf::Int32Value>(), 2147483647, true},
+      {"int32 over", std::make_unique<google::protobuf::Int32Value>(), 2147483648LL, false},
+      {"int32 under", std::make_unique<google::protobuf::Int32Value>(), -2147483649LL, false},
+      {"uint32 negative", std::make_unique<google::protobuf::UInt32Value>(), -1, false},
+      {"uint32 over", std::make_unique<google::protobuf::UInt32Value>(), 4294967296LL, false},
+      {"int64 above max", std::make_unique<google::protobuf::Int64Value>(),
+       18446744073709551615ULL, false},
+      {"uint64 max", std::make_unique<google::protobuf::UInt64Value>(),
+       18446744073709551615ULL, true},
+      {"uint64 negative", std::make_unique<google::protobuf::UInt64Value>(), -1, false},
+      {"int from 1e10 double", std::make_unique<google::protobuf::Int64Value>(), 1e10, false},
+      {"double inf", std::make_unique<google::protobuf::DoubleValue>(),
+       std::numeric_limits<double>::infinity(), false},
+      {"double max", std::make_unique<google::protobuf::DoubleValue>(),
+       std::numeric_limits<double>::max(), true},
+      {"float over", std::make_unique<google::protobuf::FloatValue>(), 1e300, false},
+  };
+  for (Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::Status s = DecodeResource(Json{{"value", c.value}}, c.message.get());
+    EXPECT_EQ(s.ok(), c.ok) << s;
+    if (!c.ok) EXPECT_EQ(ScimTypeOf(s), scim_type::kInvalidValue) << s;
+  }
 }
 
 }  // namespace

@@ -58,6 +58,11 @@ struct PatchOptions {
 // "path" are strings; a missing "op" is left for ApplyPatch to refuse.
 absl::StatusOr<std::vector<PatchOp>> ParsePatchOperations(const Json& operations);
 
+// 400 tooMany naming the limit when a PATCH holds more than
+// kMaxPatchOperations operations (the edge checks before it forwards them,
+// the store again before it applies them).
+absl::Status CheckPatchOperationCount(size_t operations);
+
 // Applies `ops` to `resource`. Errors are INVALID_ARGUMENT with scimType
 // invalidSyntax (unknown op), invalidPath, invalidFilter, invalidValue,
 // noTarget or mutability, and a detail naming the operation.

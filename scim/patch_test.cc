@@ -6,7 +6,10 @@
 #include "absl/strings/match.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "scim/json_codec.h"
+#include "scim/limits.h"
+#include "scim/patch_values.h"
 #include "scim/v1/resources.pb.h"
 
 namespace scim {
@@ -322,6 +325,47 @@ const Case kCases[] = {
     {"FilteredReplaceNeedsObject",
      R"([{"op":"replace","path":"emails[type eq \"work\"]","value":"x"}])", "",
      scim_type::kInvalidValue},
+    // --- a value filter that matches nothing (RFC 7644 §3.5.2.1) ----------
+    {"AddFilterMissAddsElement",
+     R"([{"op":"add","path":"addresses[type eq \"work\"].formatted","value":"1 Main St"}])",
+     R"({"/addresses/1/type":"work","/addresses/1/formatted":"1 Main St"})"},
+    {"AddFilterMissAndOfEqs",
+     R"([{"op":"add","path":"emails[type eq \"other\" and display eq \"D\"].value","value":"o@x.com"}])",
+     R"({"/emails/2/type":"other","/emails/2/display":"D","/emails/2/value":"o@x.com"})"},
+    {"AddFilterMissOrIsNoTarget",
+     R"([{"op":"add","path":"addresses[type eq \"work\" or type eq \"other\"].formatted","value":"x"}])",
+     "", scim_type::kNoTarget},
+    {"ReplaceFilterMissOrIsNoTarget",
+     R"([{"op":"replace","path":"addresses[type eq \"work\" or type eq \"other\"].formatted","value":"x"}])",
+     "", scim_type::kNoTarget},
+    {"AddFilterMissNeIsNoTarget",
+     R"([{"op":"add","path":"emails[type ne \"work\" and type ne \"home\"].value","value":"x@x.com"}])",
+     "", scim_type::kNoTarget},
+    {"AddFilterMissCoIsNoTarget",
+     R"([{"op":"add","path":"addresses[type co \"wor\"].formatted","value":"x"}])", "",
+     scim_type::kNoTarget},
+    {"AddFilterMissNotIsNoTarget",
+     R"([{"op":"add","path":"addresses[not (type eq \"home\")].formatted","value":"x"}])",
+     "", scim_type::kNoTarget},
+    {"AddFilterMissEqNullIsNoTarget",
+     R"([{"op":"add","path":"addresses[type eq null].formatted","value":"x"}])", "",
+     scim_type::kNoTarget},
+    {"AddFilterHitOrSetsEveryMatch",
+     R"([{"op":"add","path":"emails[type eq \"work\" or type eq \"home\"].display","value":"E"}])",
+     R"({"/emails/0/display":"E","/emails/1/display":"E","/emails/2":null})"},
+    // --- values matched by value (or whole), each once --------------------
+    {"AddMergesSameValueAndAppendsNew",
+     R"([{"op":"add","path":"emails","value":[{"value":"b@home.com","display":"H"},{"value":"n@x.com"},{"value":"n@x.com","type":"other"}]}])",
+     R"({"/emails/1/display":"H","/emails/1/type":"home","/emails/2/value":"n@x.com","/emails/2/type":"other","/emails/3":null})"},
+    {"AddMergesWholeEqualAddress",
+     R"([{"op":"add","path":"addresses","value":[{"type":"home","locality":"Oslo"},{"type":"work"}]}])",
+     R"({"/addresses/0/locality":"Oslo","/addresses/1/type":"work","/addresses/2":null})"},
+    {"RemoveByValueList",
+     R"([{"op":"remove","path":"emails","value":[{"value":"b@home.com"},{"value":"nobody@x.com"}]}])",
+     R"({"/emails/0/value":"b@work.com","/emails/1":null})"},
+    {"RemoveWholeAddressByValueList",
+     R"([{"op":"remove","path":"addresses","value":[{"type":"home","locality":"Oslo"}]}])",
+     R"({"/addresses":null,"/emails/1/value":"b@home.com"})"},
     {"UnknownExtensionAttribute",
      R"([{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:bogus","value":"x"}])",
      "", scim_type::kInvalidPath},
@@ -424,6 +468,105 @@ TEST(PatchTest, ExternalAttributeGoesToItsHandler) {
       group, ParseOps(R"([{"op":"add","path":"members","value":"string id 1"}])"), &g,
       options);
   EXPECT_EQ(ScimTypeOf(bad), scim_type::kInvalidValue) << bad;
+}
+
+}  // namespace
+}  // namespace scim
+
+namespace scim {
+namespace {
+
+Json Emails(int n) {
+  Json emails = Json::array();
+  for (int i = 0; i < n; ++i) {
+    emails.push_back({{"value", absl::StrCat("u", i, "@x.com")}});
+  }
+  return emails;
+}
+
+TEST(PatchLimitsTest, MoreOperationsThanTheLimitAreTooMany) {
+  Json ops = Json::array();
+  for (int i = 0; i <= kMaxPatchOperations; ++i) {
+    ops.push_back({{"op", "replace"}, {"path", "title"}, {"value", "t"}});
+  }
+  auto parsed = ParsePatchOperations(ops);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(ScimTypeOf(parsed.status()), scim_type::kTooMany);
+  EXPECT_TRUE(absl::StrContains(parsed.status().message(), "at most 1000 operations"))
+      << parsed.status();
+  // The store checks again (a gRPC client may skip the edge).
+  std::vector<PatchOp> many(kMaxPatchOperations + 1, PatchOp{"replace", "title", "t"});
+  v1::User user;
+  absl::Status s =
+      ApplyPatch(*CoreRegistryForTests().FindResourceType("User"), many, &user);
+  EXPECT_EQ(ScimTypeOf(s), scim_type::kTooMany) << s;
+  many.pop_back();
+  EXPECT_TRUE(ApplyPatch(*CoreRegistryForTests().FindResourceType("User"), many, &user)
+                  .ok());
+}
+
+TEST(PatchLimitsTest, MoreValuesThanTheLimitAreInvalidValue) {
+  const ResourceTypeSchema& type = *CoreRegistryForTests().FindResourceType("User");
+  for (const PatchOp& op :
+       {PatchOp{"add", "emails", Emails(kMaxMultiValues + 1)},
+        PatchOp{"add", "", Json{{"emails", Emails(kMaxMultiValues + 1)}}},
+        PatchOp{"remove", "emails", Emails(kMaxMultiValues + 1)},
+        PatchOp{"replace", "emails", Emails(20000)}}) {
+    v1::User user;
+    absl::Status s = ApplyPatch(type, {op}, &user);
+    EXPECT_EQ(ScimTypeOf(s), scim_type::kInvalidValue) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "at most 1000 (the limit)")) << s;
+  }
+  v1::User user;
+  ASSERT_TRUE(ApplyPatch(type, {PatchOp{"add", "emails", Emails(kMaxMultiValues)}}, &user)
+                  .ok());
+  EXPECT_EQ(user.emails_size(), kMaxMultiValues);
+  // Adding the same values again merges every one (found by value).
+  ASSERT_TRUE(ApplyPatch(type, {PatchOp{"add", "emails", Emails(kMaxMultiValues)}}, &user)
+                  .ok());
+  EXPECT_EQ(user.emails_size(), kMaxMultiValues);
+}
+
+TEST(PatchLimitsTest, ExternalMembersAreBoundedPerOperation) {
+  const ResourceTypeSchema& type = *CoreRegistryForTests().FindResourceType("Group");
+  PatchOptions options;
+  options.external_attribute = "members";
+  int calls = 0;
+  options.external = [&](const ExternalPatch&) {
+    ++calls;
+    return absl::OkStatus();
+  };
+  v1::Group group;
+  absl::Status s = ApplyPatch(
+      type, {PatchOp{"add", "members", Emails(kMaxMultiValues + 1)}}, &group, options);
+  EXPECT_EQ(ScimTypeOf(s), scim_type::kInvalidValue) << s;
+  EXPECT_EQ(calls, 0);
+}
+
+struct KeyCase {
+  const char* name;
+  const char* a;
+  const char* b;
+  bool same;
+};
+
+// ValueKey is SameValue as a key: by `value` when the element has one,
+// else whole.
+TEST(ValueKeyTest, EqualKeysAreTheSameValue) {
+  const KeyCase cases[] = {
+      {"same value", R"({"value":"a","type":"work"})", R"({"value":"a"})", true},
+      {"value is case-sensitive", R"({"value":"a"})", R"({"value":"A"})", false},
+      {"valueless equal whole", R"({"type":"work"})", R"({"type":"work"})", true},
+      {"valueless differ", R"({"type":"work"})", R"({"type":"home"})", false},
+      {"no value vs value-shaped whole", R"({"type":"va"})", R"({"value":"a"})", false},
+  };
+  for (const KeyCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::User a, b;
+    ASSERT_TRUE(DecodeResource(Json{{"emails", Json::array({Json::parse(c.a)})}}, &a).ok());
+    ASSERT_TRUE(DecodeResource(Json{{"emails", Json::array({Json::parse(c.b)})}}, &b).ok());
+    EXPECT_EQ(ValueKey(a.emails(0)) == ValueKey(b.emails(0)), c.same);
+  }
 }
 
 }  // namespace

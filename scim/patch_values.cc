@@ -1,8 +1,10 @@
 #include "scim/patch_values.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "common/status.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "scim/attribute_resolver.h"
 
 namespace scim {
@@ -51,14 +53,19 @@ Json ComplexValue(const FieldDescriptor* field, const Json& value) {
   return value;
 }
 
-void SeedFromFilter(const FilterNode& node, Json* seed) {
+bool SeedFromFilter(const FilterNode& node, Json* seed) {
   if (node.kind == FilterNode::Kind::kAnd) {
-    for (const auto& child : node.children) SeedFromFilter(*child, seed);
-  } else if (node.kind == FilterNode::Kind::kCompare &&
-             node.op == CompareOp::kEq && !node.value.is_null() &&
-             node.path.sub_attribute.empty()) {
-    (*seed)[node.path.attribute] = node.value;
+    for (const auto& child : node.children) {
+      if (!SeedFromFilter(*child, seed)) return false;
+    }
+    return true;
   }
+  if (node.kind == FilterNode::Kind::kCompare && node.op == CompareOp::kEq &&
+      !node.value.is_null() && node.path.sub_attribute.empty()) {
+    (*seed)[node.path.attribute] = node.value;
+    return true;
+  }
+  return false;
 }
 
 bool CollectEqValues(const BoundFilter& node, std::vector<std::string>* out) {
@@ -77,14 +84,21 @@ bool CollectEqValues(const BoundFilter& node, std::vector<std::string>* out) {
   return true;
 }
 
-bool SameValue(const Message& a, const Message& b) {
-  const FieldDescriptor* f = FindFieldByScimName(a.GetDescriptor(), "value");
-  const Reflection* r = a.GetReflection();
+std::string ValueKey(const Message& element) {
+  const FieldDescriptor* f = FindFieldByScimName(element.GetDescriptor(), "value");
+  const Reflection* r = element.GetReflection();
   if (f != nullptr && !f->is_repeated() &&
-      f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && r->HasField(b, f)) {
-    return r->HasField(a, f) && r->GetString(a, f) == r->GetString(b, f);
+      f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && r->HasField(element, f)) {
+    return absl::StrCat("v", r->GetString(element, f));
   }
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    element.SerializeToCodedStream(&out);
+  }
+  return absl::StrCat("w", bytes);
 }
 
 void PruneEmpty(Message* resource,

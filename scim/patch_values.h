@@ -31,17 +31,21 @@ Json ComplexValue(const google::protobuf::FieldDescriptor* field,
                   const Json& value);
 
 // The attribute values a filter pins with `eq` (joined by `and`), as a JSON
-// object: what a new element must hold to match `type eq "work"`.
-void SeedFromFilter(const FilterNode& node, Json* seed);
+// object: what a new element must hold to match `type eq "work"`. False when
+// the filter has any other shape (`or`, `ne`, `co`, `pr`, `eq null`, …): it
+// does not define one new value (RFC 7644 §3.5.2.1, noTarget).
+bool SeedFromFilter(const FilterNode& node, Json* seed);
 
 // `value eq "a" or value eq "b"`: appends "a", "b" and says true; false for
 // any other shape.
 bool CollectEqValues(const BoundFilter& node, std::vector<std::string>* out);
 
-// Two elements of a multi-valued attribute are the same value: by `value`
-// when they have one, else whole.
-bool SameValue(const google::protobuf::Message& a,
-               const google::protobuf::Message& b);
+// Two elements of a multi-valued attribute are the same value when their
+// keys are equal: by `value` when they have one, else whole (by their
+// deterministic encoding), in separate key spaces. A key rather than a
+// comparison lets PATCH add and remove-by-value-list match n new values
+// against m old ones through a hash set, O(n + m) instead of O(n·m).
+std::string ValueKey(const google::protobuf::Message& element);
 
 // Clears messages along `fields` left empty by a removal, deepest first.
 void PruneEmpty(

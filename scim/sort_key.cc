@@ -86,8 +86,14 @@ std::optional<std::string> SortKey(const Message& resource,
     case Scalar::Kind::kBool:
       return std::string(s.b ? "1" : "0");
     case Scalar::Kind::kInt:
-    case Scalar::Kind::kTime:
       return OrderedInt(s.i);
+    case Scalar::Kind::kTime: {
+      // Seconds, then nanoseconds fixed-width: orders like the instants.
+      const int64_t seconds = absl::ToUnixSeconds(s.t);
+      const int64_t nanos =
+          absl::ToInt64Nanoseconds(s.t - absl::FromUnixSeconds(seconds));
+      return absl::StrCat(OrderedInt(seconds), absl::Dec(nanos, absl::kZeroPad9));
+    }
     case Scalar::Kind::kDouble:
       return OrderedDouble(s.d);
     case Scalar::Kind::kMessage:

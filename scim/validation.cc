@@ -8,6 +8,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "scim/attribute_resolver.h"
 #include "scim/json_codec.h"
+#include "scim/limits.h"
 
 namespace scim {
 namespace {
@@ -57,6 +58,11 @@ absl::Status ValidateAttributes(const std::vector<AttributeSchema>& attrs,
     }
     if (options.enforce_canonical_values) {
       RETURN_IF_ERROR(CheckCanonical(a, m, f, path));
+    }
+    if (f->is_repeated() && r->FieldSize(m, f) > kMaxMultiValues) {
+      return InvalidValue(absl::StrCat("attribute '", path, "' has ",
+                                       r->FieldSize(m, f), " values; at most ",
+                                       kMaxMultiValues, " are allowed (the limit)"));
     }
     if (a.type != AttributeType::kComplex || f->message_type() == nullptr) continue;
     if (!f->is_repeated()) {

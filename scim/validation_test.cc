@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "gtest/gtest.h"
 #include "scim/json_codec.h"
+#include "scim/limits.h"
 #include "scim/schema.h"
 #include "scim/v1/resources.pb.h"
 
@@ -82,6 +83,29 @@ TEST(CheckImmutableTest, CoreSchemasAcceptAGroupPutThatChangesMembers) {
   replacement.set_display_name("G2");
   replacement.add_members()->set_value("u2");
   EXPECT_TRUE(CheckImmutable(*group, stored, replacement).ok());
+}
+
+}  // namespace
+}  // namespace scim
+
+namespace scim {
+namespace {
+
+// However they arrive (POST, PUT, the result of a PATCH), one attribute holds
+// at most kMaxMultiValues values.
+TEST(ValidateResourceTest, MultiValuedAttributesAreBounded) {
+  const ResourceTypeSchema& type = *CoreRegistryForTests().FindResourceType("User");
+  v1::User user;
+  user.set_user_name("bjensen");
+  for (int i = 0; i < kMaxMultiValues; ++i) {
+    user.add_emails()->set_value(absl::StrCat("u", i, "@x.com"));
+  }
+  EXPECT_TRUE(ValidateResource(type, user).ok());
+  user.add_emails()->set_value("one@too.many");
+  absl::Status s = ValidateResource(type, user);
+  EXPECT_EQ(ScimTypeOf(s), scim_type::kInvalidValue) << s;
+  EXPECT_NE(s.message().find("at most 1000 are allowed (the limit)"), std::string::npos)
+      << s;
 }
 
 }  // namespace
