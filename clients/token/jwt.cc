@@ -18,6 +18,13 @@ absl::Status Invalid(absl::string_view why) {
                    absl::StrCat("the bearer token is not valid: ", why));
 }
 
+// A string member of a header or payload; "" when absent or of another type
+// (nlohmann's value() would throw type_error on, say, {"alg": 1}).
+std::string StringMember(const nlohmann::json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 bool IsBase64Url(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -67,8 +74,8 @@ absl::StatusOr<JwtClaims> VerifyJwt(
   auto header = nlohmann::json::parse(header_text, nullptr, false);
   auto payload = nlohmann::json::parse(payload_text, nullptr, false);
   if (!header.is_object() || !payload.is_object()) return Invalid("malformed");
-  if (header.value("alg", "") != "EdDSA") return Invalid("unsupported alg");
-  const std::string kid = header.value("kid", "");
+  if (StringMember(header, "alg") != "EdDSA") return Invalid("unsupported alg");
+  const std::string kid = StringMember(header, "kid");
   std::optional<std::string> key = public_key_for(kid);
   if (!key.has_value()) return Invalid("unknown signing key (kid)");
   const std::string input = absl::StrCat(parts[0], ".", parts[1]);
@@ -80,14 +87,14 @@ absl::StatusOr<JwtClaims> VerifyJwt(
   };
   auto exp = number("exp"), nbf = number("nbf"), iat = number("iat");
   if (!exp || !nbf || !iat) return Invalid("missing time claims");
-  if (payload.value("iss", "") != kJwtIssuer) return Invalid("wrong issuer");
-  if (payload.value("aud", "") != kJwtAudience) return Invalid("wrong audience");
+  if (StringMember(payload, "iss") != kJwtIssuer) return Invalid("wrong issuer");
+  if (StringMember(payload, "aud") != kJwtAudience) return Invalid("wrong audience");
   if (now - skew >= absl::FromUnixSeconds(*exp)) return Invalid("expired");
   if (now + skew < absl::FromUnixSeconds(*nbf)) return Invalid("not yet valid");
   JwtClaims claims;
-  claims.subject = payload.value("sub", "");
-  claims.tenant = payload.value("tenant", "");
-  claims.id = payload.value("jti", "");
+  claims.subject = StringMember(payload, "sub");
+  claims.tenant = StringMember(payload, "tenant");
+  claims.id = StringMember(payload, "jti");
   claims.issued_at = absl::FromUnixSeconds(*iat);
   claims.not_before = absl::FromUnixSeconds(*nbf);
   claims.expires = absl::FromUnixSeconds(*exp);
