@@ -1,5 +1,7 @@
 #include "scim/attribute_resolver.h"
 
+#include <limits>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -166,6 +168,15 @@ void Collect(const Message& message, const ResolvedAttribute& resolved,
 
 }  // namespace
 
+int64_t TimeNanos(int64_t seconds, int32_t nanos) {
+  constexpr int64_t kNanosPerSecond = 1000000000;
+  // Leaves room for any int32 nanos on top.
+  constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / kNanosPerSecond - 3;
+  if (seconds > kLimit) return std::numeric_limits<int64_t>::max();
+  if (seconds < -kLimit) return std::numeric_limits<int64_t>::min();
+  return seconds * kNanosPerSecond + nanos;
+}
+
 Scalar ReadScalar(const LeafValue& leaf) {
   const Message& m = *leaf.owner;
   const auto* r = m.GetReflection();
@@ -200,8 +211,8 @@ Scalar ReadScalar(const LeafValue& leaf) {
         const auto* sr = sub.GetReflection();
         const auto* sd = sub.GetDescriptor();
         out.kind = Scalar::Kind::kTime;
-        out.i = sr->GetInt64(sub, sd->FindFieldByName("seconds")) * 1000000000 +
-                sr->GetInt32(sub, sd->FindFieldByName("nanos"));
+        out.i = TimeNanos(sr->GetInt64(sub, sd->FindFieldByName("seconds")),
+                          sr->GetInt32(sub, sd->FindFieldByName("nanos")));
       } else {
         out.kind = Scalar::Kind::kMessage;
       }

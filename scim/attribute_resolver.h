@@ -66,6 +66,11 @@ struct Scalar {
 };
 Scalar ReadScalar(const LeafValue& leaf);
 
+// A dateTime as Scalar::i: nanoseconds since the epoch, saturated where int64
+// ends (before 1677-09-21 and after 2262-04-11 times compare as the ends of
+// time) rather than overflowing for the years 0001-9999 a Timestamp holds.
+int64_t TimeNanos(int64_t seconds, int32_t nanos);
+
 // Every value at `resolved` in `message` (all elements of multi-valued
 // attributes, only set singular fields).
 std::vector<LeafValue> ValuesAt(const google::protobuf::Message& message,

@@ -119,7 +119,7 @@ absl::Status BindValue(const FilterNode& node, const AttributeSchema& attr,
         return mismatch("an RFC 3339 dateTime string such as \"2024-01-31T12:00:00Z\"");
       }
       out->value.kind = Scalar::Kind::kTime;
-      out->value.i = ts.seconds() * 1000000000 + ts.nanos();
+      out->value.i = TimeNanos(ts.seconds(), ts.nanos());
       return absl::OkStatus();
     }
     case AttributeType::kComplex:

@@ -118,6 +118,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"(meta.lastModified lt "2011-05-13T06:42:34+02:00")", false},
         Case{R"(meta.created lt "2012-01-01T00:00:00Z")", true},
         Case{R"(meta.created le "2011-01-01T00:00:00Z")", false},
+        // Beyond int64 nanoseconds (years after 2262 or before 1677): the
+        // conversion overflowed (fuzz/filter_fuzzer); now saturated.
+        Case{R"(meta.created lt "9999-12-31T23:59:59Z")", true},
+        Case{R"(meta.created gt "9999-12-31T23:59:59Z")", false},
+        Case{R"(meta.created gt "0001-01-01T00:00:00Z")", true},
+        Case{R"(meta.lastModified le "2262-04-12T00:00:00Z")", true},
         // reference / binary
         Case{R"(meta.version eq "W/\"3\"")", true},
         Case{R"(x509Certificates.value sw "MIID")", true},

@@ -69,6 +69,9 @@ INSTANTIATE_TEST_SUITE_P(
         Valid{"meta.created gt 2015-10-10T14:38:21.8617979-07:00",
               R"(meta.created gt "2015-10-10T14:38:21.8617979-07:00")"},
         Valid{"userName eq jdoe@example.com", R"(userName eq "jdoe@example.com")"},
+        // Unquoted bytes that are not UTF-8 (fuzz/filter_fuzzer found that
+        // FilterToString threw on them): replaced by U+FFFD.
+        Valid{"userName eq caf\xff", "userName eq \"caf\xef\xbf\xbd\""},
         // Precedence: and binds tighter than or; left-associative.
         Valid{R"(a eq "1" or b eq "2" and c eq "3")",
               R"((a eq "1" or (b eq "2" and c eq "3")))"},
@@ -232,6 +235,18 @@ TEST(AttributePathTest, ParsesPatchPaths) {
     EXPECT_FALSE(path.ok()) << bad;
     EXPECT_EQ(ScimTypeOf(path.status()), "invalidPath") << bad;
   }
+}
+
+// fuzz/attribute_path_fuzzer: a PATCH path whose value filter compares with
+// unquoted bytes that are not UTF-8 (and NULs) made ToString throw
+// nlohmann's type_error 316 out of the engine.
+TEST(AttributePathTest, ToStringOfInvalidUtf8DoesNotThrow) {
+  const std::string text("emails[type eq \x01\0\0\xdc" "k\"].value", 28);
+  auto path = ParseAttributePath(text);
+  ASSERT_TRUE(path.ok()) << path.status();
+  std::string canonical;
+  EXPECT_NO_THROW(canonical = path->ToString());
+  EXPECT_EQ(canonical.rfind("emails[type eq \"", 0), 0u) << canonical;
 }
 
 }  // namespace
