@@ -264,16 +264,17 @@ class Parser {
     if (absl::EqualsIgnoreCase(token, "true")) return Json(true);
     if (absl::EqualsIgnoreCase(token, "false")) return Json(false);
     if (absl::EqualsIgnoreCase(token, "null")) return Json(nullptr);
+    // Nothing before ')' or ']': no value (token[0] would read past it).
+    if (token.empty() || token[0] == '(' || token[0] == '[') {
+      pos_ = start;
+      return Error(absl::StrCat("expected a comparison value but found '",
+                                Rest(), "'"));
+    }
     if (token[0] == '-' || absl::ascii_isdigit(token[0])) {
       Json number = Json::parse(token, nullptr, false);
       // Otherwise unquoted text such as a dateTime (Entra sends
       // `meta.created gt 2015-10-10T14:38:21.8617979-07:00`).
       if (!number.is_discarded() && number.is_number()) return number;
-    }
-    if (token[0] == '(' || token[0] == '[') {
-      pos_ = start;
-      return Error(absl::StrCat("expected a comparison value but found '",
-                                Rest(), "'"));
     }
     // Unquoted text: some clients send `userName eq jdoe`; read it as the
     // string it plainly means (the attribute's type decides at binding).

@@ -182,5 +182,14 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User eq \"x\"",
             "is a schema"}));
 
+// fuzz/filter_fuzzer: the type-mismatch detail quoted a value that is not
+// UTF-8 with nlohmann's dump, which threw type_error 316.
+TEST(CompileTest, MismatchDetailOfInvalidUtf8DoesNotThrow) {
+  absl::StatusOr<CompiledFilter> compiled;
+  EXPECT_NO_THROW(compiled = CompiledFilter::Compile(
+                      UserType(), "meta.lastModified le \x83\x83\x83"));
+  EXPECT_EQ(ScimTypeOf(compiled.status()), "invalidFilter");
+}
+
 }  // namespace
 }  // namespace scim

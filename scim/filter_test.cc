@@ -167,6 +167,10 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{R"(userName eq "a)", "unterminated string"},
         Invalid{R"(userName eq "a\q")", "invalid escape"},
         Invalid{R"(userName eq "a" and)", "expected an expression"},
+        // No value before ')' or ']' (fuzz/attribute_path_fuzzer: read
+        // token[0] of an empty token, then took it for the value "").
+        Invalid{"(userName eq )", "expected a comparison value but found ')'"},
+        Invalid{R"(emails[type eq ])", "expected a comparison value but found ']'"},
         Invalid{R"(userName eq "a" or)", "expected an expression"},
         Invalid{R"(and userName eq "a")", "unknown operator"},
         Invalid{R"(userName eq "a" userName eq "b")", "unexpected"},
