@@ -1,12 +1,11 @@
 // POST /Bulk translated to and from identity-service (see bulk_handler.h).
 #include "edge/bulk_handler.h"
 
-#include <limits>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "edge/bulk_request.h"
 #include "edge/error_body.h"
 #include "edge/list_query.h"
 #include "httplib.h"
@@ -17,8 +16,6 @@ namespace {
 
 using json = Json;
 
-constexpr char kBulkRequestSchema[] =
-    "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 constexpr char kBulkResponseSchema[] =
     "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
@@ -31,60 +28,14 @@ void BulkHandler::Handle(Call& call) {
   }
   json body;
   if (!call.ParseBody(&body)) return;
-  if (!body.is_object()) {
-    call.Error(400, scim_type::kInvalidSyntax, "the Bulk body must be a JSON object");
+  absl::StatusOr<v1::BulkRequest> parsed = ParseBulkRequest(body);
+  if (!parsed.ok()) {
+    call.Error(parsed.status());
     return;
   }
-  v1::BulkRequest request;
+  v1::BulkRequest& request = *parsed;
   request.set_tenant(call.tenant);
   ProjectionFromParams(call.req.params, request.mutable_projection());
-  const json* operations = nullptr;
-  for (const auto& [key, value] : body.items()) {
-    if (absl::EqualsIgnoreCase(key, "schemas")) {
-      if (!CheckMessageSchema(call, value, kBulkRequestSchema)) return;
-    } else if (absl::EqualsIgnoreCase(key, "failOnErrors")) {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-          value.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
-        call.Error(400, scim_type::kInvalidValue,
-                   "failOnErrors must be a non-negative integer");
-        return;
-      }
-      request.set_fail_on_errors(value.get<int32_t>());
-    } else if (absl::EqualsIgnoreCase(key, "Operations")) {
-      operations = &value;
-    }
-  }
-  if (operations == nullptr || !operations->is_array()) {
-    call.Error(400, scim_type::kInvalidSyntax,
-               "a BulkRequest needs an \"Operations\" array");
-    return;
-  }
-  for (size_t i = 0; i < operations->size(); ++i) {
-    const json& op = (*operations)[i];
-    if (!op.is_object()) {
-      call.Error(400, scim_type::kInvalidSyntax,
-                 absl::StrCat("Operations[", i, "] is not an object"));
-      return;
-    }
-    v1::BulkOperation* out = request.add_operations();
-    for (const auto& [key, value] : op.items()) {
-      std::string* field = absl::EqualsIgnoreCase(key, "method")    ? out->mutable_method()
-                           : absl::EqualsIgnoreCase(key, "bulkId")  ? out->mutable_bulk_id()
-                           : absl::EqualsIgnoreCase(key, "version") ? out->mutable_version()
-                           : absl::EqualsIgnoreCase(key, "path")    ? out->mutable_path()
-                                                                    : nullptr;
-      if (field != nullptr) {
-        if (!value.is_string()) {
-          call.Error(400, scim_type::kInvalidSyntax,
-                     absl::StrCat("Operations[", i, "].", key, " must be a string"));
-          return;
-        }
-        *field = value.get<std::string>();
-      } else if (absl::EqualsIgnoreCase(key, "data")) {
-        JsonToValue(value, out->mutable_data());
-      }
-    }
-  }
   v1::BulkResponse response;
   auto context = call.GrpcContext();
   absl::Status s = FromGrpcStatus(identity_->Bulk(context.get(), request, &response));

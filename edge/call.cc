@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/request_metadata.h"
 #include "common/status.h"
+#include "edge/bulk_request.h"
 #include "edge/error_body.h"
 #include "scim/json_parse.h"
 #include "httplib.h"
@@ -118,16 +119,9 @@ bool Call::ParseBody(json* out) {
 }
 
 bool CheckMessageSchema(Call& call, const json& schemas, absl::string_view urn) {
-  if (schemas.is_array()) {
-    for (const json& s : schemas) {
-      if (s.is_string() && absl::EqualsIgnoreCase(s.get<std::string>(), urn)) {
-        return true;
-      }
-    }
-  }
-  call.Error(400, scim_type::kInvalidSyntax,
-             absl::StrCat("\"schemas\" must be [\"", urn, "\"]"));
-  return false;
+  absl::Status s = RequireMessageSchema(schemas, urn);
+  if (!s.ok()) call.Error(s);
+  return s.ok();
 }
 
 }  // namespace scim::edge

@@ -1,5 +1,7 @@
 #include "scim/attribute_resolver.h"
 
+#include <limits>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"

@@ -411,8 +411,11 @@ std::string FilterToString(const FilterNode& node) {
       return absl::StrCat(node.path.ToString(), "[",
                           FilterToString(*node.children[0]), "]");
     case FilterNode::Kind::kCompare:
+      // An unquoted value may hold any bytes: replace invalid UTF-8 rather
+      // than throw (dump's default) on client input.
       return absl::StrCat(node.path.ToString(), " ", CompareOpName(node.op),
-                          " ", node.value.dump());
+                          " ", node.value.dump(-1, ' ', false,
+                                               Json::error_handler_t::replace));
   }
   return "";
 }

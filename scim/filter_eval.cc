@@ -56,7 +56,8 @@ absl::Status BindValue(const FilterNode& node, const AttributeSchema& attr,
   auto mismatch = [&](absl::string_view expected) {
     return Invalid(node, absl::StrCat("'", name, "' is ", TypeName(attr.type),
                                       ", so its comparison value must be ",
-                                      expected, ", got ", v.dump()));
+                                      expected, ", got ",
+                                      v.dump(-1, ' ', false, Json::error_handler_t::replace)));
   };
   switch (attr.type) {
     case AttributeType::kString:

@@ -141,6 +141,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{R"(meta.lastModified lt "2011-05-13T06:42:34+02:00")", false},
         Case{R"(meta.created lt "2012-01-01T00:00:00Z")", true},
         Case{R"(meta.created le "2011-01-01T00:00:00Z")", false},
+        // Beyond int64 nanoseconds (years after 2262 or before 1677): the
+        // conversion overflowed (fuzz/filter_fuzzer); now saturated.
+        Case{R"(meta.created lt "9999-12-31T23:59:59Z")", true},
+        Case{R"(meta.created gt "9999-12-31T23:59:59Z")", false},
+        Case{R"(meta.created gt "0001-01-01T00:00:00Z")", true},
+        Case{R"(meta.lastModified le "2262-04-12T00:00:00Z")", true},
         // reference / binary
         Case{R"(meta.version eq "W/\"3\"")", true},
         Case{R"(x509Certificates.value sw "MIID")", true},
@@ -206,6 +212,15 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{R"(emails[nosuch eq "x"])", "is not a sub-attribute of 'emails'"},
         Bad{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User eq \"x\"",
             "is a schema"}));
+
+// fuzz/filter_fuzzer: the type-mismatch detail quoted a value that is not
+// UTF-8 with nlohmann's dump, which threw type_error 316.
+TEST(CompileTest, MismatchDetailOfInvalidUtf8DoesNotThrow) {
+  absl::StatusOr<CompiledFilter> compiled;
+  EXPECT_NO_THROW(compiled = CompiledFilter::Compile(
+                      UserType(), "meta.lastModified le \x83\x83\x83"));
+  EXPECT_EQ(ScimTypeOf(compiled.status()), "invalidFilter");
+}
 
 }  // namespace
 }  // namespace scim

@@ -174,6 +174,10 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{R"(userName eq "a)", "unterminated string"},
         Invalid{R"(userName eq "a\q")", "invalid escape"},
         Invalid{R"(userName eq "a" and)", "expected an expression"},
+        // No value before ')' or ']' (fuzz/attribute_path_fuzzer: read
+        // token[0] of an empty token, then took it for the value "").
+        Invalid{"(userName eq )", "expected a comparison value but found ')'"},
+        Invalid{R"(emails[type eq ])", "expected a comparison value but found ']'"},
         Invalid{R"(userName eq "a" or)", "expected an expression"},
         Invalid{R"(and userName eq "a")", "unknown operator"},
         Invalid{R"(userName eq "a" userName eq "b")", "unexpected"},
@@ -302,6 +306,21 @@ TEST(AttributePathTest, ParsesPatchPaths) {
     auto path = ParseAttributePath(bad);
     EXPECT_FALSE(path.ok()) << bad;
     EXPECT_EQ(ScimTypeOf(path.status()), "invalidPath") << bad;
+  }
+}
+
+// fuzz/attribute_path_fuzzer: a PATCH path whose value filter compares with
+// unquoted bytes that are not UTF-8 (and NULs) made ToString throw
+// nlohmann's type_error 316 out of the engine.
+// Found by fuzz/filter_fuzzer: invalid UTF-8 in an unquoted value made
+// ToString throw. Such values are refused now, quoted or not, without a throw.
+TEST(AttributePathTest, InvalidUtf8IsRefusedWithoutAThrow) {
+  for (const std::string text :
+       {std::string("emails[type eq \x01\0\0\xdc" "k\"].value", 28),
+        std::string("emails[type eq \"\xdc\xff" "k\"].value")}) {
+    absl::StatusOr<AttributePath> path;
+    EXPECT_NO_THROW(path = ParseAttributePath(text));
+    EXPECT_FALSE(path.ok());
   }
 }
 

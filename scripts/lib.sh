@@ -1,13 +1,15 @@
 # Shared by run.sh and test.sh: install what is missing, then build.
 # Sourced, not run.
 
-# Debian 12 packages the build, the binaries and the tests need.
+# Debian 12 packages the build, the binaries and the tests need (clang-14 and
+# its runtime: the libFuzzer build, scripts/fuzz.sh).
 SCIM_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcpp-httplib-dev libhiredis-dev librocksdb-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev prometheus-cpp-dev
   python3 python3-yaml openssl redis-server
+  clang-14 libclang-rt-14-dev
 )
 
 scim_sudo() {
