@@ -155,6 +155,22 @@ namespace {
 
 // Numbers a field cannot hold are 400 invalidValue, never wrapped or cast
 // (the wrapper messages stand for any integer or floating field).
+// Found by fuzz/json_codec_fuzzer: a number beyond int64 in a PATCH value or
+// Bulk data was cast to int64 before its range check (undefined behaviour).
+TEST(JsonCodecTest, ValueNumbersBeyondInt64StayDoubles) {
+  for (double d : {1e300, -1e300, 18446744073709551615.0, 9.3e18}) {
+    google::protobuf::Value v;
+    v.set_number_value(d);
+    const Json j = JsonFromValue(v);
+    ASSERT_TRUE(j.is_number_float()) << d;
+    EXPECT_EQ(j.get<double>(), d);
+  }
+  google::protobuf::Value small;
+  small.set_number_value(42);
+  EXPECT_TRUE(JsonFromValue(small).is_number_integer());
+  EXPECT_EQ(JsonFromValue(small).get<int64_t>(), 42);
+}
+
 TEST(JsonCodecTest, NumbersOutOfRangeAreInvalidValue) {
   struct Case {
     const char* name;
