@@ -395,14 +395,34 @@ std::string AttributePath::ToString() const {
   return out;
 }
 
+namespace {
+
+// `a or b or c` parses into a left-deep chain; it is printed flat, as it
+// parses back (and/or are left-associative), so that a filter within the
+// term limit stays within the nesting limit when printed and parsed again.
+std::string ChainToString(const FilterNode& node, absl::string_view op) {
+  std::vector<const FilterNode*> operands;
+  const FilterNode* n = &node;
+  for (; n->kind == node.kind; n = n->children[0].get()) {
+    operands.push_back(n->children[1].get());
+  }
+  operands.push_back(n);
+  std::string out = "(";
+  for (auto it = operands.rbegin(); it != operands.rend(); ++it) {
+    if (it != operands.rbegin()) absl::StrAppend(&out, " ", op, " ");
+    absl::StrAppend(&out, FilterToString(**it));
+  }
+  return out + ")";
+}
+
+}  // namespace
+
 std::string FilterToString(const FilterNode& node) {
   switch (node.kind) {
     case FilterNode::Kind::kAnd:
-      return absl::StrCat("(", FilterToString(*node.children[0]), " and ",
-                          FilterToString(*node.children[1]), ")");
+      return ChainToString(node, "and");
     case FilterNode::Kind::kOr:
-      return absl::StrCat("(", FilterToString(*node.children[0]), " or ",
-                          FilterToString(*node.children[1]), ")");
+      return ChainToString(node, "or");
     case FilterNode::Kind::kNot:
       return absl::StrCat("not (", FilterToString(*node.children[0]), ")");
     case FilterNode::Kind::kPresent:
@@ -411,8 +431,8 @@ std::string FilterToString(const FilterNode& node) {
       return absl::StrCat(node.path.ToString(), "[",
                           FilterToString(*node.children[0]), "]");
     case FilterNode::Kind::kCompare:
-      // An unquoted value may hold any bytes: replace invalid UTF-8 rather
-      // than throw (dump's default) on client input.
+      // Replace invalid UTF-8 rather than throw (dump's default): the parser
+      // refuses it, but a node need not come from the parser.
       return absl::StrCat(node.path.ToString(), " ", CompareOpName(node.op),
                           " ", node.value.dump(-1, ' ', false,
                                                Json::error_handler_t::replace));

@@ -84,10 +84,14 @@ INSTANTIATE_TEST_SUITE_P(
               R"((a eq "1" or (b eq "2" and c eq "3")))"},
         Valid{R"(a eq "1" and b eq "2" or c eq "3")",
               R"(((a eq "1" and b eq "2") or c eq "3"))"},
+        // A chain of one operator prints flat (it parses back the same);
+        // grouping on the right keeps its parentheses.
         Valid{R"(a eq "1" and b eq "2" and c eq "3")",
-              R"(((a eq "1" and b eq "2") and c eq "3"))"},
+              R"((a eq "1" and b eq "2" and c eq "3"))"},
         Valid{R"(a eq "1" or b eq "2" or c eq "3")",
-              R"(((a eq "1" or b eq "2") or c eq "3"))"},
+              R"((a eq "1" or b eq "2" or c eq "3"))"},
+        Valid{R"(a eq "1" or (b eq "2" or c eq "3"))",
+              R"((a eq "1" or (b eq "2" or c eq "3")))"},
         Valid{R"((a eq "1" or b eq "2") and c eq "3")",
               R"(((a eq "1" or b eq "2") and c eq "3"))"},
         Valid{R"(a eq "1" and (b eq "2" or c eq "3"))",
@@ -312,6 +316,22 @@ TEST(AttributePathTest, ParsesPatchPaths) {
 // fuzz/attribute_path_fuzzer: a PATCH path whose value filter compares with
 // unquoted bytes that are not UTF-8 (and NULs) made ToString throw
 // nlohmann's type_error 316 out of the engine.
+// Found by fuzz/filter_fuzzer: a 100-term chain (within the term limit)
+// printed as 99 nested parentheses, which the nesting limit refused on the
+// way back.
+TEST(FilterTest, LongestAllowedChainRoundTrips) {
+  std::string text = R"(userName eq "u0")";
+  for (int i = 1; i < kMaxFilterTerms; ++i) {
+    absl::StrAppend(&text, i % 2 ? " or " : " and ", "userName eq \"u", i, "\"");
+  }
+  auto parsed = ParseFilter(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const std::string canonical = FilterToString(**parsed);
+  auto again = ParseFilter(canonical);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(FilterToString(**again), canonical);
+}
+
 // Found by fuzz/filter_fuzzer: invalid UTF-8 in an unquoted value made
 // ToString throw. Such values are refused now, quoted or not, without a throw.
 TEST(AttributePathTest, InvalidUtf8IsRefusedWithoutAThrow) {
