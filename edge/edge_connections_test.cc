@@ -15,29 +15,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/loopback_client_for_tests.h"
 #include "edge/edge_test_fixture.h"
 
 namespace scim::edge {
 namespace {
-
-// A TCP connection from `source` (any 127.0.0.0/8 address) to the edge.
-int ConnectFrom(const char* source, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &local.sin_addr);
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
-      connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 bool Send(int fd, const std::string& data) {
   return send(fd, data.data(), data.size(), MSG_NOSIGNAL) ==
@@ -225,8 +207,8 @@ TEST_F(EdgeConnectionsTest, SixtyFifthConnectionFromOneAddressIsRefused) {
 class EdgeDeadlineTest : public EdgeConnectionsTest {
  protected:
   void Customize(EdgeOptions& options, EdgeDeps& deps) override {
-    options.request_read_timeout = absl::Seconds(10);
-    options.keep_alive_timeout = absl::Seconds(30);
+    options.http.request_read_timeout = absl::Seconds(10);
+    options.http.keep_alive_timeout = absl::Seconds(30);
     deps.clock = &clock_;
   }
   FakeClock clock_;
@@ -295,7 +277,7 @@ TEST_F(EdgeConnectionsTest, SpoofedForwardedHeadersFromUntrustedPeerAreIgnored) 
 class EdgeTrustedProxyTest : public EdgeConnectionsTest {
  protected:
   void Customize(EdgeOptions& options, EdgeDeps&) override {
-    options.trusted_proxies = *CidrSet::Parse("127.0.0.0/8");
+    options.http.trusted_proxies = *CidrSet::Parse("127.0.0.0/8");
   }
 };
 

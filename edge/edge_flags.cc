@@ -39,21 +39,21 @@ absl::StatusOr<EdgeOptions> EdgeOptionsFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--trusted_proxies: ", trusted.status().message()));
   }
-  options.trusted_proxies = *std::move(trusted);
+  options.http.trusted_proxies = *std::move(trusted);
   const absl::Duration read_timeout = absl::GetFlag(FLAGS_request_read_timeout);
   const absl::Duration keep_alive = absl::GetFlag(FLAGS_http_keep_alive_timeout);
   if (read_timeout <= absl::ZeroDuration() || keep_alive <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--request_read_timeout and --http_keep_alive_timeout must be positive");
   }
-  options.request_read_timeout = read_timeout;
-  options.keep_alive_timeout = keep_alive;
-  options.threads = std::max(1, absl::GetFlag(FLAGS_http_threads));
-  options.max_threads =
-      std::max(options.threads, absl::GetFlag(FLAGS_http_max_threads));
-  options.max_connections_per_client =
+  options.http.request_read_timeout = read_timeout;
+  options.http.keep_alive_timeout = keep_alive;
+  options.http.threads = std::max(1, absl::GetFlag(FLAGS_http_threads));
+  options.http.max_threads =
+      std::max(options.http.threads, absl::GetFlag(FLAGS_http_max_threads));
+  options.http.max_connections_per_client =
       std::max(1, absl::GetFlag(FLAGS_max_connections_per_client));
-  options.max_body_bytes =
+  options.http.max_body_bytes =
       static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body_bytes)));
   options.access_log = absl::GetFlag(FLAGS_access_log);
   return options;

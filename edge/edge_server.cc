@@ -38,7 +38,7 @@ std::string JoinedHeader(const httplib::Request& req, const char* name) {
 
 EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
     : access_log_(options.access_log),
-      trusted_proxies_(options.trusted_proxies),
+      trusted_proxies_(options.http.trusted_proxies),
       random_(deps.random),
       users_(UserRpcs(deps.identity)),
       groups_(GroupRpcs(deps.identity)),
@@ -46,12 +46,12 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
       resources_(&conditional_),
       bulk_(std::move(deps.identity)),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
-              &resources_, &bulk_, deps.registry, options.max_body_bytes),
-      http_(HttpServerOptions{
-          options.max_body_bytes, options.threads, options.max_threads,
-          options.max_connections_per_client, options.request_read_timeout,
-          options.keep_alive_timeout, options.trusted_proxies, options.tls,
-          deps.clock}) {}
+              &resources_, &bulk_, deps.registry, options.http.max_body_bytes),
+      http_([&] {
+        HttpServerOptions http = options.http;
+        http.clock = deps.clock;
+        return http;
+      }()) {}
 
 EdgeServer::~EdgeServer() { Stop(); }
 

@@ -42,24 +42,10 @@ struct Response;
 namespace scim::edge {
 
 struct EdgeOptions {
-  // Bodies above this get 413 (RFC 7644 §3.12 body).
-  size_t max_body_bytes = 1 << 20;
-  // Pool threads kept warm; the pool grows on demand to max_threads (each
-  // thread serves one connection at a time).
-  int threads = 16;
-  int max_threads = 512;
-  // Open connections per client address; trusted proxies are exempt.
-  int max_connections_per_client = 64;
-  // Total time to receive one request's headers and body (then 408).
-  absl::Duration request_read_timeout = absl::Seconds(10);
-  absl::Duration keep_alive_timeout = absl::Seconds(30);
-  // Peers whose X-Forwarded-For/-Host/-Proto are believed; everyone else's
-  // are ignored.
-  CidrSet trusted_proxies;
+  // The listener: body size, threads, connection caps, read deadlines,
+  // trusted proxies, TLS (http_server.h).
+  HttpServerOptions http;
   bool access_log = true;
-  // HTTPS when tls.cert is set; client certificates required when
-  // tls.client_ca is.
-  TlsFiles tls;
 };
 
 // What the edge calls and is given. Pointers are borrowed and outlive the
@@ -71,7 +57,7 @@ struct EdgeDeps {
   RandomSource* random = nullptr;            // request ids
   DenialRecorder* denials = nullptr;     // optional: refusals in the audit log
   RateLimiter* rate_limiter = nullptr;   // optional: the tenants' rate limits
-  Clock* clock = nullptr;  // connection deadlines; null = Clock::Real()
+  Clock* clock = nullptr;  // connection deadlines, keep-alive, idle threads
 };
 
 class EdgeServer {

@@ -45,8 +45,8 @@ class EdgeTest : public ::testing::Test {
     auth_ = std::make_unique<token::Authenticator>(v1::TokenService::NewStub(channel),
                                             Clock::Real());
     EdgeOptions options;
-    options.threads = 8;
-    options.max_body_bytes = 64 * 1024;
+    options.http.threads = 8;
+    options.http.max_body_bytes = 64 * 1024;
     options.access_log = false;
     denials_ = std::make_unique<DenialRecorder>(
         audit::NewGrpcAuditSink(v1::AuditService::NewStub(channel), "admin"),
@@ -54,7 +54,7 @@ class EdgeTest : public ::testing::Test {
     limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
     EdgeDeps deps{v1::IdentityService::NewStub(channel), auth_.get(),
                   &CoreRegistryForTests(), RandomSource::Secure(), denials_.get(),
-                  limiter_.get()};
+                  limiter_.get(), Clock::Real()};
     Customize(options, deps);
     edge_ = std::make_unique<EdgeServer>(std::move(deps), options);
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));

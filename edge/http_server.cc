@@ -35,7 +35,7 @@ class PoolHandle : public httplib::TaskQueue {
 
 HttpServer::HttpServer(HttpServerOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : Clock::Real()) {}
+      clock_(options_.clock) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

@@ -46,7 +46,7 @@ struct HttpServerOptions {
   CidrSet trusted_proxies;
   // HTTPS when tls.cert is set.
   TlsFiles tls;
-  // Read deadlines, keep-alive and idle threads; null = Clock::Real().
+  // Read deadlines, keep-alive and idle threads (required).
   Clock* clock = nullptr;
 };
 

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     scim::LogWarning("refused requests are not recorded in the audit log "
                      "(no --denial_token_file)");
   }
-  options->tls = tls;
+  options->http.tls = tls;
   auto redis = scim::edge::RedisFromFlags(runtime.clock);
   if (!redis.ok()) {
     scim::LogError("bad --redis", {{"error", redis.status().ToString()}});

@@ -1,3 +1,6 @@
+// The filter and attribute-path grammar of RFC 7644 §3.4.2.2 (one parser for
+// both, with its limits) and its canonical printing. Over 400 lines for a
+// reason: one grammar, one recursive-descent parser whose parts share state.
 #include "scim/filter.h"
 
 #include <cctype>
