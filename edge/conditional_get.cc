@@ -41,9 +41,14 @@ bool NoneMatchHolds(absl::string_view header, absl::string_view version) {
 
 }  // namespace
 
-bool AnswerIfNotModified(Call& call, const google::protobuf::Message& resource) {
+void SetEtag(Call& call, const google::protobuf::Message& resource) {
   const std::string version = VersionOf(resource);
   if (!version.empty()) call.res.set_header("ETag", version);
+}
+
+bool AnswerIfNotModified(Call& call, const google::protobuf::Message& resource) {
+  SetEtag(call, resource);
+  const std::string version = VersionOf(resource);
   if (call.req.method == "GET" &&
       NoneMatchHolds(call.req.get_header_value("If-None-Match"), version)) {
     call.res.status = 304;

@@ -15,6 +15,8 @@ namespace scim::edge {
 // Sets the ETag header from `resource`'s meta.version; answers 304 (and
 // returns true) when the call is a GET whose If-None-Match holds it.
 bool AnswerIfNotModified(Call& call, const google::protobuf::Message& resource);
+// The ETag header of `resource` (its meta.version), if it has one.
+void SetEtag(Call& call, const google::protobuf::Message& resource);
 
 class ConditionalGet {
  public:

@@ -31,6 +31,7 @@ class Rpcs final : public ResourceRpcs {
 
   explicit Rpcs(std::shared_ptr<Stub> stub) : stub_(std::move(stub)) {}
   const char* endpoint() const override { return Traits::kEndpoint; }
+  bool PatchAnswersNoContent() const override { return Traits::kPatchAnswersNoContent; }
   std::unique_ptr<Message> New() const override { return std::make_unique<R>(); }
   grpc::Status Create(grpc::ClientContext* c, const std::string& tenant,
                       const Message& resource, const v1::Projection& projection,

@@ -27,6 +27,8 @@ class ResourceRpcs {
  public:
   virtual ~ResourceRpcs() = default;
   virtual const char* endpoint() const = 0;  // "Users"
+  // Whether a PATCH that asks for no attributes answers 204 (no body).
+  virtual bool PatchAnswersNoContent() const = 0;
   virtual std::unique_ptr<google::protobuf::Message> New() const = 0;
   virtual grpc::Status Create(grpc::ClientContext* context, const std::string& tenant,
                               const google::protobuf::Message& resource,

@@ -28,6 +28,9 @@ struct ResourceTraits<v1::User> {
   static constexpr char kName[] = "User";        // meta.resourceType
   static constexpr char kEndpoint[] = "Users";   // URL path segment
   static constexpr char kCoreSchema[] = "urn:ietf:params:scim:schemas:core:2.0:User";
+  // A PATCH asking for no attributes answers 200 with the user: Okta reads
+  // the result (RFC 7644 §3.5.2 allows 200 or 204).
+  static constexpr bool kPatchAnswersNoContent = false;
 
   // The resource inside a create or replace request.
   template <typename Request>
@@ -57,6 +60,10 @@ struct ResourceTraits<v1::Group> {
   static constexpr char kName[] = "Group";
   static constexpr char kEndpoint[] = "Groups";
   static constexpr char kCoreSchema[] = "urn:ietf:params:scim:schemas:core:2.0:Group";
+  // A PATCH asking for no attributes answers 204 No Content, as Entra
+  // expects: a membership change then costs O(changed members), never a read
+  // of every member (RFC 7644 §3.5.2 allows 200 or 204).
+  static constexpr bool kPatchAnswersNoContent = true;
 
   template <typename Request>
   static const v1::Group& Of(const Request& request) { return request.group(); }
