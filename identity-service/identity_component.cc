@@ -28,7 +28,13 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
       outbox_(kv_.get(), kOutboxCf, "identity"),
       store_(kv_.get(), &outbox_, registry, runtime.clock, runtime.random,
              std::move(cursor_key)),
-      service_(&store_) {}
+      service_(&store_) {
+  // Before any write is served. Should it fail, lists count by scanning.
+  if (absl::Status s = store_.EnsureCounts(); !s.ok()) {
+    LogError("cannot set up the resource counts; lists will count by scanning",
+             {{"error", s.ToString()}});
+  }
+}
 
 IdentityComponent::~IdentityComponent() { Stop(); }
 

@@ -8,7 +8,7 @@ namespace scim::identity {
 const std::vector<std::string>& ColumnFamilies() {
   static const auto* cfs = new std::vector<std::string>{
       kResourcesCf, kUniqueCf, kIndexCf, kMembersCf, kMembersReverseCf,
-      kOutboxCf, kTombstonesCf};
+      kOutboxCf, kTombstonesCf, kCountsCf};
   return *cfs;
 }
 

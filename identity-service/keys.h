@@ -27,6 +27,10 @@ inline constexpr char kMembersCf[] = "members";
 inline constexpr char kMembersReverseCf[] = "members_reverse";
 inline constexpr char kOutboxCf[] = "outbox";
 inline constexpr char kTombstonesCf[] = "tombstones";
+// tenant/type/shard -> how many resources of the type the tenant has, split
+// over shards so that concurrent creates rarely wait on one key
+// (resource_counts.cc).
+inline constexpr char kCountsCf[] = "counts";
 
 const std::vector<std::string>& ColumnFamilies();
 

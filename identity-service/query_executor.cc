@@ -31,6 +31,9 @@ struct ResourceStore::Page {
   std::optional<Cursor> cursor;
   // Until when the scan may run (never null).
   const Deadline* deadline = nullptr;
+  // totalResults when the resource counts give it: the scan then stops once
+  // the page is full (O(page)) instead of counting the tenant.
+  std::optional<int64_t> known_total;
   // What is found.
   int64_t total = 0;
   std::vector<std::pair<SortPosition, std::unique_ptr<Message>>> items;
@@ -95,6 +98,8 @@ absl::Status ResourceStore::PageOfAll(const ResourceType& type,
             }
           } else {
             page->has_next = true;
+            // Ids ascend: the rest are past the boundary too.
+            return !page->known_total.has_value();
           }
           return true;
         } else if (page->cursor.has_value() && id <= boundary) {
@@ -105,7 +110,7 @@ absl::Status ResourceStore::PageOfAll(const ResourceType& type,
         if (!take) return true;
         if (page->items.size() >= static_cast<size_t>(page->count)) {
           page->has_next = true;
-          return true;
+          return !page->known_total.has_value();
         }
         auto m = ParseListed(type, value);
         if (!m.ok()) {
@@ -120,7 +125,7 @@ absl::Status ResourceStore::PageOfAll(const ResourceType& type,
     ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, bytes));
     page->items.emplace_back(SortPosition{false, "", std::move(id)}, std::move(m));
   }
-  page->total = position;
+  page->total = page->known_total.value_or(position);
   return absl::OkStatus();
 }
 
@@ -259,6 +264,7 @@ absl::Status ResourceStore::List(const ResourceType& type,
     page.cursor = std::move(cursor);
   }
   if (!filter && !sort_by) {
+    ASSIGN_OR_RETURN(page.known_total, Count(type, tenant));
     RETURN_IF_ERROR(PageOfAll(type, tenant, &page));
   } else {
     RETURN_IF_ERROR(PageOfMatches(type, tenant, filter ? &*filter : nullptr,

@@ -127,6 +127,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
       changed.push_back(type.members_attribute);
     }
     PublishVersion(type, tenant, id, *stored, false);
+    RETURN_IF_ERROR(AdjustCount(txn, type, tenant, id, +1));
     return AddEvent(type, tenant, id, "create", changed, context, txn);
   }));
   outbox_->Committed();
@@ -314,6 +315,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, old.get(), nullptr, txn));
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));
+    RETURN_IF_ERROR(AdjustCount(txn, type, tenant, id, -1));
     if (soft) RETURN_IF_ERROR(WriteTombstone(txn, type, tenant, id, old.get()));
     if (!type.members_attribute.empty()) {
       RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));

@@ -8,6 +8,7 @@
 #define SCIM_IDENTITY_SERVICE_RESOURCE_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,15 @@ inline constexpr int32_t kMaxCount = kMaxPageSize;
 
 class ResourceStore {
  public:
+  // The count, or nullopt while the counts are not trusted (a database from
+  // before them, until EnsureCounts ran).
+  absl::StatusOr<std::optional<int64_t>> Count(const ResourceType& type,
+                                              absl::string_view tenant);
+  // Makes the resource counts trustworthy: on a database written before
+  // they existed, counts every tenant's resources once (call at start-up,
+  // before serving writes). A no-op once done.
+  absl::Status EnsureCounts();
+
   // `registry` holds the schemas of the types served. `cursor_key` signs
   // pagination cursors (kept across restarts by the caller); empty = a
   // random key for this process.
@@ -196,6 +206,12 @@ class ResourceStore {
                               absl::string_view tenant, absl::string_view id,
                               google::protobuf::Message* deleted);
 
+  // resource_counts.cc: per-tenant, per-type counts kept in the writes'
+  // transactions, so that totalResults costs O(1), not a tenant scan.
+  // Adds `delta` to the count of `type` in `tenant` (the shard from `id`).
+  absl::Status AdjustCount(KvTransaction& txn, const ResourceType& type,
+                           absl::string_view tenant, absl::string_view id,
+                           int64_t delta);
   // query_executor.cc.
   struct Page;
   // An unfiltered, unsorted list: streamed over the keys in id order,

@@ -2,6 +2,7 @@
 #include "identity-service/resource_store.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,7 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
   const std::string prefix = absl::StrCat(tenant, "/");
   int64_t deleted = 0;
   for (const char* cf : {kResourcesCf, kUniqueCf, kIndexCf, kMembersCf,
-                         kMembersReverseCf, kTombstonesCf}) {
+                         kMembersReverseCf, kTombstonesCf, kCountsCf}) {
     for (;;) {
       std::vector<std::string> keys;
       RETURN_IF_ERROR(kv_->Scan(cf, prefix, "",
@@ -31,7 +32,8 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
         for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf, key));
         return absl::OkStatus();
       }));
-      deleted += static_cast<int64_t>(keys.size());
+      // The counts are bookkeeping, not the tenant's data.
+      if (std::string_view(cf) != kCountsCf) deleted += static_cast<int64_t>(keys.size());
     }
   }
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {

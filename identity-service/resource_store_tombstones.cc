@@ -94,6 +94,7 @@ absl::Status ResourceStore::Revive(KvTransaction& txn, const ResourceType& type,
     // Anything but a reactivation sees the resource as deleted.
     return NotFound(absl::StrCat(type.name, " ", id, " not found"));
   }
+  RETURN_IF_ERROR(AdjustCount(txn, type, tenant, id, +1));
   return txn.Delete(kTombstonesCf, ResourceKey(tenant, type.name, id));
 }
 

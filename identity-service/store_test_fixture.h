@@ -25,6 +25,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     store_ = std::make_unique<ResourceStore>(kv_.get(), outbox_.get(),
                                              &CoreRegistryForTests(), &clock_,
                                              &random_);
+    // As IdentityComponent does before serving.
+    ASSERT_TRUE(store_->EnsureCounts().ok());
   }
   void TearDown() override {
     store_.reset();

@@ -17,7 +17,10 @@
 namespace scim::identity {
 
 struct WriteRetryPolicy {
-  int attempts = 16;
+  // Entra sends parallel PATCHes to one group: under that contention on two
+  // busy cores 16 attempts were seen to run out. 64 attempts at up to 50 ms
+  // is about 3 s at worst, well inside a request's deadline (checked too).
+  int attempts = 64;
   // Pause before the second attempt; doubled per attempt up to `max_pause`,
   // each drawn uniformly from [pause/2, pause] so that racing writers
   // spread out rather than collide again.

@@ -1,0 +1,140 @@
+// The per-tenant, per-type resource counts: kept by every create, delete and
+// restore, they give an unfiltered list its totalResults, so the list reads
+// only its page (O(page), not O(tenant)). Over every KvStore.
+#include <atomic>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "gtest/gtest.h"
+#include "identity-service/keys.h"
+#include "identity-service/store_test_fixture.h"
+#include "scim/core_registry_for_tests.h"
+
+namespace scim::identity {
+namespace {
+
+using v1::User;
+
+// Counts the keys list scans visit in the resources column family.
+class VisitCountingKvStore : public KvStore {
+ public:
+  explicit VisitCountingKvStore(KvStore* inner) : inner_(inner) {}
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
+                                                 absl::string_view key) override {
+    return inner_->Get(cf, key);
+  }
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                    absl::string_view start, const ScanFn& fn) override {
+    if (cf != kResourcesCf) return inner_->Scan(cf, prefix, start, fn);
+    return inner_->Scan(cf, prefix, start,
+                        [&](absl::string_view key, absl::string_view value) {
+                          ++visited;
+                          return fn(key, value);
+                        });
+  }
+  std::unique_ptr<KvTransaction> BeginTransaction() override {
+    return inner_->BeginTransaction();
+  }
+  std::atomic<int> visited{0};
+
+ private:
+  KvStore* inner_;
+};
+
+class ResourceCountsTest : public StoreTest {
+ protected:
+  std::string NewUser(ResourceStore& store, const std::string& name,
+                      const std::string& tenant = "acme") {
+    User u;
+    u.set_user_name(name);
+    u.set_active(true);
+    EXPECT_TRUE(store.Create(UserResourceType(), tenant, &u, ctx_).ok());
+    return u.id();
+  }
+  int64_t CountOf(const ResourceType& type, const std::string& tenant = "acme") {
+    auto n = store_->Count(type, tenant);
+    EXPECT_TRUE(n.ok() && n->has_value());
+    return n.ok() && n->has_value() ? **n : -1;
+  }
+  int64_t Total(ResourceStore& store, int count) {
+    v1::ListRequest request;
+    request.set_count(count);
+    ListResult result;
+    EXPECT_TRUE(store.List(UserResourceType(), "acme", request, &result).ok());
+    return result.total_results;
+  }
+};
+
+TEST_P(ResourceCountsTest, FollowCreatesDeletesAndRestoresPerTenantAndType) {
+  store_->set_tombstone_retention(absl::Hours(24));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back(NewUser(*store_, absl::StrCat("u", i)));
+  NewUser(*store_, "other", "beta");
+  EXPECT_EQ(CountOf(UserResourceType()), 30);
+  ASSERT_TRUE(store_->Delete(UserResourceType(), "acme", ids[0], "", ctx_).ok());
+  ASSERT_TRUE(store_->Delete(UserResourceType(), "acme", ids[1], "", ctx_, true).ok());
+  EXPECT_EQ(CountOf(UserResourceType()), 28) << "hard and soft deletes both count";
+  // Reactivating the tombstone brings it back into lists.
+  User restored;
+  auto ops = ParsePatchOperations(
+      Json::parse(R"([{"op":"replace","path":"active","value":true}])"));
+  ASSERT_TRUE(ops.ok());
+  ASSERT_TRUE(store_->Patch(UserResourceType(), "acme", ids[1], "", *ops, &restored, ctx_)
+                  .ok());
+  EXPECT_EQ(CountOf(UserResourceType()), 29);
+  // A failed create (taken userName) changes nothing.
+  User dup;
+  dup.set_user_name("U2");
+  EXPECT_FALSE(store_->Create(UserResourceType(), "acme", &dup, ctx_).ok());
+  EXPECT_EQ(CountOf(UserResourceType()), 29);
+  EXPECT_EQ(CountOf(UserResourceType(), "beta"), 1);
+  EXPECT_EQ(CountOf(GroupResourceType()), 0);
+  EXPECT_EQ(Total(*store_, 0), 29);
+  ASSERT_TRUE(store_->DeleteTenant("acme", ctx_).ok());
+  EXPECT_EQ(CountOf(UserResourceType()), 0);
+  EXPECT_EQ(CountOf(UserResourceType(), "beta"), 1);
+}
+
+TEST_P(ResourceCountsTest, UnfilteredPagesReadOnlyThePage) {
+  VisitCountingKvStore counting(kv_.get());
+  ResourceStore store(&counting, outbox_.get(), &CoreRegistryForTests(), &clock_,
+                      &random_);
+  ASSERT_TRUE(store.EnsureCounts().ok());
+  for (int i = 0; i < 50; ++i) NewUser(store, absl::StrCat("p", i));
+  counting.visited = 0;
+  EXPECT_EQ(Total(store, 0), 50);
+  EXPECT_LE(counting.visited, 1) << "count=0 reads no page";
+  counting.visited = 0;
+  EXPECT_EQ(Total(store, 5), 50);
+  EXPECT_LE(counting.visited, 6) << "a page of 5 reads 5 keys and one past";
+}
+
+TEST_P(ResourceCountsTest, ADatabaseFromBeforeTheCountsIsCountedOnce) {
+  for (int i = 0; i < 12; ++i) NewUser(*store_, absl::StrCat("old", i));
+  // As a database written before the counts existed: none at all.
+  ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+                std::vector<std::string> keys;
+                RETURN_IF_ERROR(txn.Scan(kCountsCf, "", "",
+                                         [&](absl::string_view key, absl::string_view) {
+                                           keys.emplace_back(key);
+                                           return true;
+                                         }));
+                for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(kCountsCf, key));
+                return absl::OkStatus();
+              }).ok());
+  auto unknown = store_->Count(UserResourceType(), "acme");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value()) << "not trusted before EnsureCounts";
+  EXPECT_EQ(Total(*store_, 3), 12) << "lists count by scanning meanwhile";
+  ASSERT_TRUE(store_->EnsureCounts().ok());
+  EXPECT_EQ(CountOf(UserResourceType()), 12);
+  NewUser(*store_, "new");
+  EXPECT_EQ(CountOf(UserResourceType()), 13);
+  EXPECT_EQ(Total(*store_, 0), 13);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, ResourceCountsTest, AllKvStores(), KvStoreName);
+
+}  // namespace
+}  // namespace scim::identity
