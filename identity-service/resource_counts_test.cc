@@ -1,12 +1,12 @@
 // The per-tenant, per-type resource counts: kept by every create, delete and
 // restore, they give an unfiltered list its totalResults, so the list reads
 // only its page (O(page), not O(tenant)). Over every KvStore.
-#include <atomic>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
+#include "identity-service/counting_kv_store_for_tests.h"
 #include "identity-service/keys.h"
 #include "identity-service/store_test_fixture.h"
 #include "scim/core_registry_for_tests.h"
@@ -15,32 +15,6 @@ namespace scim::identity {
 namespace {
 
 using v1::User;
-
-// Counts the keys list scans visit in the resources column family.
-class VisitCountingKvStore : public KvStore {
- public:
-  explicit VisitCountingKvStore(KvStore* inner) : inner_(inner) {}
-  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
-                                                 absl::string_view key) override {
-    return inner_->Get(cf, key);
-  }
-  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
-                    absl::string_view start, const ScanFn& fn) override {
-    if (cf != kResourcesCf) return inner_->Scan(cf, prefix, start, fn);
-    return inner_->Scan(cf, prefix, start,
-                        [&](absl::string_view key, absl::string_view value) {
-                          ++visited;
-                          return fn(key, value);
-                        });
-  }
-  std::unique_ptr<KvTransaction> BeginTransaction() override {
-    return inner_->BeginTransaction();
-  }
-  std::atomic<int> visited{0};
-
- private:
-  KvStore* inner_;
-};
 
 class ResourceCountsTest : public StoreTest {
  protected:
@@ -97,17 +71,17 @@ TEST_P(ResourceCountsTest, FollowCreatesDeletesAndRestoresPerTenantAndType) {
 }
 
 TEST_P(ResourceCountsTest, UnfilteredPagesReadOnlyThePage) {
-  VisitCountingKvStore counting(kv_.get());
+  CountingKvStore counting(kv_.get());
   ResourceStore store(&counting, outbox_.get(), &CoreRegistryForTests(), &clock_,
                       &random_);
   ASSERT_TRUE(store.EnsureCounts().ok());
   for (int i = 0; i < 50; ++i) NewUser(store, absl::StrCat("p", i));
-  counting.visited = 0;
+  counting.Reset();
   EXPECT_EQ(Total(store, 0), 50);
-  EXPECT_LE(counting.visited, 1) << "count=0 reads no page";
-  counting.visited = 0;
+  EXPECT_LE(counting.visited(kResourcesCf), 1) << "count=0 reads no page";
+  counting.Reset();
   EXPECT_EQ(Total(store, 5), 50);
-  EXPECT_LE(counting.visited, 6) << "a page of 5 reads 5 keys and one past";
+  EXPECT_LE(counting.visited(kResourcesCf), 6) << "a page of 5 reads 5 keys and one past";
 }
 
 TEST_P(ResourceCountsTest, ADatabaseFromBeforeTheCountsIsCountedOnce) {

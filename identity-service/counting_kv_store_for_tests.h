@@ -1,0 +1,65 @@
+// Tests only: a KvStore that counts what reads cost, per column family
+// (scans started, keys visited), so that tests check structurally that a
+// read costs O(page) and reads only what it returns.
+#ifndef SCIM_IDENTITY_SERVICE_COUNTING_KV_STORE_FOR_TESTS_H_
+#define SCIM_IDENTITY_SERVICE_COUNTING_KV_STORE_FOR_TESTS_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "storage/kv_store.h"
+
+namespace scim::identity {
+
+class CountingKvStore : public KvStore {
+ public:
+  explicit CountingKvStore(KvStore* inner) : inner_(inner) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
+                                                 absl::string_view key) override {
+    return inner_->Get(cf, key);
+  }
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                    absl::string_view start, const ScanFn& fn) override {
+    Add(&scans_, cf);
+    return inner_->Scan(cf, prefix, start,
+                        [&](absl::string_view key, absl::string_view value) {
+                          Add(&visited_, cf);
+                          return fn(key, value);
+                        });
+  }
+  std::unique_ptr<KvTransaction> BeginTransaction() override {
+    return inner_->BeginTransaction();
+  }
+
+  int scans(absl::string_view cf) { return Read(scans_, cf); }
+  int visited(absl::string_view cf) { return Read(visited_, cf); }
+  void Reset() {
+    absl::MutexLock lock(&mu_);
+    scans_.clear();
+    visited_.clear();
+  }
+
+ private:
+  void Add(std::map<std::string, int, std::less<>>* counts, absl::string_view cf) {
+    absl::MutexLock lock(&mu_);
+    ++(*counts)[std::string(cf)];
+  }
+  int Read(const std::map<std::string, int, std::less<>>& counts, absl::string_view cf) {
+    absl::MutexLock lock(&mu_);
+    auto it = counts.find(cf);
+    return it == counts.end() ? 0 : it->second;
+  }
+
+  KvStore* inner_;
+  absl::Mutex mu_;
+  std::map<std::string, int, std::less<>> scans_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int, std::less<>> visited_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_COUNTING_KV_STORE_FOR_TESTS_H_
