@@ -91,9 +91,10 @@ absl::Status ResourceStore::Create(const ResourceType& type,
                                    absl::string_view tenant, Message* resource,
                                    const RequestContext& context,
                                    const ValidationOptions& validation) {
+  const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
-  ClearReadOnly(SchemaOf(type), resource);
-  RETURN_IF_ERROR(ValidateResource(SchemaOf(type), *resource, validation));
+  ClearReadOnly(schema, resource);
+  RETURN_IF_ERROR(ValidateResource(schema, *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
   const std::string id = ids_.Next();
   SetString(resource, "id", id);
@@ -117,7 +118,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
   }
   std::vector<Member> added;
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
-    RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, nullptr, stored.get(), txn));
+    RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, nullptr, stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
     added.clear();
@@ -167,6 +168,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                                     Message* resource,
                                     const RequestContext& context,
                                     const ValidationOptions& validation) {
+  const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::string given_id = GetString(*resource, "id");
   if (!given_id.empty() && given_id != id) {
@@ -175,8 +177,8 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                      absl::StrCat("id \"", given_id,
                                   "\" in the body does not match the URL"));
   }
-  ClearReadOnly(SchemaOf(type), resource);
-  RETURN_IF_ERROR(ValidateResource(SchemaOf(type), *resource, validation));
+  ClearReadOnly(schema, resource);
+  RETURN_IF_ERROR(ValidateResource(schema, *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
   const FieldDescriptor* pw = Field(*resource, "password");
   const bool new_password =
@@ -191,7 +193,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     bool from_tombstone = false;
     RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
                                   &from_tombstone));
-    RETURN_IF_ERROR(CheckImmutable(SchemaOf(type), *old, *resource));
+    RETURN_IF_ERROR(CheckImmutable(schema, *old, *resource));
     const v1::Meta& old_meta = GetMeta(*old);
     stored->CopyFrom(*resource);
     SetString(stored.get(), "id", std::string(id));
@@ -212,7 +214,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     std::vector<std::string> changed = ChangedAttributes(old.get(), *stored);
     if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *stored));
     // A tombstone holds no keys: its unique values were freed.
-    RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, from_tombstone ? nullptr : old.get(),
+    RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, from_tombstone ? nullptr : old.get(),
                               stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
@@ -241,6 +243,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
                                   Message* out, const RequestContext& context,
                                   const ValidationOptions& validation,
                                   const Projection* projection) {
+  const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> patched = NewMessage(type);
@@ -263,8 +266,8 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
                             &members_changed);
       };
     }
-    RETURN_IF_ERROR(ApplyPatch(SchemaOf(type), operations, patched.get(), options));
-    RETURN_IF_ERROR(ValidateResource(SchemaOf(type), *patched, validation));
+    RETURN_IF_ERROR(ApplyPatch(schema, operations, patched.get(), options));
+    RETURN_IF_ERROR(ValidateResource(schema, *patched, validation));
     if (pw != nullptr && patched->GetReflection()->HasField(*patched, pw) &&
         GetString(*patched, "password") != GetString(*old, "password")) {
       SetString(patched.get(), "password",
@@ -287,7 +290,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     std::vector<std::string> changed = ChangedAttributes(old.get(), *patched);
     if (members_changed) changed.push_back(type.members_attribute);
     if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *patched));
-    RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, from_tombstone ? nullptr : old.get(),
+    RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, from_tombstone ? nullptr : old.get(),
                               patched.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             patched->SerializeAsString()));
