@@ -141,7 +141,7 @@ void ResourceHandler::List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest
   }
   json out;
   out["schemas"] = {kListResponseSchema};
-  out["totalResults"] = page.total_results;
+  if (!page.total_omitted) out["totalResults"] = page.total_results;
   if (!query.has_cursor()) out["startIndex"] = page.start_index;
   out["itemsPerPage"] = page.items_per_page;
   if (!page.next_cursor.empty()) out["nextCursor"] = page.next_cursor;

@@ -12,6 +12,7 @@ using Stub = v1::IdentityService::StubInterface;
 template <typename Response>
 void ToPage(Response& response, ListPage* out) {
   out->total_results = response.total_results();
+  out->total_omitted = response.total_results_omitted();
   out->start_index = response.start_index();
   out->items_per_page = response.items_per_page();
   out->next_cursor = response.next_cursor();

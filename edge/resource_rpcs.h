@@ -16,6 +16,7 @@ namespace scim::edge {
 // One page of a list RPC, whatever the resource type.
 struct ListPage {
   int64_t total_results = 0;
+  bool total_omitted = false;  // RFC 9865 §2.2
   int32_t start_index = 1;
   int32_t items_per_page = 0;
   std::string next_cursor;

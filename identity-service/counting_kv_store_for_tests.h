@@ -31,6 +31,15 @@ class CountingKvStore : public KvStore {
                           return fn(key, value);
                         });
   }
+  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view before, const ScanFn& fn) override {
+    Add(&scans_, cf);
+    return inner_->ScanBackward(cf, prefix, before,
+                                [&](absl::string_view key, absl::string_view value) {
+                                  Add(&visited_, cf);
+                                  return fn(key, value);
+                                });
+  }
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     return inner_->BeginTransaction();
   }

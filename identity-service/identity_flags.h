@@ -3,9 +3,12 @@
 #ifndef SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_
 #define SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_
 
+#include <cstdint>
+
 #include "absl/flags/declare.h"
 #include "absl/time/time.h"
 
 ABSL_DECLARE_FLAG(absl::Duration, tombstone_retention);
+ABSL_DECLARE_FLAG(int64_t, list_scan_limit);
 
 #endif  // SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_

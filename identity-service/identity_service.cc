@@ -155,12 +155,13 @@ grpc::Status IdentityServiceImpl::List(
                    ContextOf(context).deadline);
   if (!status.ok()) return ToGrpcStatus(status);
   response->set_total_results(result.total_results);
+  response->set_total_results_omitted(result.total_omitted);
   response->set_start_index(result.start_index);
   response->set_items_per_page(static_cast<int32_t>(result.resources.size()));
   response->set_next_cursor(result.next_cursor);
   response->set_previous_cursor(result.previous_cursor);
   for (auto& resource : result.resources) {
-    response->add_resources()->CopyFrom(*resource);
+    response->add_resources()->Swap(static_cast<R*>(resource.get()));
   }
   return grpc::Status::OK;
 }

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     if (etags != nullptr) component->store().set_etag_cache(etags.get());
+    component->store().set_list_scan_limit(absl::GetFlag(FLAGS_list_scan_limit));
     return std::vector<grpc::Service*>{component->service()};
   };
   hooks.started = [&](const std::string& admin_token,

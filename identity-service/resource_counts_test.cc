@@ -1,13 +1,17 @@
 // The per-tenant, per-type resource counts: kept by every create, delete and
 // restore, they give an unfiltered list its totalResults, so the list reads
 // only its page (O(page), not O(tenant)). Over every KvStore.
+#include <algorithm>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
 #include "identity-service/counting_kv_store_for_tests.h"
 #include "identity-service/keys.h"
+#include "identity-service/resource_counts.h"
 #include "identity-service/store_test_fixture.h"
 #include "scim/core_registry_for_tests.h"
 
@@ -109,6 +113,101 @@ TEST_P(ResourceCountsTest, ADatabaseFromBeforeTheCountsIsCountedOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, ResourceCountsTest, AllKvStores(), KvStoreName);
+
+// Every position found from the counts is the id at that position, over ids
+// of any shape (UUIDv7, short, sharing prefixes), and after deletes.
+class LocateByCountTest : public StoreTest {
+ protected:
+  void Add(const std::string& id, int64_t delta) {
+    ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+                  const std::string key = ResourceKey("acme", "User", id);
+                  RETURN_IF_ERROR(delta > 0 ? txn.Put(kResourcesCf, key, "")
+                                            : txn.Delete(kResourcesCf, key));
+                  return AdjustCounts(txn, "acme", "User", id, delta);
+                }).ok());
+  }
+  // Checks every offset against `ids` (sorted), and one past the end.
+  void ExpectEveryPosition(const std::vector<std::string>& ids) {
+    const std::string prefix = ResourcePrefix("acme", "User");
+    for (int64_t offset = 0; offset <= static_cast<int64_t>(ids.size()) + 1; ++offset) {
+      auto at = LocateByCount(*kv_, "acme", "User", offset);
+      ASSERT_TRUE(at.ok()) << at.status();
+      ASSERT_TRUE(at->has_value());
+      if (offset >= static_cast<int64_t>(ids.size())) {
+        EXPECT_TRUE((*at)->past_end) << offset;
+        continue;
+      }
+      ASSERT_FALSE((*at)->past_end) << offset;
+      int64_t skip = (*at)->skip;
+      std::string found;
+      ASSERT_TRUE(kv_->Scan(kResourcesCf, prefix, prefix + (*at)->from,
+                            [&](absl::string_view key, absl::string_view) {
+                              if (skip-- > 0) return true;
+                              found = std::string(key.substr(prefix.size()));
+                              return false;
+                            })
+                      .ok());
+      EXPECT_EQ(found, ids[offset]) << "offset " << offset;
+    }
+  }
+};
+
+TEST_P(LocateByCountTest, FindsEveryPositionOverAnyIdsAndAfterDeletes) {
+  std::mt19937 rng(7);
+  std::vector<std::string> ids = {"a", "ab", "abc", "abcd", "b", "0190aaaa-0000"};
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 300; ++i) {
+    // UUIDv7-shaped, crowded into few prefixes so every level branches.
+    std::string id = "0190a";
+    for (char c : {hex[rng() % 3], 'f', hex[rng() % 2], '-', hex[rng() % 4],
+                   hex[rng() % 16], hex[rng() % 16]}) {
+      id.push_back(c);
+    }
+    absl::StrAppend(&id, "-7", i);
+    ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const auto& id : ids) Add(id, +1);
+  ExpectEveryPosition(ids);
+  std::vector<std::string> kept;
+  for (const auto& id : ids) {
+    if (rng() % 3 == 0) {
+      Add(id, -1);
+    } else {
+      kept.push_back(id);
+    }
+  }
+  ExpectEveryPosition(kept);
+  auto total = ReadCount(*kv_, "acme", "User");
+  ASSERT_TRUE(total.ok() && total->has_value());
+  EXPECT_EQ(**total, static_cast<int64_t>(kept.size()));
+}
+
+TEST_P(LocateByCountTest, EnsureCountsRebuildsThePositions) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 120; ++i) ids.push_back(absl::StrCat("0190ab", i % 7, "c-", 1000 + i));
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) Add(id, +1);
+  // As a database from before: the counts wiped, then rebuilt in one pass.
+  ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+                std::vector<std::string> keys;
+                RETURN_IF_ERROR(txn.Scan(kCountsCf, "", "",
+                                         [&](absl::string_view key, absl::string_view) {
+                                           keys.emplace_back(key);
+                                           return true;
+                                         }));
+                for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(kCountsCf, key));
+                return txn.Put(kCountsCf, "acme/User/00", "17");  // the old layout
+              }).ok());
+  auto unknown = LocateByCount(*kv_, "acme", "User", 3);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+  ASSERT_TRUE(EnsureCounts(*kv_, random_).ok());
+  ExpectEveryPosition(ids);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, LocateByCountTest, AllKvStores(), KvStoreName);
 
 }  // namespace
 }  // namespace scim::identity

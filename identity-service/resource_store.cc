@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "identity-service/key_index.h"
 #include "identity-service/keys.h"
+#include "identity-service/resource_counts.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/password_hash.h"
 #include "identity-service/server_managed.h"
@@ -57,6 +58,13 @@ const ResourceTypeSchema& ResourceStore::SchemaOf(const ResourceType& type) cons
   // Every ResourceType the store serves is one of its registry's.
   return *registry_->FindResourceType(type.name);
 }
+
+absl::StatusOr<std::optional<int64_t>> ResourceStore::Count(const ResourceType& type,
+                                                           absl::string_view tenant) {
+  return ReadCount(*kv_, tenant, type.name);
+}
+
+absl::Status ResourceStore::EnsureCounts() { return identity::EnsureCounts(*kv_, *random_); }
 
 Projection ResourceStore::ProjectionOf(const ResourceType& type,
                                        const v1::Projection& p) const {
@@ -128,7 +136,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
       changed.push_back(type.members_attribute);
     }
     PublishVersion(type, tenant, id, *stored, false);
-    RETURN_IF_ERROR(AdjustCount(txn, type, tenant, id, +1));
+    RETURN_IF_ERROR(AdjustCounts(txn, tenant, type.name, id, +1));
     return AddEvent(type, tenant, id, "create", changed, context, txn);
   }));
   outbox_->Committed();
@@ -318,7 +326,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, old.get(), nullptr, txn));
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));
-    RETURN_IF_ERROR(AdjustCount(txn, type, tenant, id, -1));
+    RETURN_IF_ERROR(AdjustCounts(txn, tenant, type.name, id, -1));
     if (soft) RETURN_IF_ERROR(WriteTombstone(txn, type, tenant, id, old.get()));
     if (!type.members_attribute.empty()) {
       RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));

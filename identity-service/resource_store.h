@@ -52,6 +52,9 @@ struct RequestContext : audit::EventContext {
 
 struct ListResult {
   int64_t total_results = 0;
+  // A cursor page whose total would cost a pass over every match leaves it
+  // out (RFC 9865 §2.2); total_results is then 0.
+  bool total_omitted = false;
   int32_t start_index = 1;
   std::vector<std::unique_ptr<google::protobuf::Message>> resources;
   // RFC 9865, when the request asked for cursor pagination.
@@ -71,6 +74,10 @@ inline constexpr absl::Duration kDefaultTombstoneRetention = absl::Hours(24 * 30
 // Defaults and bounds of index pagination.
 inline constexpr int32_t kDefaultCount = kDefaultPageSize;
 inline constexpr int32_t kMaxCount = kMaxPageSize;
+// How many records one list request may examine (filter and sort work),
+// by default: at about a microsecond each, well inside a request's deadline
+// on a busy node. More answers 400 tooMany.
+inline constexpr int64_t kDefaultListScanLimit = 250000;
 
 class ResourceStore {
  public:
@@ -150,6 +157,7 @@ class ResourceStore {
     if (cache != nullptr) cache->StartPublishing();
     etags_ = cache;
   }
+  void set_list_scan_limit(int64_t limit) { list_scan_limit_ = limit; }
   // Filter, sort, index or cursor pagination and projection (RFC 7644
   // §3.4.2, RFC 9865).
   // Stops with DEADLINE_EXCEEDED or CANCELLED when `deadline` says so.
@@ -206,19 +214,12 @@ class ResourceStore {
                               absl::string_view tenant, absl::string_view id,
                               google::protobuf::Message* deleted);
 
-  // resource_counts.cc: per-tenant, per-type counts kept in the writes'
-  // transactions, so that totalResults costs O(1), not a tenant scan.
-  // Adds `delta` to the count of `type` in `tenant` (the shard from `id`).
-  absl::Status AdjustCount(KvTransaction& txn, const ResourceType& type,
-                           absl::string_view tenant, absl::string_view id,
-                           int64_t delta);
   // query_executor.cc.
   struct Page;
-  // An unfiltered, unsorted list: streamed over the keys in id order,
-  // parsing only the page.
+  // page_of_all.cc: an unfiltered, unsorted list: reads only the page.
   absl::Status PageOfAll(const ResourceType& type, absl::string_view tenant,
                          Page* page);
-  // A filtered or sorted list: the matches in order, then the page.
+  // page_of_matches.cc: a filtered or sorted list, in bounded memory.
   absl::Status PageOfMatches(const ResourceType& type, absl::string_view tenant,
                              const CompiledFilter* filter,
                              const ResolvedAttribute* sort_by, Page* page);
@@ -233,6 +234,7 @@ class ResourceStore {
   Membership membership_;
   absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
   EtagCache* etags_ = nullptr;
+  int64_t list_scan_limit_ = kDefaultListScanLimit;
 };
 
 }  // namespace scim::identity

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "identity-service/if_match.h"
 #include "identity-service/keys.h"
+#include "identity-service/resource_counts.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/stored_resource.h"
 #include "identity-service/write_retry.h"
@@ -94,7 +95,7 @@ absl::Status ResourceStore::Revive(KvTransaction& txn, const ResourceType& type,
     // Anything but a reactivation sees the resource as deleted.
     return NotFound(absl::StrCat(type.name, " ", id, " not found"));
   }
-  RETURN_IF_ERROR(AdjustCount(txn, type, tenant, id, +1));
+  RETURN_IF_ERROR(AdjustCounts(txn, tenant, type.name, id, +1));
   return txn.Delete(kTombstonesCf, ResourceKey(tenant, type.name, id));
 }
 

@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<grpc::Channel> channel =
       (*server)->InProcessChannel(grpc::ChannelArguments());
   if (etags != nullptr) (*identity)->store().set_etag_cache(etags);
+  (*identity)->store().set_list_scan_limit(absl::GetFlag(FLAGS_list_scan_limit));
   (*identity)->Start({scim::v1::TokenService::NewStub(channel),
                       scim::v1::AuditService::NewStub(channel), *admin},
                      absl::GetFlag(FLAGS_tombstone_retention));

@@ -7,6 +7,7 @@
 #ifndef SCIM_STORAGE_KV_STORE_H_
 #define SCIM_STORAGE_KV_STORE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -33,6 +34,13 @@ class KvTransaction {
   virtual absl::Status Put(absl::string_view cf, absl::string_view key,
                            absl::string_view value) = 0;
   virtual absl::Status Delete(absl::string_view cf, absl::string_view key) = 0;
+  // Adds `delta` to the counter at `key` (absent = 0) when the transaction
+  // commits, without locking the key: writers that share a counter never
+  // wait on each other for it. Read counters with Get/Scan and
+  // DecodeCounter; the transaction's own reads of a counter it added to are
+  // unspecified (do not read it in the same transaction).
+  virtual absl::Status AddToCounter(absl::string_view cf, absl::string_view key,
+                                    int64_t delta) = 0;
   // Like KvStore::Scan, but as this transaction sees the store: its own Puts
   // and Deletes so far included (an operation that follows another in one
   // request must see what the first one wrote). Takes no locks: the caller
@@ -54,6 +62,10 @@ class KvStore {
   // >= `start` (or at `prefix` when `start` is empty).
   virtual absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                             absl::string_view start, const ScanFn& fn) = 0;
+  // Visits the keys that start with `prefix` and sort before `before` (all
+  // of them when `before` is empty), in descending order.
+  virtual absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
+                                    absl::string_view before, const ScanFn& fn) = 0;
   virtual std::unique_ptr<KvTransaction> BeginTransaction() = 0;
   // Engine health figures for metrics (name -> value); empty for stores
   // that have none.
@@ -75,6 +87,15 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
 // A process-local store with the same semantics, for tests.
 std::unique_ptr<KvStore> NewMemoryKvStore(
     const std::vector<std::string>& column_families);
+
+// The least key above every key that starts with `prefix`; empty when there
+// is none (the prefix is empty or all 0xff bytes).
+std::string PrefixSuccessor(absl::string_view prefix);
+
+// Counters (KvTransaction::AddToCounter) are 8-byte little-endian two's
+// complement integers.
+std::string EncodeCounter(int64_t value);
+absl::StatusOr<int64_t> DecodeCounter(absl::string_view bytes);
 
 // ABORTED, marked as a lost lock race (a lock wait that timed out, a
 // deadlock, a busy key): the transaction may be retried from the start. Told

@@ -1,6 +1,7 @@
 // One contract, every KvStore implementation.
 #include <atomic>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,6 +204,99 @@ TEST_P(KvStoreContractTest, ConcurrentReadModifyWriteLosesNoUpdate) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(Get("a", "counter"), absl::StrCat(kThreads * kIncrements));
+}
+
+TEST_P(KvStoreContractTest, ScanBackwardIsDescendingAndBounded) {
+  for (const char* k : {"p", "p/1", "p/2", "p/3", "p0", "q", "o"}) Put("a", k, "v");
+  Put("a", std::string("p/\xff\xff", 4), "v");
+  auto backward = [&](const std::string& prefix, const std::string& before) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store_
+                    ->ScanBackward("a", prefix, before,
+                                   [&](absl::string_view k, absl::string_view) {
+                                     keys.emplace_back(k);
+                                     return true;
+                                   })
+                    .ok());
+    return keys;
+  };
+  using V = std::vector<std::string>;
+  const std::string high("p/\xff\xff", 4);
+  EXPECT_EQ(backward("p/", ""), (V{high, "p/3", "p/2", "p/1"}));
+  EXPECT_EQ(backward("p/", "p/3"), (V{"p/2", "p/1"}));
+  EXPECT_EQ(backward("p/", "p/25"), (V{"p/2", "p/1"}));
+  EXPECT_EQ(backward("p/", "p/1"), V{});
+  EXPECT_EQ(backward("p/", "p/"), V{});
+  EXPECT_EQ(backward("p/", "a"), V{});
+  EXPECT_EQ(backward("p/", "z"), (V{high, "p/3", "p/2", "p/1"}));
+  EXPECT_EQ(backward("", "p"), V{"o"});
+  EXPECT_EQ(backward("", "").front(), "q");
+  EXPECT_EQ(backward("\xff", ""), V{});
+  // Stops when asked.
+  int visited = 0;
+  ASSERT_TRUE(store_->ScanBackward("a", "p/", "", [&](absl::string_view, absl::string_view) {
+    return ++visited < 2;
+  }).ok());
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_P(KvStoreContractTest, CountersSumCommittedAddsOnly) {
+  auto add = [&](const std::string& key, int64_t delta, bool commit) {
+    std::unique_ptr<KvTransaction> txn = store_->BeginTransaction();
+    ASSERT_TRUE(txn->AddToCounter("a", key, delta).ok());
+    ASSERT_TRUE(txn->Put("a", "other", "x").ok());
+    if (commit) ASSERT_TRUE(txn->Commit().ok());
+  };
+  auto counter = [&](const std::string& key) -> int64_t {
+    auto bytes = Get("a", key);
+    if (!bytes.has_value()) return -999;
+    auto n = DecodeCounter(*bytes);
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : -999;
+  };
+  add("c", 5, true);
+  EXPECT_EQ(counter("c"), 5);
+  add("c", -7, true);
+  EXPECT_EQ(counter("c"), -2);
+  add("c", 100, false);  // discarded with its transaction
+  EXPECT_EQ(counter("c"), -2);
+  Put("a", "d", EncodeCounter(40));  // a Put sets, later adds add to it
+  add("d", 2, true);
+  EXPECT_EQ(counter("d"), 42);
+  // Adds to one counter from many writers at once lose nothing and never
+  // wait on a lock.
+  constexpr int kThreads = 4, kAdds = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kAdds; ++i) {
+        absl::Status s = RunInTransaction(*store_, [](KvTransaction& txn) {
+          return txn.AddToCounter("a", "shared", 1);
+        });
+        if (!s.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(counter("shared"), kThreads * kAdds);
+}
+
+TEST(CounterCodecTest, RoundTripsAndRejectsOtherSizes) {
+  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{1} << 40,
+                    std::numeric_limits<int64_t>::min(),
+                    std::numeric_limits<int64_t>::max()}) {
+    auto back = DecodeCounter(EncodeCounter(v));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, v);
+  }
+  EXPECT_FALSE(DecodeCounter("1234567").ok());
+  EXPECT_FALSE(DecodeCounter("").ok());
+  EXPECT_EQ(PrefixSuccessor("ab"), "ac");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(PrefixSuccessor("\xff"), "");
+  EXPECT_EQ(PrefixSuccessor(""), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -29,6 +29,8 @@ class MemoryTransaction : public KvTransaction {
   absl::Status Put(absl::string_view cf, absl::string_view key,
                    absl::string_view value) override;
   absl::Status Delete(absl::string_view cf, absl::string_view key) override;
+  absl::Status AddToCounter(absl::string_view cf, absl::string_view key,
+                            int64_t delta) override;
   absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                     absl::string_view start, const ScanFn& fn) override;
   absl::Status Commit() override;
@@ -39,6 +41,8 @@ class MemoryTransaction : public KvTransaction {
   // cf -> key -> value (nullopt = delete), in write order per key.
   std::map<std::string, std::map<std::string, std::optional<std::string>>>
       writes_;
+  // cf -> key -> sum of the adds, applied after the writes at commit.
+  std::map<std::string, std::map<std::string, int64_t>> adds_;
 };
 
 class MemoryKvStore : public KvStore {
@@ -69,6 +73,32 @@ class MemoryKvStore : public KvStore {
       for (auto it = table->second.lower_bound(seek);
            it != table->second.end() && absl::StartsWith(it->first, prefix);
            ++it) {
+        rows.emplace_back(it->first, it->second);
+      }
+    }
+    for (const auto& [key, value] : rows) {
+      if (!fn(key, value)) break;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view before, const ScanFn& fn) override {
+    std::vector<std::pair<std::string, std::string>> rows;
+    {
+      absl::ReaderMutexLock lock(&data_mu_);
+      auto table = tables_.find(std::string(cf));
+      if (table == tables_.end()) return UnknownCf(cf);
+      // Start below the first key past the range: `before` or the prefix's
+      // successor, whichever comes first.
+      std::string bound = PrefixSuccessor(prefix);
+      if (!before.empty() && (bound.empty() || before < bound)) {
+        bound = std::string(before);
+      }
+      auto it = bound.empty() ? table->second.end() : table->second.lower_bound(bound);
+      while (it != table->second.begin()) {
+        --it;
+        if (!absl::StartsWith(it->first, prefix)) break;
         rows.emplace_back(it->first, it->second);
       }
     }
@@ -126,6 +156,13 @@ absl::Status MemoryTransaction::Delete(absl::string_view cf,
   return absl::OkStatus();
 }
 
+absl::Status MemoryTransaction::AddToCounter(absl::string_view cf,
+                                             absl::string_view key, int64_t delta) {
+  if (!store_->HasCf(cf)) return MemoryKvStore::UnknownCf(cf);
+  adds_[std::string(cf)][std::string(key)] += delta;
+  return absl::OkStatus();
+}
+
 absl::Status MemoryTransaction::Scan(absl::string_view cf,
                                      absl::string_view prefix,
                                      absl::string_view start,
@@ -171,7 +208,21 @@ absl::Status MemoryTransaction::Commit() {
       }
     }
   }
+  for (auto& [cf, counters] : adds_) {
+    Table& table = store_->tables_[cf];
+    for (auto& [key, delta] : counters) {
+      int64_t value = 0;
+      auto it = table.find(key);
+      if (it != table.end()) {
+        auto decoded = DecodeCounter(it->second);
+        if (!decoded.ok()) return decoded.status();
+        value = *decoded;
+      }
+      table[key] = EncodeCounter(value + delta);
+    }
+  }
   writes_.clear();
+  adds_.clear();
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/transaction.h"
 #include "rocksdb/utilities/transaction_db.h"
@@ -47,6 +48,56 @@ absl::Status ScanIterator(rocksdb::Iterator& it, absl::string_view prefix,
   return FromRocks(it.status());
 }
 
+// Visits the keys with `prefix` below `before` in descending order
+// (KvStore::ScanBackward).
+absl::Status ScanIteratorBackward(rocksdb::Iterator& it, absl::string_view prefix,
+                                  absl::string_view before, const ScanFn& fn) {
+  // The first key past the range: `before`, or the prefix's successor,
+  // whichever comes first.
+  if (!before.empty() && before <= prefix) return absl::OkStatus();
+  std::string end = PrefixSuccessor(prefix);
+  if (!before.empty() && (end.empty() || before < end)) end = std::string(before);
+  if (end.empty()) {
+    it.SeekToLast();
+  } else {
+    it.Seek(ToSlice(end));
+    if (it.Valid()) {
+      it.Prev();
+    } else if (it.status().ok()) {
+      it.SeekToLast();
+    }
+  }
+  for (; it.Valid(); it.Prev()) {
+    absl::string_view key(it.key().data(), it.key().size());
+    if (!absl::StartsWith(key, prefix)) break;
+    if (!fn(key, absl::string_view(it.value().data(), it.value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it.status());
+}
+
+// Sums counters (KvTransaction::AddToCounter) as RocksDB merges them, so
+// that adding to one never takes a lock.
+class CounterMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger*) const override {
+    int64_t sum = 0;
+    if (existing != nullptr) {
+      auto before = DecodeCounter(absl::string_view(existing->data(), existing->size()));
+      if (!before.ok()) return false;
+      sum = *before;
+    }
+    auto delta = DecodeCounter(absl::string_view(value.data(), value.size()));
+    if (!delta.ok()) return false;
+    *new_value = EncodeCounter(sum + *delta);
+    return true;
+  }
+  const char* Name() const override { return "scim.CounterAdd"; }
+};
+
 class RocksDbKvStore;
 
 class RocksDbTransaction : public KvTransaction {
@@ -59,6 +110,8 @@ class RocksDbTransaction : public KvTransaction {
   absl::Status Put(absl::string_view cf, absl::string_view key,
                    absl::string_view value) override;
   absl::Status Delete(absl::string_view cf, absl::string_view key) override;
+  absl::Status AddToCounter(absl::string_view cf, absl::string_view key,
+                            int64_t delta) override;
   absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                     absl::string_view start, const ScanFn& fn) override;
   absl::Status Commit() override { return FromRocks(txn_->Commit()); }
@@ -112,6 +165,15 @@ class RocksDbKvStore : public KvStore {
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), *handle));
     return ScanIterator(*it, prefix, start, fn);
+  }
+
+  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view before, const ScanFn& fn) override {
+    auto handle = Cf(cf);
+    if (!handle.ok()) return handle.status();
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), *handle));
+    return ScanIteratorBackward(*it, prefix, before, fn);
   }
 
   std::vector<std::pair<std::string, double>> Stats() override {
@@ -172,6 +234,16 @@ absl::Status RocksDbTransaction::Delete(absl::string_view cf,
   return FromRocks(txn_->Delete(*handle, ToSlice(key)));
 }
 
+absl::Status RocksDbTransaction::AddToCounter(absl::string_view cf,
+                                             absl::string_view key, int64_t delta) {
+  auto handle = store_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  // Untracked: no lock, no conflict check; the merge is still part of the
+  // transaction's batch, so it commits (or not) with the rest.
+  return FromRocks(
+      txn_->MergeUntracked(*handle, ToSlice(key), ToSlice(EncodeCounter(delta))));
+}
+
 absl::Status RocksDbTransaction::Scan(absl::string_view cf,
                                       absl::string_view prefix,
                                       absl::string_view start,
@@ -207,6 +279,8 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Only keys written by AddToCounter ever hold merge records.
+  cf_options.merge_operator = std::make_shared<CounterMergeOperator>();
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (const auto& name : column_families) {
