@@ -1,5 +1,6 @@
 // ResourceStore::List: checks a query (filter, sort, index or cursor
-// pagination), runs it (page_of_all.cc without filter and sort, else
+// pagination), runs it (page_of_all.cc without filter and sort,
+// page_in_unique_order.cc sorted by a unique attribute, else
 // page_of_matches.cc) and projects the page.
 #include "identity-service/resource_store.h"
 
@@ -75,6 +76,8 @@ absl::Status ResourceStore::List(const ResourceType& type,
   }
   if (!filter && !sort_by) {
     RETURN_IF_ERROR(PageOfAll(type, tenant, &page));
+  } else if (!filter && SortsByUniqueKey(type, *sort_by)) {
+    RETURN_IF_ERROR(PageInUniqueOrder(type, tenant, *sort_by, &page));
   } else {
     RETURN_IF_ERROR(PageOfMatches(type, tenant, filter ? &*filter : nullptr,
                                   sort_by ? &*sort_by : nullptr, &page));

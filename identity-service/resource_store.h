@@ -219,6 +219,11 @@ class ResourceStore {
   // page_of_all.cc: an unfiltered, unsorted list: reads only the page.
   absl::Status PageOfAll(const ResourceType& type, absl::string_view tenant,
                          Page* page);
+  // page_in_unique_order.cc: an unfiltered list sorted by a unique
+  // attribute, read in its unique keys' order.
+  static bool SortsByUniqueKey(const ResourceType& type, const ResolvedAttribute& sort_by);
+  absl::Status PageInUniqueOrder(const ResourceType& type, absl::string_view tenant,
+                                 const ResolvedAttribute& sort_by, Page* page);
   // page_of_matches.cc: a filtered or sorted list, in bounded memory.
   absl::Status PageOfMatches(const ResourceType& type, absl::string_view tenant,
                              const CompiledFilter* filter,
