@@ -128,6 +128,15 @@ TEST_F(EdgeTest, FilterSortPageProjectAndSearch) {
   EXPECT_TRUE(next.contains("previousCursor"));
   ExpectError(client_->Get((users_ + "?count=3&cursor=bogus").c_str(), Auth(acme_key_)),
               400, "invalidCursor");
+  // A filtered cursor page without sortBy stops once full: its total would
+  // cost a pass over every match, so it is left out (RFC 9865 §2.2).
+  auto streamed = client_->Get(
+      (users_ + "?cursor&count=1&filter=userName+ne+%22zed%22").c_str(), Auth(acme_key_));
+  ASSERT_EQ(streamed->status, 200) << streamed->body;
+  list = json::parse(streamed->body);
+  EXPECT_FALSE(list.contains("totalResults")) << streamed->body;
+  EXPECT_EQ(list["Resources"].size(), 1u);
+  EXPECT_TRUE(list.contains("nextCursor"));
 
   // POST .search, per type and at the root.
   for (const std::string path : {users_ + "/.search", std::string("/t/acme/scim/v2/.search")}) {
