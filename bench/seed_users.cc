@@ -42,6 +42,12 @@ int main(int argc, char** argv) {
     const auto registry = SchemaRegistry::Core();
     ResourceStore store(kv->get(), &outbox, registry.get(), Clock::Real(),
                         RandomSource::Secure());
+    // As identity-service does at start-up, so that it finds the indexes
+    // ready rather than rebuilding them over the seeded users.
+    if (auto built = store.EnsureIndexes(); !built.ok()) {
+      std::cerr << built.status() << "\n";
+      return 1;
+    }
     std::atomic<int> next{0}, failed{0};
     const absl::Time start = absl::Now();
     std::vector<std::thread> workers;

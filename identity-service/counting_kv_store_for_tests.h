@@ -1,6 +1,7 @@
 // Tests only: a KvStore that counts what reads cost, per column family
-// (scans started, keys visited), so that tests check structurally that a
-// read costs O(page) and reads only what it returns.
+// (point reads, scans started, keys visited), and the transactions begun,
+// so that tests check structurally that a read costs O(page) and reads only
+// what it returns.
 #ifndef SCIM_IDENTITY_SERVICE_COUNTING_KV_STORE_FOR_TESTS_H_
 #define SCIM_IDENTITY_SERVICE_COUNTING_KV_STORE_FOR_TESTS_H_
 
@@ -20,6 +21,7 @@ class CountingKvStore : public KvStore {
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
                                                  absl::string_view key) override {
+    Add(&gets_, cf);
     return inner_->Get(cf, key);
   }
   absl::Status Scan(absl::string_view cf, absl::string_view prefix,
@@ -41,15 +43,26 @@ class CountingKvStore : public KvStore {
                                 });
   }
   std::unique_ptr<KvTransaction> BeginTransaction() override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++transactions_;
+    }
     return inner_->BeginTransaction();
   }
 
+  int gets(absl::string_view cf) { return Read(gets_, cf); }
   int scans(absl::string_view cf) { return Read(scans_, cf); }
   int visited(absl::string_view cf) { return Read(visited_, cf); }
+  int transactions() {
+    absl::MutexLock lock(&mu_);
+    return transactions_;
+  }
   void Reset() {
     absl::MutexLock lock(&mu_);
+    gets_.clear();
     scans_.clear();
     visited_.clear();
+    transactions_ = 0;
   }
 
  private:
@@ -65,8 +78,10 @@ class CountingKvStore : public KvStore {
 
   KvStore* inner_;
   absl::Mutex mu_;
+  std::map<std::string, int, std::less<>> gets_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int, std::less<>> scans_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int, std::less<>> visited_ ABSL_GUARDED_BY(mu_);
+  int transactions_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace scim::identity

@@ -34,6 +34,13 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
     LogError("cannot set up the resource counts; lists will count by scanning",
              {{"error", s.ToString()}});
   }
+  // Likewise: until an index is built, filters on it scan.
+  if (absl::StatusOr<int64_t> read = store_.EnsureIndexes(); !read.ok()) {
+    LogError("cannot build the index entries; filters on new indexes will scan",
+             {{"error", read.status().ToString()}});
+  } else if (*read > 0) {
+    LogInfo("index entries built", {{"resources", absl::StrCat(*read)}});
+  }
 }
 
 IdentityComponent::~IdentityComponent() { Stop(); }

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "identity-service/index_encoding.h"
 #include "identity-service/keys.h"
 #include "scim/attribute_resolver.h"
 
@@ -56,24 +57,23 @@ absl::Status WriteKeys(const ResourceType& type, const ResourceTypeSchema& schem
       }
     }
   }
+  // Index entries, in their key form (index_encoding.h): the old ones go,
+  // the new ones come (meta.lastModified moves on every write).
   for (const auto& attr : type.indexed) {
     if (old_resource != nullptr) {
       ASSIGN_OR_RETURN(std::vector<std::string> values,
-                       StringValuesAt(schema, *old_resource, attr.path));
+                       IndexValuesAt(schema, *old_resource, attr));
       for (const auto& v : values) {
-        RETURN_IF_ERROR(txn.Delete(
-            kIndexCf, IndexKey(tenant, type.name, attr.path,
-                               Normalize(v, attr.case_exact), id)));
+        RETURN_IF_ERROR(
+            txn.Delete(kIndexCf, IndexKey(tenant, type.name, attr.path, v, id)));
       }
     }
     if (new_resource != nullptr) {
       ASSIGN_OR_RETURN(std::vector<std::string> values,
-                       StringValuesAt(schema, *new_resource, attr.path));
+                       IndexValuesAt(schema, *new_resource, attr));
       for (const auto& v : values) {
-        RETURN_IF_ERROR(txn.Put(kIndexCf,
-                                IndexKey(tenant, type.name, attr.path,
-                                         Normalize(v, attr.case_exact), id),
-                                ""));
+        RETURN_IF_ERROR(
+            txn.Put(kIndexCf, IndexKey(tenant, type.name, attr.path, v, id), ""));
       }
     }
   }

@@ -38,9 +38,14 @@ std::string EscapeKeyComponent(absl::string_view value) {
   return out;
 }
 
+std::string AttributeKeyPrefix(absl::string_view tenant, absl::string_view type,
+                               absl::string_view attribute) {
+  return absl::StrCat(tenant, "/", type, "/", attribute, "/");
+}
+
 std::string ValueKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value) {
-  return absl::StrCat(tenant, "/", type, "/", attribute, "/",
+  return absl::StrCat(AttributeKeyPrefix(tenant, type, attribute),
                       EscapeKeyComponent(value));
 }
 
@@ -48,6 +53,10 @@ std::string IndexKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value,
                      absl::string_view id) {
   return absl::StrCat(ValueKey(tenant, type, attribute, value), id);
+}
+
+std::string IndexReadyKey(absl::string_view type, absl::string_view attribute) {
+  return absl::StrCat(kIndexReadyPrefix, type, "/", attribute);
 }
 
 }  // namespace scim::identity

@@ -3,6 +3,8 @@
 //   resources  {tenant}/{type}/{id}                      -> resource proto
 //   unique     {tenant}/{type}/{attr}/{esc(value)}       -> id
 //   index      {tenant}/{type}/{attr}/{esc(value)}{id}   -> ""
+//              ~ready/{type}/{attr} -> the encoding its entries are complete
+//              in (index_encoding.h; absent: not usable, index_backfill.cc)
 //   members    {tenant}/{group}/{member}, members_reverse the other way
 //   tombstones {tenant}/{type}/{id}                      -> v1.Tombstone
 //   outbox     (clients/audit/outbox.h)
@@ -37,12 +39,19 @@ const std::vector<std::string>& ColumnFamilies();
 std::string ResourcePrefix(absl::string_view tenant, absl::string_view type);
 std::string ResourceKey(absl::string_view tenant, absl::string_view type,
                         absl::string_view id);
+// Every entry of one attribute in `unique` or `index`: {tenant}/{type}/{attr}/.
+std::string AttributeKeyPrefix(absl::string_view tenant, absl::string_view type,
+                               absl::string_view attribute);
 // Shared by `unique` (exact key) and `index` (prefix of the entries).
 std::string ValueKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value);
 std::string IndexKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value,
                      absl::string_view id);
+// In `index`, past every tenant's keys ('~' sorts after [a-z0-9-]): says
+// the attribute's entries are complete, in the encoding it holds.
+inline constexpr char kIndexReadyPrefix[] = "~ready/";
+std::string IndexReadyKey(absl::string_view type, absl::string_view attribute);
 
 // A resource's SCIM location, relative (the edge makes it absolute):
 // /t/{tenant}/scim/v2/{endpoint}/{id}.

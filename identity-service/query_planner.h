@@ -1,7 +1,12 @@
-// Filter planning (ARCHITECTURE.md): `eq` and `sw` on an indexed attribute,
-// also inside `and` (and `or` of two indexable terms), read candidate ids
-// from the unique/index column families; anything else scans the tenant.
-// Candidates are always re-checked against the whole compiled filter.
+// Filter planning (ARCHITECTURE.md): `eq`, `sw`, `gt`, `ge`, `lt` and `le`
+// on a unique or indexed attribute (meta.lastModified included, for IdPs'
+// incremental sync) read candidate ids from a key range of the unique/index
+// column families (index_range.h); in an `and`, the comparisons on one
+// single-valued attribute are one range, and the conjunct expected to give
+// the fewest candidates is read (`or`: both sides); anything else scans the
+// tenant. An index is used only once it is complete (EnsureIndexes).
+// Candidates may be more than the matches, never fewer: they are always
+// re-checked against the whole compiled filter.
 #ifndef SCIM_IDENTITY_SERVICE_QUERY_PLANNER_H_
 #define SCIM_IDENTITY_SERVICE_QUERY_PLANNER_H_
 

@@ -71,6 +71,9 @@ struct TombstonePage {
 // How long a soft-deleted user is kept before it is purged, by default.
 inline constexpr absl::Duration kDefaultTombstoneRetention = absl::Hours(24 * 30);
 
+// Resources per transaction when EnsureIndexes rebuilds index entries.
+inline constexpr size_t kIndexBackfillBatch = 1000;
+
 // Defaults and bounds of index pagination.
 inline constexpr int32_t kDefaultCount = kDefaultPageSize;
 inline constexpr int32_t kMaxCount = kMaxPageSize;
@@ -89,6 +92,13 @@ class ResourceStore {
   // they existed, counts every tenant's resources once (call at start-up,
   // before serving writes). A no-op once done.
   absl::Status EnsureCounts();
+  // Makes every declared index (ResourceType::indexed) usable by filters:
+  // an index whose entries are missing (a database from before it) or in
+  // another encoding is rebuilt from the resources in one pass, `batch`
+  // resources per transaction, and only then marked ready; entries of
+  // indexes no longer declared are removed. Call at start-up, before serving
+  // writes; returns how many resources were read (0: nothing to do).
+  absl::StatusOr<int64_t> EnsureIndexes(size_t batch = kIndexBackfillBatch);
 
   // `registry` holds the schemas of the types served. `cursor_key` signs
   // pagination cursors (kept across restarts by the caller); empty = a
@@ -172,8 +182,8 @@ class ResourceStore {
  private:
   // Its members are defined by concept: the writes here in
   // resource_store.cc, the rest in resource_store_members.cc,
-  // resource_store_tombstones.cc, query_executor.cc and
-  // resource_store_tenant_data.cc.
+  // resource_store_tombstones.cc, query_executor.cc,
+  // resource_store_tenant_data.cc, resource_counts.cc and index_backfill.cc.
 
   // resource_store.cc: the side effects every write has.
   absl::Status AddEvent(const ResourceType& type, absl::string_view tenant,

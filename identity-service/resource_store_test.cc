@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
@@ -232,9 +233,9 @@ TEST_P(ResourceStoreTest, DeleteRemovesEverything) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(List(R"(emails.value eq "g@x")").total_results, 0);
   EXPECT_TRUE(Create("gone").ok());  // name freed
-  int index_entries = 0;
-  ASSERT_TRUE(kv_->Scan(kIndexCf, "", "", [&](auto, auto) {
-                   ++index_entries;
+  int index_entries = 0;  // of the deleted user (the new one has its own)
+  ASSERT_TRUE(kv_->Scan(kIndexCf, "acme/", "", [&](absl::string_view key, auto) {
+                   index_entries += absl::EndsWith(key, user->id());
                    return true;
                  }).ok());
   EXPECT_EQ(index_entries, 0);
@@ -332,7 +333,8 @@ TEST_P(ResourceStoreTest, DeleteTenantRemovesOnlyThatTenant) {
   }
   auto deleted = store_->DeleteTenant("acme", ctx_);
   ASSERT_TRUE(deleted.ok()) << deleted.status();
-  EXPECT_EQ(*deleted, 30 * 4);  // resource, userName, externalId, email
+  // resource, userName, externalId, email, meta.lastModified
+  EXPECT_EQ(*deleted, 30 * 5);
   EXPECT_EQ(List("").total_results, 0);
   EXPECT_EQ(List("", 1, 10, "acme-2").total_results, 30);
   EXPECT_EQ(List(R"(userName eq "u1")", 1, 10, "acme-2").total_results, 1);

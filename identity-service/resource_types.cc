@@ -25,9 +25,11 @@ const ResourceType& UserResourceType() {
   static const ResourceType* type = [] {
     ResourceType* t = NewResourceType<v1::User>();
     t->unique = {"userName"};
+    // meta.lastModified: IdPs' incremental sync (`gt` the last run).
     t->indexed = {{"externalId", true},
                   {"emails.value", false},
-                  {"displayName", false}};
+                  {"displayName", false},
+                  {"meta.lastModified", false}};
     t->groups_attribute = "groups";
     t->tombstones = true;
     return t;
@@ -39,7 +41,7 @@ const ResourceType& GroupResourceType() {
   static const ResourceType* type = [] {
     ResourceType* t = NewResourceType<v1::Group>();
     t->unique = {"displayName"};
-    t->indexed = {{"externalId", true}};
+    t->indexed = {{"externalId", true}, {"meta.lastModified", false}};
     t->members_attribute = "members";
     return t;
   }();

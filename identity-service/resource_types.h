@@ -11,9 +11,14 @@
 
 namespace scim::identity {
 
+// A string, reference or dateTime attribute whose values are keys of the
+// `index` column family, in the order SCIM compares them
+// (index_encoding.h), so that eq, sw, gt, ge, lt and le read a key range.
 struct IndexedAttribute {
   std::string path;  // canonical SCIM path, e.g. "emails.value"
-  bool case_exact = false;  // as the schema says of the attribute
+  // Strings: as the schema says of the attribute (a mismatch leaves the
+  // index unused by filters it cannot answer). Ignored for dateTime.
+  bool case_exact = false;
 };
 
 // What the store needs to know of a resource type beyond its schema, which
@@ -27,7 +32,9 @@ struct ResourceType {
   const google::protobuf::Descriptor* descriptor = nullptr;
   // Unique per tenant, compared case-insensitively.
   std::vector<std::string> unique;
-  // Non-unique lookups answered from the `index` column family.
+  // Non-unique lookups and ranges answered from the `index` column family.
+  // Changing this list makes the next start-up rebuild the entries of what
+  // changed (ResourceStore::EnsureIndexes).
   std::vector<IndexedAttribute> indexed;
   // Group: this multi-valued attribute is held as membership edges
   // (identity-service/membership.h), not in the stored resource.

@@ -27,6 +27,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
                                              &random_);
     // As IdentityComponent does before serving.
     ASSERT_TRUE(store_->EnsureCounts().ok());
+    ASSERT_TRUE(store_->EnsureIndexes().ok());
   }
   void TearDown() override {
     store_.reset();
