@@ -15,7 +15,9 @@ RUNS=${RUNS:-9}
 D=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
-for t in wrk curl node awk; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 2; }; done
+# The load generator and tools, from Debian (node is preinstalled).
+. "$root/scripts/lib.sh"
+scim_ensure_packages wrk curl gawk
 [ "$n" -ge 200 ] || { echo "N must be at least 200" >&2; exit 2; }
 for b in scimd bench_seed_users; do
   [ -x "$bin/$b" ] || { echo "missing $bin/$b (cmake --build build --target $b)" >&2; exit 2; }

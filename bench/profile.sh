@@ -21,7 +21,9 @@ D=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
 TOP=${TOP:-25}
-for t in perf wrk node curl; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 2; }; done
+# The load generator and tools, from Debian (node is preinstalled).
+. "$root/scripts/lib.sh"
+scim_ensure_packages linux-perf wrk curl
 mkdir -p "$out"
 work=$(mktemp -d)
 pid=""

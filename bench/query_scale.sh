@@ -13,7 +13,9 @@ sizes=("$@")
 D=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
-for t in wrk curl; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 2; }; done
+# The load generator and tools, from Debian (node is preinstalled).
+. "$root/scripts/lib.sh"
+scim_ensure_packages wrk curl
 
 run_wrk() {  # NAME SCRIPT VAR=VALUE...
   local name=$1 script=$2; shift 2
