@@ -10,7 +10,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libcpp-httplib-dev libhiredis-dev librocksdb-dev \
       libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev \
-      prometheus-cpp-dev \
+      prometheus-cpp-dev libjemalloc-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,7 +23,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
       --no-install-recommends \
       ca-certificates libabsl20220623 libgrpc++1.51 libgrpc29 libprotobuf32 \
       librocksdb7.8 libcpp-httplib0.11 libprometheus-cpp-core1.0 \
-      libprometheus-cpp-pull1.0 libssl3 libhiredis0.14 \
+      libprometheus-cpp-pull1.0 libssl3 libhiredis0.14 libjemalloc2 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 scim \
     && useradd --system --uid 10001 --gid scim --home-dir /var/lib/scim scim \

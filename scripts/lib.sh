@@ -8,6 +8,7 @@ SCIM_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcpp-httplib-dev libhiredis-dev librocksdb-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev prometheus-cpp-dev
+  libjemalloc-dev
   python3 python3-yaml openssl redis-server
   clang-14 libclang-rt-14-dev
 )
