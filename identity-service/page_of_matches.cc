@@ -45,6 +45,23 @@ bool References(const BoundFilter& node, absl::string_view attribute) {
   return false;
 }
 
+// Whether index candidates are exactly the matches, so that totalResults is
+// their number and only the page's records need reading: one `eq` or `sw`
+// on a unique or indexed string attribute, with nothing else to check.
+// (dateTime ranges and `and`/`or` are re-checked record by record.)
+bool AnsweredByIndex(const ResourceType& type, const BoundFilter& root) {
+  if (root.kind != FilterNode::Kind::kCompare || root.is_null ||
+      (root.op != CompareOp::kEq && root.op != CompareOp::kSw) ||
+      root.value.kind != Scalar::Kind::kString || root.attribute.attribute == nullptr ||
+      root.attribute.leaf().type != AttributeType::kString) {
+    return false;
+  }
+  const std::string& path = root.attribute.canonical;
+  return std::find(type.unique.begin(), type.unique.end(), path) != type.unique.end() ||
+         std::any_of(type.indexed.begin(), type.indexed.end(),
+                     [&](const IndexedAttribute& a) { return a.path == path; });
+}
+
 // Visits the records of the candidate ids (sorted), or of the whole tenant,
 // in id order: all of them, or those after `boundary` (forward) or before it
 // (backward, descending).
@@ -167,7 +184,9 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
   // A cursor page without sortBy stops once it is full; every other query
   // passes over all matches (for its order and its totalResults).
   const bool streams = page->cursor_mode && sort_by == nullptr;
-  if (!streams) {
+  const bool exact = !page->cursor_mode && sort_by == nullptr && candidates.has_value() &&
+                     AnsweredByIndex(type, filter->root());
+  if (!streams && !exact) {
     std::optional<int64_t> estimate;
     if (candidates.has_value()) {
       estimate = static_cast<int64_t>(candidates->size());
@@ -207,6 +226,9 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
           scratch = NewMessage(type);
           return true;
         }));
+    if (candidates.has_value() && AnsweredByIndex(type, filter->root())) {
+      page->total = static_cast<int64_t>(candidates->size());
+    }
     if (backward) {
       std::reverse(page->items.begin(), page->items.end());
       page->has_next = true;
@@ -215,6 +237,23 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
       // A first page that reached the end has seen every match.
       if (boundary == nullptr && !page->has_next) page->total = page->items.size();
     }
+    return absl::OkStatus();
+  }
+
+  if (exact) {
+    // The candidates are the matches: count them, read only the page.
+    const std::vector<std::string>& ids = *candidates;
+    page->total = static_cast<int64_t>(ids.size());
+    const size_t first = std::min(ids.size(), static_cast<size_t>(page->start - 1));
+    for (size_t i = first; i < ids.size() && page->items.size() < count; ++i) {
+      ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                       kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, ids[i])));
+      if (!bytes.has_value()) continue;  // deleted since its index entry was read
+      ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, *bytes));
+      page->items.emplace_back(SortPosition{false, "", ids[i]}, std::move(m));
+    }
+    page->has_previous = first > 0;
+    page->has_next = ids.size() > first + count;
     return absl::OkStatus();
   }
 
