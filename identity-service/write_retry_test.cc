@@ -176,13 +176,13 @@ TEST(ConcurrentPatchTest, ParallelMemberAddsToOneGroupAllSucceed) {
             R"([{"op":"add","path":"members","value":[{"value":")", member,
             R"("}]}])")));
         Group out;
-        Projection no_members = store.ProjectionOf(GroupResourceType(), [] {
+        const auto no_members = store.ProjectionOf(GroupResourceType(), [] {
           v1::Projection p;
           p.add_excluded_attributes("members");
           return p;
         }());
         absl::Status s = store.Patch(GroupResourceType(), "acme", group.id(), "",
-                                     *ops, &out, ctx, {}, &no_members);
+                                     *ops, &out, ctx, {}, no_members.get());
         if (!s.ok()) {
           ++failures;
           errors[t] = s.ToString();
