@@ -100,6 +100,167 @@ TEST_F(OutboxTest, RedeliveryIsIdempotent) {
   EXPECT_EQ(audit_.Tail("acme", 100)->size(), 3u);
 }
 
+// Sequences are handed out before commit: N can commit after N+1 shipped,
+// below where the shipper's batches resume. Over RocksDB, whose
+// transactions run side by side (the memory store's take turns).
+class OutboxLateCommitTest : public ::testing::Test {
+ protected:
+  OutboxLateCommitTest()
+      : dir_((std::filesystem::temp_directory_path() /
+              absl::StrCat("outbox_late_", getpid()))
+                 .string()),
+        audit_kv_(NewMemoryKvStore(ColumnFamilies())),
+        signer_(*SigningKey::Generate(random_)),
+        audit_(audit_kv_.get(), &signer_, &clock_) {
+    std::filesystem::remove_all(dir_);
+    kv_ = *OpenRocksDbKvStore(dir_, {"outbox"});
+    outbox_ = std::make_unique<Outbox>(kv_.get(), "outbox", "late");
+  }
+  ~OutboxLateCommitTest() override {
+    outbox_.reset();
+    kv_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // A write whose outbox sequence is handed out now; it commits later.
+  std::unique_ptr<KvTransaction> BeginSlowWrite() {
+    std::unique_ptr<KvTransaction> txn = kv_->BeginTransaction();
+    EXPECT_TRUE(outbox_
+                    ->Add(*txn, NewEvent(clock_, random_, "acme", "user.create",
+                                         "User", "late", {}))
+                    .ok());
+    return txn;
+  }
+  void Mutate(int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+                    return outbox_->Add(
+                        txn, NewEvent(clock_, random_, "acme", "user.create",
+                                      "User", absl::StrCat("u", next_++), {}));
+                  }).ok());
+      outbox_->Committed();
+    }
+  }
+
+  const std::string dir_;
+  FakeClock clock_;
+  FakeRandom random_;
+  std::unique_ptr<KvStore> kv_, audit_kv_;
+  SigningKey signer_;
+  AuditStore audit_;
+  std::unique_ptr<Outbox> outbox_;
+  int next_ = 0;
+};
+
+TEST_F(OutboxLateCommitTest, AnEventCommittedAfterALaterOneShippedStillShips) {
+  FlakySink sink(&audit_);
+  OutboxShipper shipper(outbox_.get(), &sink, &clock_);
+  std::unique_ptr<KvTransaction> slow = BeginSlowWrite();  // sequence N
+  Mutate(1);  // N+1 commits first, and ships
+  EXPECT_EQ(*shipper.ShipOnce(), 1u);
+  ASSERT_TRUE(slow->Commit().ok());
+  outbox_->Committed();
+  // Batches resume after N+1 and do not see N yet...
+  Mutate(1);
+  EXPECT_EQ(*shipper.ShipOnce(), 1u);
+  EXPECT_EQ(*shipper.ShipOnce(), 0u);
+  EXPECT_EQ(outbox_->Depth(), 1u);
+  // ...until the shipper next reads from the start.
+  clock_.Advance(OutboxShipper::kFullScanInterval);
+  EXPECT_EQ(*shipper.ShipOnce(), 1u);
+  EXPECT_EQ(outbox_->Depth(), 0u);
+  auto events = audit_.Tail("acme", 100);
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ(events->back().resource_id(), "late");
+}
+
+// The same with the shipper in the background on the real clock, the late
+// commit arriving while it idles.
+TEST_F(OutboxLateCommitTest, BackgroundShippingShipsALateCommitToo) {
+  outbox_->StartShipping(std::make_unique<FlakySink>(&audit_), Clock::Real());
+  std::unique_ptr<KvTransaction> slow = BeginSlowWrite();
+  Mutate(3);
+  for (int i = 0; i < 250 && outbox_->Depth() > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(outbox_->Depth(), 0u);
+  ASSERT_TRUE(slow->Commit().ok());
+  outbox_->Committed();
+  for (int i = 0; i < 250 && outbox_->Depth() > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(outbox_->Depth(), 0u);
+  outbox_->StopShipping();
+  EXPECT_EQ(audit_.Tail("acme", 100)->size(), 4u);
+}
+
+// Stopping drains a late commit as well.
+TEST_F(OutboxLateCommitTest, StoppingShipsALateCommit) {
+  FlakySink sink(&audit_);
+  OutboxShipper shipper(outbox_.get(), &sink, &clock_);
+  std::unique_ptr<KvTransaction> slow = BeginSlowWrite();
+  Mutate(1);
+  EXPECT_EQ(*shipper.ShipOnce(), 1u);
+  ASSERT_TRUE(slow->Commit().ok());
+  outbox_->Committed();
+  shipper.Stop();
+  EXPECT_EQ(outbox_->Depth(), 0u);
+  EXPECT_EQ(audit_.Tail("acme", 100)->size(), 2u);
+}
+
+// A KvStore that records where each Scan starts.
+class ScanRecorder : public KvStore {
+ public:
+  explicit ScanRecorder(KvStore* kv) : kv_(kv) {}
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
+                                                 absl::string_view key) override {
+    return kv_->Get(cf, key);
+  }
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix,
+                    absl::string_view start, const ScanFn& fn) override {
+    starts.emplace_back(start);
+    return kv_->Scan(cf, prefix, start, fn);
+  }
+  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view before, const ScanFn& fn) override {
+    return kv_->ScanBackward(cf, prefix, before, fn);
+  }
+  std::unique_ptr<KvTransaction> BeginTransaction() override {
+    return kv_->BeginTransaction();
+  }
+  std::vector<std::string> starts;
+
+ private:
+  KvStore* kv_;
+};
+
+// Shipped events leave deletion markers that a scan from the start steps
+// over (in RocksDB until the next flush): each batch starts past them.
+TEST_F(OutboxTest, BatchesResumeAfterTheLastEventShipped) {
+  ScanRecorder recorder(kv_.get());
+  Outbox outbox(&recorder, "outbox", "recorded");
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(RunInTransaction(recorder, [&](KvTransaction& txn) {
+                  return outbox.Add(txn, NewEvent(clock_, random_, "acme",
+                                                  "user.create", "User",
+                                                  absl::StrCat("u", i), {}));
+                }).ok());
+    outbox.Committed();
+  }
+  FlakySink sink(&audit_);
+  OutboxShipper shipper(&outbox, &sink, &clock_);
+  recorder.starts.clear();
+  EXPECT_EQ(*shipper.ShipOnce(), 256u);  // the first reads from the start
+  EXPECT_EQ(*shipper.ShipOnce(), 44u);
+  EXPECT_EQ(*shipper.ShipOnce(), 0u);
+  ASSERT_EQ(recorder.starts.size(), 3u);
+  EXPECT_EQ(recorder.starts[0], "");
+  // Keys are zero-padded sequences; the 256th was shipped first.
+  EXPECT_GT(recorder.starts[1], "00000000000000000256");
+  EXPECT_GT(recorder.starts[2], "00000000000000000300");
+  EXPECT_EQ(audit_.Tail("acme", 1000)->size(), 300u);
+}
+
 TEST(OutboxSequenceTest, ContinuesAfterReopenWithItsDepth) {
   auto dir = (std::filesystem::temp_directory_path() /
               absl::StrCat("outbox_", getpid()))

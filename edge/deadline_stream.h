@@ -3,11 +3,16 @@
 // request: a client trickling a header line at a time cannot hold a thread
 // longer than the deadline, however often it sends (httplib's own read
 // timeout restarts with every byte).
+//
+// Reads are buffered: httplib reads header lines a byte at a time, which
+// unbuffered cost one recv() (and one clock read) per byte.
 #ifndef SCIM_EDGE_DEADLINE_STREAM_H_
 #define SCIM_EDGE_DEADLINE_STREAM_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -24,18 +29,27 @@ class DeadlineStream : public httplib::Stream {
   DeadlineStream(int fd, SSL* ssl, Clock* clock,
                  std::function<bool()> stopping, absl::Duration write_timeout);
 
+  // Bytes one read from the socket asks for. A read of at least this much
+  // with nothing buffered goes straight to the caller's memory.
+  static constexpr size_t kReadBufferSize = 8192;
+
   // TLS only: the server side of the handshake, within the read deadline.
   bool Handshake();
   // Waits for the first byte of the next request (or the peer closing):
-  // true when there is something to read, false after `timeout` or on stop.
+  // true when there is something to read (already buffered included: a
+  // pipelined request), false after `timeout` or on stop.
   bool AwaitRequest(absl::Duration timeout);
-  // Every read from now on fails once `deadline` has passed.
+  // Every read from the socket from now on fails once `deadline` has passed
+  // (what is already buffered was received in time and is still served).
   void set_read_deadline(absl::Time deadline) {
     read_deadline_ = deadline;
     expired_ = false;
   }
   // Whether a read failed because the deadline passed.
   bool expired() const { return expired_; }
+  // Reads from the socket so far (recv or SSL_read calls): what buffering
+  // saves, for tests.
+  int64_t socket_reads() const { return socket_reads_; }
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -51,6 +65,10 @@ class DeadlineStream : public httplib::Stream {
  private:
   // Polls for `events` until `deadline`; false on timeout, stop or error.
   bool Await(short events, absl::Time deadline) const;
+  // One read from the socket into `ptr`, waiting within the read deadline:
+  // > 0 bytes read, 0 the peer closed, -1 error or deadline (expired_).
+  ssize_t ReadSocket(char* ptr, size_t size);
+  size_t buffered() const { return buffer_end_ - buffer_begin_; }
 
   const int fd_;
   SSL* const ssl_;
@@ -59,6 +77,11 @@ class DeadlineStream : public httplib::Stream {
   const absl::Duration write_timeout_;
   absl::Time read_deadline_ = absl::InfiniteFuture();
   bool expired_ = false;
+  int64_t socket_reads_ = 0;
+  // Received, not yet read: buffer_[buffer_begin_, buffer_end_).
+  std::vector<char> buffer_;
+  size_t buffer_begin_ = 0;
+  size_t buffer_end_ = 0;
 };
 
 }  // namespace scim::edge

@@ -203,6 +203,30 @@ TEST_F(EdgeConnectionsTest, SixtyFifthConnectionFromOneAddressIsRefused) {
   for (int fd : held) close(fd);
 }
 
+TEST_F(EdgeConnectionsTest, PipelinedRequestsOnOneConnectionAreAllAnswered) {
+  int fd = ConnectFrom("127.0.0.1", http_port_);
+  ASSERT_GE(fd, 0);
+  // Three requests in one segment: the edge reads ahead into its buffer,
+  // so the second and third must be answered from there, not waited for.
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(Send(fd, get + get + get));
+  std::string answers;
+  const absl::Time end = absl::Now() + absl::Seconds(5);
+  auto count = [&] {
+    size_t n = 0;
+    for (size_t at = answers.find("HTTP/1.1 200"); at != std::string::npos;
+         at = answers.find("HTTP/1.1 200", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  while (count() < 3 && absl::Now() < end) {
+    answers += Receive(fd, absl::Milliseconds(100));
+  }
+  EXPECT_EQ(count(), 3u) << answers;
+  close(fd);
+}
+
 // The deadlines on a fake clock: no waiting for ten real seconds.
 class EdgeDeadlineTest : public EdgeConnectionsTest {
  protected:

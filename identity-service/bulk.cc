@@ -218,13 +218,13 @@ class BulkRun {
       return absl::OkStatus();
     }
     std::unique_ptr<Message> resource = NewResource(type);
-    const Projection projection = store_.ProjectionOf(type, request_.projection());
+    const auto projection = store_.ProjectionOf(type, request_.projection());
     const DecodeOptions decode{policy_.validation.enforce_canonical_values};
     if (method == "PATCH") {
       ASSIGN_OR_RETURN(std::vector<PatchOp> ops, PatchOperationsOf(data));
       RETURN_IF_ERROR(store_.Patch(type, tenant, target.id, op.version(), ops,
                                    resource.get(), context_, policy_.validation,
-                                   &projection));
+                                   projection.get()));
     } else {
       if (!data.is_object()) {
         return InvalidSyntax(absl::StrCat(method, " needs the resource as data"));
@@ -245,7 +245,7 @@ class BulkRun {
     result->set_version(meta.version());
     const auto* id_field = resource->GetDescriptor()->FindFieldByName("id");
     created_id_ = resource->GetReflection()->GetString(*resource, id_field);
-    projection.Apply(resource.get());
+    projection->Apply(resource.get());
     Message* slot = &type == &UserResourceType()
                         ? static_cast<Message*>(result->mutable_user())
                         : static_cast<Message*>(result->mutable_group());

@@ -9,6 +9,10 @@ absl::Status Deadline::Check() const {
     return ScimError(absl::StatusCode::kCancelled, "",
                      "the request was cancelled by its caller");
   }
+  return CheckTime();
+}
+
+absl::Status Deadline::CheckTime() const {
   if (clock_ != nullptr && clock_->Now() >= at_) {
     return ScimError(absl::StatusCode::kDeadlineExceeded, "",
                      "the request ran out of time; nothing was changed");

@@ -29,6 +29,10 @@ class Deadline {
   // which the caller returns as is (its transaction then rolls back and
   // releases its locks).
   absl::Status Check() const;
+  // Check() by the clock alone. Asking gRPC whether the caller cancelled
+  // polls a completion queue, which is not free: a caller about to start
+  // work it has just been asked for may skip that.
+  absl::Status CheckTime() const;
   // Time left, InfiniteDuration() for a Deadline that never expires.
   absl::Duration Remaining() const;
 

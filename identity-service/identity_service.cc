@@ -77,7 +77,7 @@ grpc::Status IdentityServiceImpl::Create(
   }
   absl::Status s = store_->Create(type, request.tenant(), response,
                                   ContextOf(context), validation);
-  if (s.ok()) store_->ProjectionOf(type, request.projection()).Apply(response);
+  if (s.ok()) store_->ProjectionOf(type, request.projection())->Apply(response);
   return ToGrpcStatus(s);
 }
 
@@ -87,8 +87,8 @@ grpc::Status IdentityServiceImpl::Get(
     const typename ResourceTraits<R>::GetRequest& request, R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
   if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
-  const Projection p = store_->ProjectionOf(type, request.projection());
-  return ToGrpcStatus(store_->Get(type, request.tenant(), request.id(), response, &p));
+  const auto p = store_->ProjectionOf(type, request.projection());
+  return ToGrpcStatus(store_->Get(type, request.tenant(), request.id(), response, p.get()));
 }
 
 template <typename R>
@@ -104,7 +104,7 @@ grpc::Status IdentityServiceImpl::Replace(
   absl::Status s = store_->Replace(type, request.tenant(), request.id(),
                                    request.if_match(), response,
                                    ContextOf(context), validation);
-  if (s.ok()) store_->ProjectionOf(type, request.projection()).Apply(response);
+  if (s.ok()) store_->ProjectionOf(type, request.projection())->Apply(response);
   return ToGrpcStatus(s);
 }
 
@@ -122,10 +122,10 @@ grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
     ops.push_back({op.op(), op.path(),
                    op.has_value() ? JsonFromValue(op.value()) : Json()});
   }
-  const Projection projection = store_->ProjectionOf(type, request.projection());
+  const auto projection = store_->ProjectionOf(type, request.projection());
   return ToGrpcStatus(store_->Patch(type, request.tenant(), request.id(),
                                     request.if_match(), ops, response,
-                                    ContextOf(context), validation, &projection));
+                                    ContextOf(context), validation, projection.get()));
 }
 
 template <typename R>
@@ -263,7 +263,7 @@ grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
   if (!s.ok()) return ToGrpcStatus(s);
   ToDeletedUser(tombstone, response);
   store_->ProjectionOf(UserResourceType(), request->projection())
-      .Apply(response->mutable_user());
+      ->Apply(response->mutable_user());
   return grpc::Status::OK;
 }
 

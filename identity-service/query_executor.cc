@@ -99,10 +99,9 @@ absl::Status ResourceStore::List(const ResourceType& type,
       result->previous_cursor = cursors_.Encode(tenant, query, {false, first});
     }
   }
-  Projection projection(schema,
-                        {request.attributes().begin(), request.attributes().end()},
-                        {request.excluded_attributes().begin(),
-                         request.excluded_attributes().end()});
+  const auto shared_projection =
+      ProjectionOf(type, request.attributes(), request.excluded_attributes());
+  const Projection& projection = *shared_projection;
   for (auto& [position, resource] : page.items) {
     RETURN_IF_ERROR(ReadEdges(type, tenant, resource.get(), &projection));
     projection.Apply(resource.get());

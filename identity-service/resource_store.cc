@@ -66,10 +66,31 @@ absl::StatusOr<std::optional<int64_t>> ResourceStore::Count(const ResourceType& 
 
 absl::Status ResourceStore::EnsureCounts() { return identity::EnsureCounts(*kv_, *random_); }
 
-Projection ResourceStore::ProjectionOf(const ResourceType& type,
-                                       const v1::Projection& p) const {
-  return Projection(SchemaOf(type), {p.attributes().begin(), p.attributes().end()},
-                    {p.excluded_attributes().begin(), p.excluded_attributes().end()});
+std::shared_ptr<const Projection> ResourceStore::ProjectionOf(
+    const ResourceType& type, const v1::Projection& p) const {
+  return ProjectionOf(type, p.attributes(), p.excluded_attributes());
+}
+
+std::shared_ptr<const Projection> ResourceStore::ProjectionOf(
+    const ResourceType& type,
+    const google::protobuf::RepeatedPtrField<std::string>& attributes,
+    const google::protobuf::RepeatedPtrField<std::string>& excluded_attributes) const {
+  if (!attributes.empty() || !excluded_attributes.empty()) {
+    return std::make_shared<const Projection>(
+        SchemaOf(type), std::vector<std::string>(attributes.begin(), attributes.end()),
+        std::vector<std::string>(excluded_attributes.begin(),
+                                 excluded_attributes.end()));
+  }
+  {
+    absl::ReaderMutexLock lock(&default_projections_mu_);
+    auto it = default_projections_.find(type.name);
+    if (it != default_projections_.end()) return it->second;
+  }
+  auto built = std::make_shared<const Projection>(
+      SchemaOf(type), std::vector<std::string>(), std::vector<std::string>());
+  absl::MutexLock lock(&default_projections_mu_);
+  // Should two requests build it at once, both use the first one stored.
+  return default_projections_.try_emplace(type.name, std::move(built)).first->second;
 }
 
 absl::Status ResourceStore::AddEvent(const ResourceType& type,

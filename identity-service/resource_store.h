@@ -7,6 +7,7 @@
 #ifndef SCIM_IDENTITY_SERVICE_RESOURCE_STORE_H_
 #define SCIM_IDENTITY_SERVICE_RESOURCE_STORE_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/etag_cache.h"
 #include "common/random.h"
@@ -108,8 +110,15 @@ class ResourceStore {
 
   // The schema of `type` in this store's registry.
   const ResourceTypeSchema& SchemaOf(const ResourceType& type) const;
-  // A request's attributes / excludedAttributes over that schema.
-  Projection ProjectionOf(const ResourceType& type, const v1::Projection& p) const;
+  // A request's attributes / excludedAttributes over that schema. Without
+  // either (most requests) it is the type's default, built once and shared:
+  // building one walks the whole schema.
+  std::shared_ptr<const Projection> ProjectionOf(const ResourceType& type,
+                                                 const v1::Projection& p) const;
+  std::shared_ptr<const Projection> ProjectionOf(
+      const ResourceType& type,
+      const google::protobuf::RepeatedPtrField<std::string>& attributes,
+      const google::protobuf::RepeatedPtrField<std::string>& excluded_attributes) const;
 
   // `resource` is the client's input; on success it holds the stored
   // resource as it is returned (no password).
@@ -250,6 +259,10 @@ class ResourceStore {
   absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
   EtagCache* etags_ = nullptr;
   int64_t list_scan_limit_ = kDefaultListScanLimit;
+  // ProjectionOf's defaults, by type name, built on first use.
+  mutable absl::Mutex default_projections_mu_;
+  mutable std::map<std::string, std::shared_ptr<const Projection>> default_projections_
+      ABSL_GUARDED_BY(default_projections_mu_);
 };
 
 }  // namespace scim::identity

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -364,6 +366,68 @@ TEST_P(ResourceStoreTest, AFullAuditBacklogRefusesWritesWholly) {
   ASSERT_TRUE(small.Remove(keys).ok());
   EXPECT_EQ(small.Depth(), 0u);
   EXPECT_TRUE(store.Create(UserResourceType(), "acme", &user, ctx_).ok());
+}
+
+// Most requests name no attributes: their projection is built once per type
+// (walking the schema per request cost as much as the read of a get), and it
+// projects as a fresh one does.
+TEST_P(ResourceStoreTest, TheDefaultProjectionIsBuiltOnceAndProjectsAsAFreshOne) {
+  const ResourceTypeSchema& user_schema = store_->SchemaOf(UserResourceType());
+  const auto user_default = store_->ProjectionOf(UserResourceType(), v1::Projection());
+  EXPECT_EQ(store_->ProjectionOf(UserResourceType(), v1::Projection()), user_default);
+  const v1::ListRequest list;  // what List passes
+  EXPECT_EQ(store_->ProjectionOf(UserResourceType(), list.attributes(),
+                                 list.excluded_attributes()),
+            user_default);
+  const auto group_default = store_->ProjectionOf(GroupResourceType(), v1::Projection());
+  EXPECT_NE(group_default, user_default);
+  EXPECT_EQ(store_->ProjectionOf(GroupResourceType(), v1::Projection()), group_default);
+  // A request that names attributes gets its own.
+  v1::Projection named;
+  named.add_attributes("userName");
+  const auto user_name_only = store_->ProjectionOf(UserResourceType(), named);
+  EXPECT_NE(user_name_only, user_default);
+  EXPECT_NE(store_->ProjectionOf(UserResourceType(), named), user_name_only);
+
+  const Projection fresh(user_schema, {}, {});
+  User full;
+  full.set_id("id");
+  full.set_user_name("bjensen");
+  full.set_password("secret");  // returned "never"
+  full.set_display_name("Babs");
+  full.add_emails()->set_value("b@example.com");
+  full.add_groups()->set_value("g");
+  full.mutable_enterprise_user()->set_department("Sales");
+  full.mutable_meta()->set_version("W/\"1\"");
+  User by_default = full, by_fresh = full;
+  user_default->Apply(&by_default);
+  fresh.Apply(&by_fresh);
+  EXPECT_EQ(by_default.DebugString(), by_fresh.DebugString());
+  EXPECT_FALSE(by_default.has_password());
+  EXPECT_EQ(by_default.user_name(), "bjensen");
+  const Projection fresh_group(store_->SchemaOf(GroupResourceType()), {}, {});
+  for (const auto& [projection, expected, descriptor] :
+       {std::make_tuple(user_default.get(), &fresh, User::descriptor()),
+        std::make_tuple(group_default.get(), &fresh_group, v1::Group::descriptor())}) {
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      EXPECT_EQ(projection->Returns(descriptor->field(i)),
+                expected->Returns(descriptor->field(i)))
+          << descriptor->field(i)->name();
+    }
+  }
+
+  // Requests racing for a store's first one all get the same.
+  ResourceStore store(kv_.get(), outbox_.get(), &CoreRegistryForTests(), &clock_,
+                      &random_);
+  std::vector<std::shared_ptr<const Projection>> got(4);
+  std::vector<std::thread> threads;
+  for (auto& slot : got) {
+    threads.emplace_back([&store, &slot] {
+      slot = store.ProjectionOf(UserResourceType(), v1::Projection());
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& p : got) EXPECT_EQ(p, got[0]);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, ResourceStoreTest,

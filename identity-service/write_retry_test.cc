@@ -78,11 +78,20 @@ TEST(RunWriteTest, StopsAtTheDeadlineOrWhenCancelled) {
   };
   absl::Status s = RunWrite(*kv, random, Deadline(&clock, clock.Now()), body);
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_EQ(runs, 0);
+  // A cancelled caller stops a write that is retrying (the first attempt
+  // looks at the clock only: see the next test).
+  const WriteRetryPolicy fast{5, absl::Microseconds(10), absl::Microseconds(40)};
   s = RunWrite(*kv, random,
                Deadline(&clock, clock.Now() + absl::Hours(1), [] { return true; }),
-               body);
+               [&](KvTransaction&) {
+                 ++runs;
+                 return LockConflictError("busy");
+               },
+               fast);
   EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
-  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(runs, 1);
+  runs = 0;
   // Conflicts retried no longer than the deadline allows: the pause that
   // would pass it is not taken.
   s = RunWrite(*kv, random, Deadline(&clock, clock.Now() + absl::Microseconds(1)),
@@ -93,6 +102,38 @@ TEST(RunWriteTest, StopsAtTheDeadlineOrWhenCancelled) {
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
   EXPECT_EQ(runs, 1);
   EXPECT_FALSE(kv->Get("a", "k")->has_value());
+}
+
+// Whether the caller cancelled is a completion-queue poll in gRPC; a
+// request that has just arrived is not asked before its first attempt, only
+// before a retry.
+TEST(RunWriteTest, OnlyRetriesAskWhetherTheCallerCancelled) {
+  auto kv = NewMemoryKvStore({"a"});
+  FakeRandom random;
+  FakeClock clock;
+  const WriteRetryPolicy fast{5, absl::Microseconds(10), absl::Microseconds(40)};
+  int polls = 0;
+  const Deadline deadline(&clock, clock.Now() + absl::Hours(1), [&] {
+    ++polls;
+    return false;
+  });
+  ASSERT_TRUE(RunWrite(*kv, random, deadline, [](KvTransaction& txn) {
+                return txn.Put("a", "k", "v");
+              }, fast).ok());
+  EXPECT_EQ(polls, 0);
+  int runs = 0;
+  ASSERT_TRUE(RunWrite(*kv, random, deadline, [&](KvTransaction& txn) {
+                if (++runs <= 2) return LockConflictError("busy");
+                return txn.Put("a", "k", "w");
+              }, fast).ok());
+  EXPECT_EQ(polls, 2);  // before each of the two retries
+  // The first attempt still honours the clock.
+  clock.Advance(absl::Hours(2));
+  EXPECT_EQ(RunWrite(*kv, random, deadline, [](KvTransaction& txn) {
+              return txn.Put("a", "k", "x");
+            }, fast).code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(**kv->Get("a", "k"), "w");
 }
 
 // Entra sends parallel PATCHes to one group. Over RocksDB with a short lock
@@ -135,13 +176,13 @@ TEST(ConcurrentPatchTest, ParallelMemberAddsToOneGroupAllSucceed) {
             R"([{"op":"add","path":"members","value":[{"value":")", member,
             R"("}]}])")));
         Group out;
-        Projection no_members = store.ProjectionOf(GroupResourceType(), [] {
+        const auto no_members = store.ProjectionOf(GroupResourceType(), [] {
           v1::Projection p;
           p.add_excluded_attributes("members");
           return p;
         }());
         absl::Status s = store.Patch(GroupResourceType(), "acme", group.id(), "",
-                                     *ops, &out, ctx, {}, &no_members);
+                                     *ops, &out, ctx, {}, no_members.get());
         if (!s.ok()) {
           ++failures;
           errors[t] = s.ToString();

@@ -107,10 +107,16 @@ void Outbox::StopShipping(absl::Duration drain) {
 }
 
 absl::Status Outbox::Peek(size_t max, std::vector<std::string>* keys,
-                          std::vector<v1::AuditEvent>* events) {
+                          std::vector<v1::AuditEvent>* events, bool from_start) {
+  std::string start;
+  if (!from_start) {
+    absl::MutexLock lock(&resume_mu_);
+    // The least key above the last one removed.
+    if (!last_removed_.empty()) start = absl::StrCat(last_removed_, std::string(1, '\0'));
+  }
   absl::Status parse_status;
   RETURN_IF_ERROR(store_->Scan(
-      cf_, "", "", [&](absl::string_view key, absl::string_view value) {
+      cf_, "", start, [&](absl::string_view key, absl::string_view value) {
         v1::AuditEvent event;
         if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_status = absl::DataLossError("corrupt outbox event");
@@ -128,6 +134,11 @@ absl::Status Outbox::Remove(const std::vector<std::string>& keys) {
     for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf_, key));
     return absl::OkStatus();
   }));
+  if (!keys.empty()) {
+    absl::MutexLock lock(&resume_mu_);
+    last_removed_ = std::max(last_removed_,
+                             *std::max_element(keys.begin(), keys.end()));
+  }
   depth_ -= std::min(depth_.load(), keys.size());
   depth_gauge_->Set(static_cast<double>(depth_.load()));
   return absl::OkStatus();

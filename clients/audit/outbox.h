@@ -45,9 +45,14 @@ class Outbox {
   // wakes the shipper.
   void Committed(size_t added = 1);
 
-  // Reads up to `max` pending events, oldest first, with their keys.
+  // Reads up to `max` pending events, oldest first, with their keys. It
+  // starts after the last key Remove()d: scanning from the start would step
+  // over the deletion marker of every event shipped since the last flush,
+  // on every batch. But sequences are handed out before commit, so an event
+  // can commit below one already shipped; `from_start` scans the whole
+  // outbox, which finds it (the shipper asks for that now and then).
   absl::Status Peek(size_t max, std::vector<std::string>* keys,
-                    std::vector<v1::AuditEvent>* events);
+                    std::vector<v1::AuditEvent>* events, bool from_start = false);
   absl::Status Remove(const std::vector<std::string>& keys);
   // Events waiting to be shipped.
   size_t Depth() const { return depth_; }
@@ -64,6 +69,9 @@ class Outbox {
   const size_t max_depth_;
   std::atomic<uint64_t> next_sequence_{1};
   std::atomic<size_t> depth_{0};
+  // The greatest key Remove()d ("" before any): where Peek resumes.
+  absl::Mutex resume_mu_;
+  std::string last_removed_ ABSL_GUARDED_BY(resume_mu_);
   std::unique_ptr<AuditSink> sink_;
   // Written by Start/StopShipping, read by every commit.
   absl::Mutex shipper_mu_;

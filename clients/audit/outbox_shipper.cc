@@ -13,6 +13,7 @@ namespace scim::audit {
 OutboxShipper::OutboxShipper(Outbox* outbox, AuditSink* sink, Clock* clock)
     : outbox_(outbox),
       sink_(sink),
+      clock_(clock),
       worker_("audit-shipper", clock, [this] { return Step(); }) {}
 
 OutboxShipper::~OutboxShipper() { Stop(absl::ZeroDuration()); }
@@ -21,6 +22,8 @@ void OutboxShipper::Start() { worker_.Start(); }
 
 void OutboxShipper::Stop(absl::Duration drain) {
   worker_.Stop();
+  // Whatever committed late goes in the drain too.
+  next_full_scan_ = absl::InfinitePast();
   absl::Time deadline = absl::Now() + drain;
   while (absl::Now() < deadline) {
     auto shipped = ShipOnce();
@@ -31,7 +34,10 @@ void OutboxShipper::Stop(absl::Duration drain) {
 absl::StatusOr<size_t> OutboxShipper::ShipOnce() {
   std::vector<std::string> keys;
   std::vector<v1::AuditEvent> events;
-  RETURN_IF_ERROR(outbox_->Peek(256, &keys, &events));
+  const absl::Time now = clock_->Now();
+  const bool from_start = now >= next_full_scan_;
+  if (from_start) next_full_scan_ = now + kFullScanInterval;
+  RETURN_IF_ERROR(outbox_->Peek(256, &keys, &events, from_start));
   if (events.empty()) return 0;
   RETURN_IF_ERROR(sink_->Append(events));
   RETURN_IF_ERROR(outbox_->Remove(keys));

@@ -14,6 +14,11 @@ namespace scim::audit {
 
 class OutboxShipper {
  public:
+  // How often ShipOnce reads from the start of the outbox rather than after
+  // the last event shipped (Outbox::Peek): about how long an event that
+  // committed after a later one was shipped waits for its turn.
+  static constexpr absl::Duration kFullScanInterval = absl::Seconds(1);
+
   OutboxShipper(Outbox* outbox, AuditSink* sink, Clock* clock);
   ~OutboxShipper();
   void Start();
@@ -29,6 +34,10 @@ class OutboxShipper {
 
   Outbox* outbox_;
   AuditSink* sink_;
+  Clock* clock_;
+  // When ShipOnce next reads from the start of the outbox. ShipOnce runs on
+  // the worker's thread, or on Stop()'s once the worker has stopped.
+  absl::Time next_full_scan_ = absl::InfinitePast();
   absl::Duration backoff_ = absl::Milliseconds(50);
   bool reported_ = false;  // the current outage is already logged
   PeriodicWorker worker_;
