@@ -57,7 +57,10 @@ bool AnsweredByIndex(const ResourceType& type, const BoundFilter& root) {
     return false;
   }
   const std::string& path = root.attribute.canonical;
-  return std::find(type.unique.begin(), type.unique.end(), path) != type.unique.end() ||
+  // Unique keys are case-folded: exact only for a caseExact=false attribute.
+  const bool unique = std::find(type.unique.begin(), type.unique.end(), path) !=
+                      type.unique.end();
+  return (unique && !root.attribute.leaf().case_exact) ||
          std::any_of(type.indexed.begin(), type.indexed.end(),
                      [&](const IndexedAttribute& a) { return a.path == path; });
 }

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 
@@ -33,12 +34,44 @@ std::string BinaryPath(const std::string& binary) {
   return binary;
 }
 
+namespace {
+
+// The directories MakeTempDir made: each holds a few hundred MB of RocksDB
+// files (preallocated logs of three services), so they go when the test
+// binary exits, or a day of test runs fills the disk. SCIM_KEEP_TEST_DIRS=1
+// keeps them for a look after a failure.
+absl::Mutex temp_dirs_mu;
+std::vector<std::string>& TempDirs() {
+  static auto* dirs = new std::vector<std::string>;
+  return *dirs;
+}
+
+void RemoveTempDirs() {
+  const char* keep = std::getenv("SCIM_KEEP_TEST_DIRS");
+  if (keep != nullptr && std::string(keep) == "1") return;
+  absl::MutexLock lock(&temp_dirs_mu);
+  for (const std::string& dir : TempDirs()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  TempDirs().clear();
+}
+
+}  // namespace
+
 std::string MakeTempDir(const std::string& prefix) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  return mkdtemp(buf.data());
+  const char* made = mkdtemp(buf.data());
+  if (made == nullptr) return "";
+  std::string dir = made;
+  absl::MutexLock lock(&temp_dirs_mu);
+  static const bool registered = std::atexit(RemoveTempDirs) == 0;
+  (void)registered;
+  TempDirs().push_back(dir);
+  return dir;
 }
 
 namespace {

@@ -18,6 +18,8 @@ namespace scim::testing {
 // under Bazel.
 std::string BinaryPath(const std::string& binary);
 // A fresh, empty directory under the system temp dir.
+// A fresh directory under the temp dir, removed when the process exits
+// (unless SCIM_KEEP_TEST_DIRS=1).
 std::string MakeTempDir(const std::string& prefix);
 
 class TestProcess {
