@@ -23,6 +23,7 @@ CONNS=${CONNS:-16}
 TOP=${TOP:-25}
 # The load generator and tools, from Debian (node is preinstalled).
 . "$root/scripts/lib.sh"
+. "$root/bench/lib.sh"
 scim_ensure_packages linux-perf wrk curl
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -30,12 +31,7 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$bin/scimd" --data_dir="$work/data" --http_addr=127.0.0.1:0 --grpc_addr=127.0.0.1:0 \
-  --access_log="${ACCESS_LOG:-false}" --demo >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 600); do grep -q 'API key' "$work/out" && break; sleep 0.05; done
-base=$(grep -o 'http://[^ ]*' "$work/out")
-key=$(awk '/API key/ {print $3}' "$work/out")
+bench_start_scimd "$work" --access_log="${ACCESS_LOG:-false}"
 SCIM_BASE_URL=$base SCIM_TOKEN=$key N=$N node "$shared/seed.mjs" "$work/ids" >&2
 
 case ${CALL_GRAPH:-dwarf} in

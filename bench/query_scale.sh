@@ -15,6 +15,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
 # The load generator and tools, from Debian (node is preinstalled).
 . "$root/scripts/lib.sh"
+. "$root/bench/lib.sh"
 scim_ensure_packages wrk curl
 
 run_wrk() {  # NAME SCRIPT VAR=VALUE...
@@ -31,12 +32,7 @@ for n in "${sizes[@]}"; do
   work=$(mktemp -d)
   "$bin/bench_seed_users" --db_dir="$work/data/identity" --tenant=demo \
     --users="$n" --ids_file="$work/ids" >&2
-  "$bin/scimd" --data_dir="$work/data" --http_addr=127.0.0.1:0 --grpc_addr=127.0.0.1:0 \
-    --access_log=false --demo >"$work/out" 2>"$work/err" &
-  pid=$!
-  for _ in $(seq 1 600); do grep -q '"serving"' "$work/err" && break; sleep 0.05; done
-  base=$(grep -o 'http://[^ ]*' "$work/out")
-  key=$(awk '/API key/ {print $3}' "$work/out")
+  bench_start_scimd "$work"
   total=$(curl -s -H "Authorization: Bearer $key" "$base/Users?count=0" | grep -o '"totalResults":[0-9]*')
   echo "# N=$n $total rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)" >&2
   run_wrk W2_get w2_get.lua IDS_FILE="$work/ids"

@@ -12,6 +12,7 @@ bin=${BIN:-$root/build/bin}
 shared=${SHARED_BENCH:-$root/../shared/bench}
 runs=${1:-${RUNS:-3}}
 . "$root/scripts/lib.sh"
+. "$root/bench/lib.sh"
 scim_ensure_packages wrk curl
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -19,12 +20,7 @@ trap 'rm -rf "$out"' EXIT
 run_ours() {  # FILE
   local work pid base key
   work=$(mktemp -d)
-  "$bin/scimd" --data_dir="$work/data" --http_addr=127.0.0.1:0 --grpc_addr=127.0.0.1:0 \
-    --access_log=false --demo >"$work/out" 2>"$work/err" &
-  pid=$!
-  for _ in $(seq 1 600); do grep -q '"serving"' "$work/err" && break; sleep 0.05; done
-  base=$(grep -o 'http://[^ ]*' "$work/out")
-  key=$(awk '/API key/ {print $3}' "$work/out")
+  bench_start_scimd "$work"
   SCIM_BASE_URL="$base" SCIM_TOKEN="$key" "$shared/load.sh" >"$1" || true
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$work"

@@ -20,6 +20,22 @@ namespace {
 
 using v1::User;
 
+// Makes the store look like a database from before the counts: none of
+// them, or (with `key`) one entry of an older layout.
+absl::Status WipeCounts(KvStore& kv, const std::string& key = "",
+                        const std::string& value = "") {
+  return RunInTransaction(kv, [&](KvTransaction& txn) {
+    std::vector<std::string> keys;
+    RETURN_IF_ERROR(txn.Scan(kCountsCf, "", "",
+                             [&](absl::string_view k, absl::string_view) {
+                               keys.emplace_back(k);
+                               return true;
+                             }));
+    for (const auto& k : keys) RETURN_IF_ERROR(txn.Delete(kCountsCf, k));
+    return key.empty() ? absl::OkStatus() : txn.Put(kCountsCf, key, value);
+  });
+}
+
 class ResourceCountsTest : public StoreTest {
  protected:
   std::string NewUser(ResourceStore& store, const std::string& name,
@@ -91,16 +107,7 @@ TEST_P(ResourceCountsTest, UnfilteredPagesReadOnlyThePage) {
 TEST_P(ResourceCountsTest, ADatabaseFromBeforeTheCountsIsCountedOnce) {
   for (int i = 0; i < 12; ++i) NewUser(*store_, absl::StrCat("old", i));
   // As a database written before the counts existed: none at all.
-  ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-                std::vector<std::string> keys;
-                RETURN_IF_ERROR(txn.Scan(kCountsCf, "", "",
-                                         [&](absl::string_view key, absl::string_view) {
-                                           keys.emplace_back(key);
-                                           return true;
-                                         }));
-                for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(kCountsCf, key));
-                return absl::OkStatus();
-              }).ok());
+  ASSERT_TRUE(WipeCounts(*kv_).ok());
   auto unknown = store_->Count(UserResourceType(), "acme");
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->has_value()) << "not trusted before EnsureCounts";
@@ -190,16 +197,7 @@ TEST_P(LocateByCountTest, EnsureCountsRebuildsThePositions) {
   std::sort(ids.begin(), ids.end());
   for (const auto& id : ids) Add(id, +1);
   // As a database from before: the counts wiped, then rebuilt in one pass.
-  ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-                std::vector<std::string> keys;
-                RETURN_IF_ERROR(txn.Scan(kCountsCf, "", "",
-                                         [&](absl::string_view key, absl::string_view) {
-                                           keys.emplace_back(key);
-                                           return true;
-                                         }));
-                for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(kCountsCf, key));
-                return txn.Put(kCountsCf, "acme/User/00", "17");  // the old layout
-              }).ok());
+  ASSERT_TRUE(WipeCounts(*kv_, "acme/User/00", "17").ok());  // the old layout
   auto unknown = LocateByCount(*kv_, "acme", "User", 3);
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->has_value());
