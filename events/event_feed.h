@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/any.pb.h"
 #include "scim/v1/events.pb.h"
 
 namespace scim::events {
@@ -43,6 +46,16 @@ class EventFeed {
   virtual int AddListener(Listener listener) = 0;
   virtual void RemoveListener(int id) = 0;
 };
+
+// Reads a resource as it is now, for readers that ask events to carry it:
+// nullopt when it no longer exists.
+using ResourceReader = std::function<absl::StatusOr<std::optional<google::protobuf::Any>>(
+    absl::string_view tenant, absl::string_view resource_type, absl::string_view id)>;
+
+// Sets event.resource and event.resource_read_at from `reader` (`now`);
+// leaves them unset when the resource is gone.
+absl::Status AttachResource(const ResourceReader& reader, absl::Time now,
+                            v1::Event* event);
 
 }  // namespace scim::events
 
