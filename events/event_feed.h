@@ -17,6 +17,9 @@
 
 namespace scim::events {
 
+// Every event type (events.proto's Event.type), in that order.
+const std::vector<std::string>& EventTypes();
+
 // Event types a reader wants; empty = all.
 using TypeFilter = std::vector<std::string>;
 bool Matches(const TypeFilter& types, absl::string_view type);
