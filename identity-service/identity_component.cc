@@ -4,11 +4,13 @@
 #include "common/log.h"
 #include "common/secret_file.h"
 #include "identity-service/keys.h"
+#include "identity-service/message_fields.h"
 
 namespace scim::identity {
 
 absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
-    const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime) {
+    const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime,
+    IdentityOptions options) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies());
   if (!kv.ok()) return kv.status();
   // Cursors must outlive a restart (and be shared by replicas of a shard).
@@ -16,19 +18,27 @@ absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
       db_dir + "/cursor.key", HexEncode(runtime.random->Bytes(32)));
   if (!cursor_key.ok()) return cursor_key.status();
   return std::make_unique<IdentityComponent>(std::move(*kv), registry, runtime,
-                                             *cursor_key);
+                                             *cursor_key, options);
 }
 
 IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
                                      const SchemaRegistry* registry,
-                                     Runtime runtime, std::string cursor_key)
+                                     Runtime runtime, std::string cursor_key,
+                                     IdentityOptions options)
     : runtime_(runtime),
       kv_(std::move(kv)),
       store_metrics_("rocksdb", "store", "identity", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), kOutboxCf, "identity"),
+      events_(kv_.get(), runtime.clock, options.events),
       store_(kv_.get(), &outbox_, registry, runtime.clock, runtime.random,
              std::move(cursor_key)),
-      service_(&store_) {
+      service_(&store_),
+      event_service_(&events_, [this](absl::string_view tenant, absl::string_view type,
+                                      absl::string_view id) {
+                       return ReadForEvent(tenant, type, id);
+                     },
+                     runtime.clock, runtime.random) {
+  store_.set_event_log(&events_);
   // Before any write is served. Should it fail, lists count by scanning.
   if (absl::Status s = store_.EnsureCounts(); !s.ok()) {
     LogError("cannot set up the resource counts; lists will count by scanning",
@@ -45,8 +55,31 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
 
 IdentityComponent::~IdentityComponent() { Stop(); }
 
+absl::StatusOr<std::optional<google::protobuf::Any>> IdentityComponent::ReadForEvent(
+    absl::string_view tenant, absl::string_view type_name, absl::string_view id) {
+  const ResourceType* type = type_name == UserResourceType().name    ? &UserResourceType()
+                             : type_name == GroupResourceType().name ? &GroupResourceType()
+                                                                     : nullptr;
+  if (type == nullptr) return std::nullopt;
+  // A group comes without its members: they may be many, and member events
+  // carry each change.
+  v1::Projection projection;
+  if (!type->members_attribute.empty()) {
+    projection.add_excluded_attributes(type->members_attribute);
+  }
+  std::unique_ptr<google::protobuf::Message> resource = NewMessage(*type);
+  absl::Status s = store_.Get(*type, tenant, id, resource.get(),
+                              store_.ProjectionOf(*type, projection).get());
+  if (absl::IsNotFound(s)) return std::nullopt;
+  if (!s.ok()) return s;
+  google::protobuf::Any any;
+  any.PackFrom(*resource);
+  return any;
+}
+
 void IdentityComponent::Start(Peers peers, absl::Duration tombstone_retention) {
   EnableAuthorization(std::move(peers.token), peers.admin_token);
+  events_.Start();
   StartShipping(std::move(peers.audit), peers.admin_token);
   StartPurging(tombstone_retention);
 }
@@ -54,6 +87,7 @@ void IdentityComponent::Start(Peers peers, absl::Duration tombstone_retention) {
 void IdentityComponent::Stop() {
   StopPurging();
   StopShipping();
+  events_.Stop();
 }
 
 void IdentityComponent::StartPurging(absl::Duration retention,
@@ -85,6 +119,11 @@ void IdentityComponent::EnableAuthorization(
   authenticator_ =
       std::make_unique<token::Authenticator>(std::move(token), runtime_.clock);
   service_.EnableAuthorization(authenticator_.get(), admin_token);
+  event_service_.EnableAuthorization(
+      [this](const grpc::ServerContext& context, const std::string& tenant) {
+        return service_.AuthorizeTenant(context, tenant);
+      },
+      [this](const grpc::ServerContext& context) { return service_.AuthorizeAdmin(context); });
 }
 
 void IdentityComponent::StartShipping(

@@ -13,20 +13,30 @@
 #include "common/runtime.h"
 #include "identity-service/identity_service.h"
 #include "clients/audit/outbox.h"
+#include "events/event_log.h"
+#include "events/event_service.h"
 #include "identity-service/resource_store.h"
 
 namespace scim::identity {
+
+struct IdentityOptions {
+  events::EventLogOptions events;
+  // Webhooks may target loopback and private addresses.
+  bool allow_private_webhooks = false;
+};
 
 class IdentityComponent {
  public:
   // Opens (creating) the RocksDB under `db_dir`.
   // `registry` (which must outlive the component) holds the schemas served.
   static absl::StatusOr<std::unique_ptr<IdentityComponent>> Open(
-      const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime);
+      const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime,
+      IdentityOptions options = {});
   // Same over any store (tests).
   // `cursor_key` signs pagination cursors (empty: random per process).
   IdentityComponent(std::unique_ptr<KvStore> kv, const SchemaRegistry* registry,
-                    Runtime runtime, std::string cursor_key = "");
+                    Runtime runtime, std::string cursor_key = "",
+                    IdentityOptions options = {});
   ~IdentityComponent();
 
   // The services this one calls, and the admin token it calls them with.
@@ -62,17 +72,26 @@ class IdentityComponent {
   void StopPurging();
 
   grpc::Service* service() { return &service_; }
+  // Every gRPC service it serves: identity, events, webhooks.
+  std::vector<grpc::Service*> services() { return {&service_, &event_service_}; }
+  events::EventLog& events() { return events_; }
   ResourceStore& store() { return store_; }
   audit::Outbox& outbox() { return outbox_; }
 
  private:
+  // The resource an event is about, as it is now (include_resource).
+  absl::StatusOr<std::optional<google::protobuf::Any>> ReadForEvent(
+      absl::string_view tenant, absl::string_view type, absl::string_view id);
+
   const Runtime runtime_;
   std::unique_ptr<KvStore> kv_;
   // Declared after kv_: unregistered before the store closes.
   GaugeHook store_metrics_;
   audit::Outbox outbox_;
+  events::EventLog events_;
   ResourceStore store_;
   IdentityServiceImpl service_;
+  events::EventServiceImpl event_service_;
   std::unique_ptr<token::Authenticator> authenticator_;
   std::unique_ptr<PeriodicWorker> purger_;
 };

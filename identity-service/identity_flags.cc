@@ -1,6 +1,7 @@
 #include "identity-service/identity_flags.h"
 
 #include "absl/flags/flag.h"
+#include "identity-service/identity_component.h"
 #include "identity-service/resource_store.h"
 
 ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
@@ -10,3 +11,20 @@ ABSL_FLAG(int64_t, list_scan_limit, scim::identity::kDefaultListScanLimit,
           "how many records one list request may examine to filter or sort; "
           "a query that needs more answers 400 tooMany (filter on an indexed "
           "attribute, or page with a cursor and no sortBy)");
+ABSL_FLAG(absl::Duration, event_retention, absl::Hours(24 * 30),
+          "how long directory events are kept for ListEvents, WatchEvents and "
+          "webhook replays; a cursor older than that is OUT_OF_RANGE");
+ABSL_FLAG(bool, allow_private_webhooks, false,
+          "let webhooks target loopback, private and link-local addresses "
+          "(tests, on-premises receivers)");
+
+namespace scim::identity {
+
+IdentityOptions IdentityOptionsFromFlags() {
+  IdentityOptions options;
+  options.events.retention = absl::GetFlag(FLAGS_event_retention);
+  options.allow_private_webhooks = absl::GetFlag(FLAGS_allow_private_webhooks);
+  return options;
+}
+
+}  // namespace scim::identity

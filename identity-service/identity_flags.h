@@ -10,5 +10,13 @@
 
 ABSL_DECLARE_FLAG(absl::Duration, tombstone_retention);
 ABSL_DECLARE_FLAG(int64_t, list_scan_limit);
+ABSL_DECLARE_FLAG(absl::Duration, event_retention);
+ABSL_DECLARE_FLAG(bool, allow_private_webhooks);
+
+namespace scim::identity {
+struct IdentityOptions;
+// IdentityComponent's options as the flags above set them.
+IdentityOptions IdentityOptionsFromFlags();
+}  // namespace scim::identity
 
 #endif  // SCIM_IDENTITY_SERVICE_IDENTITY_FLAGS_H_

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "common/admin_token.h"
 #include "identity-service/bulk.h"
 #include "identity-service/resource_store.h"
 #include "clients/token/authenticator.h"
@@ -24,6 +25,20 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                            std::string admin_token) {
     authenticator_ = authenticator;
     admin_token_ = std::move(admin_token);
+  }
+
+  // The access rule of every RPC here, for the services beside this one
+  // (events, webhooks): the admin token, or a credential of `tenant`.
+  absl::Status AuthorizeTenant(const grpc::ServerContext& context,
+                               const std::string& tenant) {
+    return Authorize(context, tenant);
+  }
+  // OK for the admin token only.
+  absl::Status AuthorizeAdmin(const grpc::ServerContext& context) {
+    if (authenticator_ == nullptr) {
+      return absl::UnavailableError("authorization is not configured");
+    }
+    return CheckAdmin(context, admin_token_);
   }
 
   grpc::Status CreateUser(grpc::ServerContext* context,

@@ -1,5 +1,7 @@
 #include "identity-service/keys.h"
 
+#include "events/event_log.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -8,7 +10,8 @@ namespace scim::identity {
 const std::vector<std::string>& ColumnFamilies() {
   static const auto* cfs = new std::vector<std::string>{
       kResourcesCf, kUniqueCf, kIndexCf, kMembersCf, kMembersReverseCf,
-      kOutboxCf, kTombstonesCf, kCountsCf};
+      kOutboxCf, kTombstonesCf, kCountsCf, events::kPendingCf, events::kEventsCf,
+      kWebhooksCf};
   return *cfs;
 }
 

@@ -8,6 +8,8 @@
 //   members    {tenant}/{group}/{member}, members_reverse the other way
 //   tombstones {tenant}/{type}/{id}                      -> v1.Tombstone
 //   outbox     (clients/audit/outbox.h)
+//   events_pending, events   (events/event_log.h)
+//   webhooks   (webhooks/webhook_store.h)
 //
 // Tenant ids are [a-z0-9-] and type names alphanumeric, so '/' separates them
 // unambiguously; attribute values are escaped so that a value is never a
@@ -33,6 +35,9 @@ inline constexpr char kTombstonesCf[] = "tombstones";
 // over shards so that concurrent creates rarely wait on one key
 // (resource_counts.cc).
 inline constexpr char kCountsCf[] = "counts";
+
+// Webhook endpoints and their delivery state (webhooks/).
+inline constexpr char kWebhooksCf[] = "webhooks";
 
 const std::vector<std::string>& ColumnFamilies();
 

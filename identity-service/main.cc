@@ -44,12 +44,13 @@ int main(int argc, char** argv) {
   hooks.open = [&](const std::string&)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
     auto opened = scim::identity::IdentityComponent::Open(
-        data_dir + "/identity", registry.get(), scim::Runtime::Real());
+        data_dir + "/identity", registry.get(), scim::Runtime::Real(),
+        scim::identity::IdentityOptionsFromFlags());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     if (etags != nullptr) component->store().set_etag_cache(etags.get());
     component->store().set_list_scan_limit(absl::GetFlag(FLAGS_list_scan_limit));
-    return std::vector<grpc::Service*>{component->service()};
+    return component->services();
   };
   hooks.started = [&](const std::string& admin_token,
                       std::shared_ptr<grpc::ChannelCredentials> channel) {

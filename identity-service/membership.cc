@@ -143,10 +143,31 @@ absl::StatusOr<std::vector<Member>> Membership::Resolve(
   return out;
 }
 
+void MemberChanges::Added(absl::string_view id) {
+  any_ = true;
+  auto [it, inserted] = net_.try_emplace(id, true);
+  if (!inserted && !it->second) net_.erase(it);  // removed, then back
+}
+
+void MemberChanges::Removed(absl::string_view id) {
+  any_ = true;
+  auto [it, inserted] = net_.try_emplace(id, false);
+  if (!inserted && it->second) net_.erase(it);  // added, then removed
+}
+
+std::vector<std::string> MemberChanges::Net(bool added) const {
+  std::vector<std::string> out;
+  for (const auto& [id, was_added] : net_) {
+    if (was_added == added) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 absl::Status Membership::Add(KvTransaction& txn, absl::string_view tenant,
                              absl::string_view group,
                              const std::vector<Member>& members,
-                             bool* changed) const {
+                             MemberChanges* changes) const {
   for (const Member& m : members) {
     const std::string key = EdgePrefix(tenant, group) + m.id;
     const std::string value = absl::StrCat(m.type, "\n", m.display);
@@ -155,7 +176,13 @@ absl::Status Membership::Add(KvTransaction& txn, absl::string_view tenant,
     if (current == value) continue;
     RETURN_IF_ERROR(txn.Put(kMembersCf, key, value));
     RETURN_IF_ERROR(txn.Put(kMembersReverseCf, EdgePrefix(tenant, m.id) + std::string(group), ""));
-    if (changed != nullptr) *changed = true;
+    if (changes != nullptr) {
+      if (current.has_value()) {
+        changes->Touched();  // only its display changed
+      } else {
+        changes->Added(m.id);
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -163,7 +190,7 @@ absl::Status Membership::Add(KvTransaction& txn, absl::string_view tenant,
 absl::Status Membership::Remove(KvTransaction& txn, absl::string_view tenant,
                                 absl::string_view group,
                                 const std::vector<std::string>& member_ids,
-                                bool* changed) const {
+                                MemberChanges* changes) const {
   for (const std::string& id : member_ids) {
     const std::string key = EdgePrefix(tenant, group) + id;
     ASSIGN_OR_RETURN(std::optional<std::string> current,
@@ -171,25 +198,27 @@ absl::Status Membership::Remove(KvTransaction& txn, absl::string_view tenant,
     if (!current.has_value()) continue;
     RETURN_IF_ERROR(txn.Delete(kMembersCf, key));
     RETURN_IF_ERROR(txn.Delete(kMembersReverseCf, EdgePrefix(tenant, id) + std::string(group)));
-    if (changed != nullptr) *changed = true;
+    if (changes != nullptr) changes->Removed(id);
   }
   return absl::OkStatus();
 }
 
 absl::Status Membership::Clear(KvTransaction& txn, absl::string_view tenant,
-                               absl::string_view group, bool* changed) const {
+                               absl::string_view group, MemberChanges* changes) const {
   ASSIGN_OR_RETURN(std::vector<std::string> ids,
                    Neighbours(txn, kMembersCf, tenant, group));
-  return Remove(txn, tenant, group, ids, changed);
+  return Remove(txn, tenant, group, ids, changes);
 }
 
 absl::Status Membership::Detach(KvTransaction& txn, absl::string_view tenant,
-                                absl::string_view member) const {
+                                absl::string_view member,
+                                std::vector<std::string>* groups_out) const {
   ASSIGN_OR_RETURN(std::vector<std::string> groups,
                    Neighbours(txn, kMembersReverseCf, tenant, member));
   for (const std::string& g : groups) {
     RETURN_IF_ERROR(Remove(txn, tenant, g, {std::string(member)}));
   }
+  if (groups_out != nullptr) *groups_out = std::move(groups);
   return absl::OkStatus();
 }
 

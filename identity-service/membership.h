@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "scim/v1/resources.pb.h"
@@ -24,6 +25,25 @@ struct Member {
   std::string id;
   std::string type;  // "User" or "Group"
   std::string display;
+};
+
+// What one write did to a group's edges: the members it added and removed,
+// net (a member removed and added back in the same write is neither), and
+// whether it wrote any edge at all (a new display counts).
+class MemberChanges {
+ public:
+  void Added(absl::string_view id);
+  void Removed(absl::string_view id);
+  void Touched() { any_ = true; }
+  bool any() const { return any_; }
+  // In id order.
+  std::vector<std::string> added() const { return Net(true); }
+  std::vector<std::string> removed() const { return Net(false); }
+
+ private:
+  std::vector<std::string> Net(bool added) const;
+  bool any_ = false;
+  absl::flat_hash_map<std::string, bool> net_;  // id -> added (else removed)
 };
 
 // The reference a group's `members` shows for `member`.
@@ -39,25 +59,27 @@ class Membership {
   absl::StatusOr<std::vector<Member>> Resolve(
       KvTransaction& txn, absl::string_view tenant, absl::string_view group,
       const std::vector<v1::ResourceReference>& refs) const;
-  // Adds (or updates the display of) `members`. `changed` (optional) is set
-  // when an edge was written: adding a member already present with the same
+  // Adds (or updates the display of) `members`, recording what it wrote in
+  // `changes` (optional): adding a member already present with the same
   // display writes nothing, so that a no-op PATCH can be told apart.
   absl::Status Add(KvTransaction& txn, absl::string_view tenant,
                    absl::string_view group, const std::vector<Member>& members,
-                   bool* changed = nullptr) const;
-  // Absent members are skipped (a repeated removal is not an error, and does
-  // not set `changed`).
+                   MemberChanges* changes = nullptr) const;
+  // Absent members are skipped (a repeated removal is not an error, and is
+  // no change).
   absl::Status Remove(KvTransaction& txn, absl::string_view tenant,
                       absl::string_view group,
                       const std::vector<std::string>& member_ids,
-                      bool* changed = nullptr) const;
+                      MemberChanges* changes = nullptr) const;
   // Removes every member of `group`, as `txn` sees them (members added
   // earlier in the same transaction included).
   absl::Status Clear(KvTransaction& txn, absl::string_view tenant,
-                     absl::string_view group, bool* changed = nullptr) const;
-  // Removes `member` from every group it is in (when it is deleted).
+                     absl::string_view group, MemberChanges* changes = nullptr) const;
+  // Removes `member` from every group it is in (when it is deleted);
+  // `groups` (optional) gets those groups, in id order.
   absl::Status Detach(KvTransaction& txn, absl::string_view tenant,
-                      absl::string_view member) const;
+                      absl::string_view member,
+                      std::vector<std::string>* groups = nullptr) const;
 
   // The direct members of `group` as `txn` sees them (its own writes
   // included), in id order.

@@ -9,6 +9,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "common/proto_util.h"
 #include "common/status.h"
+#include "identity-service/change_events.h"
 #include "identity-service/key_index.h"
 #include "identity-service/keys.h"
 #include "identity-service/resource_counts.h"
@@ -108,6 +109,16 @@ absl::Status ResourceStore::AddEvent(const ResourceType& type,
   return outbox_->Add(txn, event);
 }
 
+absl::Status ResourceStore::StageEvents(KvTransaction& txn, events::EventLog::Batch& batch,
+                                         const ResourceChange& change,
+                                         const RequestContext& context) {
+  if (events_ == nullptr) return absl::OkStatus();
+  for (const v1::Event& e : ChangeEvents(change, context, clock_->Now(), ids_)) {
+    RETURN_IF_ERROR(batch.Stage(txn, e));
+  }
+  return absl::OkStatus();
+}
+
 void ResourceStore::PublishVersion(const ResourceType& type,
                                    absl::string_view tenant, absl::string_view id,
                                    const Message& m, bool deleted) {
@@ -146,20 +157,28 @@ absl::Status ResourceStore::Create(const ResourceType& type,
     resource->GetReflection()->ClearField(resource, pw);
   }
   std::vector<Member> added;
+  events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, nullptr, stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
     added.clear();
+    MemberChanges member_changes;
+    std::vector<std::string> audited = changed;
     if (!members.empty()) {
       ASSIGN_OR_RETURN(added, membership_.Resolve(txn, tenant, id, members));
-      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, added));
-      changed.push_back(type.members_attribute);
+      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, added, &member_changes));
+      audited.push_back(type.members_attribute);
     }
     PublishVersion(type, tenant, id, *stored, false);
     RETURN_IF_ERROR(AdjustCounts(txn, tenant, type.name, id, +1));
-    return AddEvent(type, tenant, id, "create", changed, context, txn);
+    RETURN_IF_ERROR(AddEvent(type, tenant, id, "create", audited, context, txn));
+    ResourceChange change{ResourceChange::Kind::kCreated, &type, std::string(tenant), id};
+    change.after = stored.get();
+    change.members = &member_changes;
+    return StageEvents(txn, batch, change, context);
   }));
+  batch.Done();
   outbox_->Committed();
   // A new resource is in no group, and its members are the ones just added:
   // nothing to read back.
@@ -218,6 +237,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   }
   std::unique_ptr<Message> old = NewMessage(type);
   std::unique_ptr<Message> stored = NewMessage(type);
+  events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     bool from_tombstone = false;
     RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
@@ -247,18 +267,28 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                               stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
+    MemberChanges member_changes;
     if (!type.members_attribute.empty()) {
       // Omitted attributes are cleared (RFC 7644 §3.5.1), members included.
       ASSIGN_OR_RETURN(std::vector<Member> resolved,
                        membership_.Resolve(txn, tenant, id, members));
-      RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));
-      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, resolved));
+      RETURN_IF_ERROR(membership_.Clear(txn, tenant, id, &member_changes));
+      RETURN_IF_ERROR(membership_.Add(txn, tenant, id, resolved, &member_changes));
       changed.push_back(type.members_attribute);
     }
     PublishVersion(type, tenant, id, *stored, false);
-    return AddEvent(type, tenant, id, from_tombstone ? "restore" : "replace",
-                    std::move(changed), context, txn);
+    RETURN_IF_ERROR(AddEvent(type, tenant, id, from_tombstone ? "restore" : "replace",
+                             changed, context, txn));
+    ResourceChange change{from_tombstone ? ResourceChange::Kind::kRestored
+                                         : ResourceChange::Kind::kUpdated,
+                          &type, std::string(tenant), std::string(id)};
+    change.before = old.get();
+    change.after = stored.get();
+    change.changed = std::move(changed);
+    change.members = &member_changes;
+    return StageEvents(txn, batch, change, context);
   }));
+  batch.Done();
   outbox_->Committed();
   resource->CopyFrom(*stored);
   if (pw != nullptr) resource->GetReflection()->ClearField(resource, pw);
@@ -278,13 +308,14 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
   std::unique_ptr<Message> patched = NewMessage(type);
   const FieldDescriptor* pw = Field(*patched, "password");
   bool unchanged = false;
+  events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     unchanged = false;
     bool from_tombstone = false;
     RETURN_IF_ERROR(LoadUpdatable(txn, type, tenant, id, if_match, old.get(),
                                   &from_tombstone));
     patched->CopyFrom(*old);
-    bool members_changed = false;
+    MemberChanges member_changes;
     PatchOptions options;
     // The tenant's strict setting also refuses unknown no-path keys.
     options.reject_unknown_attributes = validation.enforce_canonical_values;
@@ -292,7 +323,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
       options.external_attribute = type.members_attribute;
       options.external = [&](const ExternalPatch& patch) {
         return PatchMembers(txn, tenant, id, patch, context.deadline,
-                            &members_changed);
+                            &member_changes);
       };
     }
     RETURN_IF_ERROR(ApplyPatch(schema, operations, patched.get(), options));
@@ -308,7 +339,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     // the version (the ETag) nor anything else is written. No audit event
     // either: the log records changes, and there is none; the request itself
     // is in the access log. The transaction commits no writes.
-    if (!from_tombstone && !members_changed &&
+    if (!from_tombstone && !member_changes.any() &&
         google::protobuf::util::MessageDifferencer::Equals(*old, *patched)) {
       unchanged = true;
       return absl::OkStatus();
@@ -317,16 +348,25 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     *meta->mutable_last_modified() = ToTimestamp(clock_->Now());
     meta->set_version(FormatVersion(ParseVersion(GetMeta(*old).version()) + 1));
     std::vector<std::string> changed = ChangedAttributes(old.get(), *patched);
-    if (members_changed) changed.push_back(type.members_attribute);
+    if (member_changes.any()) changed.push_back(type.members_attribute);
     if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *patched));
     RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, from_tombstone ? nullptr : old.get(),
                               patched.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             patched->SerializeAsString()));
     PublishVersion(type, tenant, id, *patched, false);
-    return AddEvent(type, tenant, id, from_tombstone ? "restore" : "patch",
-                    std::move(changed), context, txn);
+    RETURN_IF_ERROR(AddEvent(type, tenant, id, from_tombstone ? "restore" : "patch",
+                             changed, context, txn));
+    ResourceChange change{from_tombstone ? ResourceChange::Kind::kRestored
+                                         : ResourceChange::Kind::kUpdated,
+                          &type, std::string(tenant), std::string(id)};
+    change.before = old.get();
+    change.after = patched.get();
+    change.changed = std::move(changed);
+    change.members = &member_changes;
+    return StageEvents(txn, batch, change, context);
   }));
+  batch.Done();
   if (!unchanged) outbox_->Committed();  // a no-op added no event
   out->CopyFrom(*patched);
   if (pw != nullptr) out->GetReflection()->ClearField(out, pw);
@@ -343,6 +383,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   soft = soft && type.tombstones;
   std::unique_ptr<Message> old = NewMessage(type);
+  events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
     RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, old.get(), nullptr, txn));
@@ -352,11 +393,17 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
     if (!type.members_attribute.empty()) {
       RETURN_IF_ERROR(membership_.Clear(txn, tenant, id));
     }
-    RETURN_IF_ERROR(membership_.Detach(txn, tenant, id));
+    ResourceChange change{ResourceChange::Kind::kDeleted, &type, std::string(tenant),
+                          std::string(id)};
+    RETURN_IF_ERROR(membership_.Detach(txn, tenant, id, &change.left_groups));
     PublishVersion(type, tenant, id, *old, true);
-    return AddEvent(type, tenant, id, soft ? "soft_delete" : "delete", {},
-                    context, txn);
+    RETURN_IF_ERROR(AddEvent(type, tenant, id, soft ? "soft_delete" : "delete", {},
+                             context, txn));
+    change.before = old.get();
+    change.soft = soft;
+    return StageEvents(txn, batch, change, context);
   }));
+  batch.Done();
   outbox_->Committed();
   return absl::OkStatus();
 }

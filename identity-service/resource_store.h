@@ -21,6 +21,7 @@
 #include "common/random.h"
 #include "google/protobuf/message.h"
 #include "clients/audit/outbox.h"
+#include "events/event_log.h"
 #include "identity-service/cursor.h"
 #include "identity-service/deadline.h"
 #include "identity-service/membership.h"
@@ -37,6 +38,8 @@
 #include "storage/kv_store.h"
 
 namespace scim::identity {
+
+struct ResourceChange;  // change_events.h
 
 // Who asks (for the audit trail), and until when the request may work.
 struct RequestContext : audit::EventContext {
@@ -177,6 +180,9 @@ class ResourceStore {
     etags_ = cache;
   }
   void set_list_scan_limit(int64_t limit) { list_scan_limit_ = limit; }
+  // Every write stages its directory events (change_events.h) in `log`,
+  // in its own transaction. Set before serving writes; null = none.
+  void set_event_log(events::EventLog* log) { events_ = log; }
   // Filter, sort, index or cursor pagination and projection (RFC 7644
   // §3.4.2, RFC 9865).
   // Stops with DEADLINE_EXCEEDED or CANCELLED when `deadline` says so.
@@ -199,6 +205,10 @@ class ResourceStore {
                         absl::string_view id, absl::string_view operation,
                         std::vector<std::string> changed,
                         const RequestContext& context, KvTransaction& txn);
+  // Stages the directory events of `change` (none without an event log).
+  absl::Status StageEvents(KvTransaction& txn, events::EventLog::Batch& batch,
+                           const ResourceChange& change,
+                           const RequestContext& context);
   // Tells the ETag cache (if any) the version `m` has after this write.
   void PublishVersion(const ResourceType& type, absl::string_view tenant,
                       absl::string_view id, const google::protobuf::Message& m,
@@ -206,11 +216,11 @@ class ResourceStore {
 
   // resource_store_members.cc: the edge-backed attributes.
   // The members of a group applied from a PATCH, in the write's transaction;
-  // sets `*changed` when an edge was written or removed. Checks `deadline`
+  // records the edges written or removed in `changes`. Checks `deadline`
   // first: a PATCH may hold many member operations.
   absl::Status PatchMembers(KvTransaction& txn, absl::string_view tenant,
                             absl::string_view group, const ExternalPatch& patch,
-                            const Deadline& deadline, bool* changed);
+                            const Deadline& deadline, MemberChanges* changes);
   // Fills the edge-backed attributes of `m` that `projection` returns.
   absl::Status ReadEdges(const ResourceType& type, absl::string_view tenant,
                          google::protobuf::Message* m, const Projection* projection);
@@ -258,6 +268,7 @@ class ResourceStore {
   Membership membership_;
   absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
   EtagCache* etags_ = nullptr;
+  events::EventLog* events_ = nullptr;
   int64_t list_scan_limit_ = kDefaultListScanLimit;
   // ProjectionOf's defaults, by type name, built on first use.
   mutable absl::Mutex default_projections_mu_;

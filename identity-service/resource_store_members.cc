@@ -40,7 +40,7 @@ absl::Status ResourceStore::PatchMembers(KvTransaction& txn,
                                          absl::string_view group,
                                          const ExternalPatch& patch,
                                          const Deadline& deadline,
-                                         bool* changed) {
+                                         MemberChanges* changes) {
   RETURN_IF_ERROR(deadline.Check());
   std::vector<v1::ResourceReference> given;
   for (const Json& value : patch.values) {
@@ -63,22 +63,22 @@ absl::Status ResourceStore::PatchMembers(KvTransaction& txn,
   }
   if (patch.kind == PatchKind::kRemove) {
     if (patch.filter != nullptr) {
-      return membership_.Remove(txn, tenant, group, selected, changed);
+      return membership_.Remove(txn, tenant, group, selected, changes);
     }
-    if (given.empty()) return membership_.Clear(txn, tenant, group, changed);
+    if (given.empty()) return membership_.Clear(txn, tenant, group, changes);
     // A value list removes only those members, never the whole list.
     std::vector<std::string> ids;
     for (const auto& ref : given) ids.push_back(ref.value());
-    return membership_.Remove(txn, tenant, group, ids, changed);
+    return membership_.Remove(txn, tenant, group, ids, changes);
   }
   if (patch.kind == PatchKind::kReplace) {
     RETURN_IF_ERROR(patch.filter != nullptr
-                        ? membership_.Remove(txn, tenant, group, selected, changed)
-                        : membership_.Clear(txn, tenant, group, changed));
+                        ? membership_.Remove(txn, tenant, group, selected, changes)
+                        : membership_.Clear(txn, tenant, group, changes));
   }
   ASSIGN_OR_RETURN(std::vector<Member> resolved,
                    membership_.Resolve(txn, tenant, group, given));
-  return membership_.Add(txn, tenant, group, resolved, changed);
+  return membership_.Add(txn, tenant, group, resolved, changes);
 }
 
 }  // namespace scim::identity

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "identity-service/change_events.h"
 #include "identity-service/keys.h"
 #include "identity-service/write_retry.h"
 
@@ -36,11 +37,19 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
       if (std::string_view(cf) != kCountsCf) deleted += static_cast<int64_t>(keys.size());
     }
   }
+  // Its events describe its data: they go too, but for the newest, which
+  // keeps the numbering going for the tenant.deleted event after it.
+  if (events_ != nullptr) RETURN_IF_ERROR(events_->DeleteTenantEvents(tenant));
+  events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
-    return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
-                                             "tenant.purge", "Tenant", tenant,
-                                             context));
+    RETURN_IF_ERROR(outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
+                                                      "tenant.purge", "Tenant", tenant,
+                                                      context)));
+    if (events_ == nullptr) return absl::OkStatus();
+    return batch.Stage(txn, NewDirectoryEvent(tenant, "tenant.deleted", "Tenant", tenant,
+                                              context, clock_->Now(), ids_));
   }));
+  batch.Done();
   outbox_->Committed();
   return deleted;
 }

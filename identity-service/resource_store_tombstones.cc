@@ -1,6 +1,7 @@
 // ResourceStore's tombstones: writing one on a soft delete, bringing one
 // back on an update, reading them, and purging them after their retention.
 #include "identity-service/resource_store.h"
+#include "identity-service/change_events.h"
 
 #include <algorithm>
 #include <optional>
@@ -172,6 +173,7 @@ absl::StatusOr<int64_t> ResourceStore::PurgeTombstones() {
         parts[1] == GroupResourceType().name ? GroupResourceType() : UserResourceType();
     RETURN_IF_ERROR(outbox_->CheckCapacity());
     bool removed = false;
+    events::EventLog::Batch batch(events_);
     RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
       removed = false;
       // Re-read under the lock: it may have been brought back meanwhile.
@@ -183,9 +185,12 @@ absl::StatusOr<int64_t> ResourceStore::PurgeTombstones() {
       if (FromTimestamp(t.purge_after()) > now) return absl::OkStatus();
       RETURN_IF_ERROR(txn.Delete(kTombstonesCf, key));
       removed = true;
-      return AddEvent(type, parts[0], parts[2], "purge", {},
-                      RequestContext{"system:retention", "", ""}, txn);
+      const RequestContext retention{"system:retention", "", ""};
+      RETURN_IF_ERROR(AddEvent(type, parts[0], parts[2], "purge", {}, retention, txn));
+      ResourceChange change{ResourceChange::Kind::kPurged, &type, parts[0], parts[2]};
+      return StageEvents(txn, batch, change, retention);
     }));
+    batch.Done();
     if (removed) {
       outbox_->Committed();
       ++purged;

@@ -108,8 +108,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto identity =
-      scim::identity::IdentityComponent::Open(data_dir + "/identity",
-                                              registry.get(), runtime);
+      scim::identity::IdentityComponent::Open(data_dir + "/identity", registry.get(),
+                                              runtime,
+                                              scim::identity::IdentityOptionsFromFlags());
   auto token =
       scim::token::TokenComponent::Open(data_dir + "/token", *admin, runtime,
                                         kek->get());
@@ -123,10 +124,13 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  std::vector<grpc::Service*> services = (*identity)->services();
+  services.push_back((*token)->service());
+  services.push_back((*audit)->service());
   int grpc_port = 0;
   auto server = scim::StartGrpcServer(
       absl::GetFlag(FLAGS_grpc_addr),
-      {(*identity)->service(), (*token)->service(), (*audit)->service()},
+      services,
       &grpc_port, *server_credentials, absl::GetFlag(FLAGS_grpc_reflection));
   if (!server.ok()) {
     scim::LogError("cannot serve gRPC", {{"error", server.status().ToString()}});
