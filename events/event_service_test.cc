@@ -216,3 +216,57 @@ TEST_F(EventServiceTest, TenantStateIsAdminOnlyAndRecordedOnChange) {
 
 }  // namespace
 }  // namespace scim::events
+
+namespace scim::events {
+namespace {
+
+// 100 subscribers of one tenant through a 10 000-write burst: every one
+// gets every event, in order. (SCIM_WATCH_FANOUT_EVENTS changes the burst.)
+TEST_F(EventServiceTest, AHundredWatchersEachGetEveryEventOfABurstInOrder) {
+  const char* env = std::getenv("SCIM_WATCH_FANOUT_EVENTS");
+  const uint64_t kEvents = env != nullptr ? std::strtoull(env, nullptr, 10) : 10000;
+  constexpr int kWatchers = 100;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::thread> watchers;
+  std::vector<uint64_t> received(kWatchers, 0);
+  std::vector<bool> in_order(kWatchers, true);
+  std::atomic<int> ready{0};
+  for (int w = 0; w < kWatchers; ++w) {
+    contexts.push_back(As("key-a"));
+    watchers.emplace_back([&, w] {
+      v1::WatchEventsRequest request;
+      request.set_tenant("a");
+      auto reader = stub_->WatchEvents(contexts[w].get(), request);
+      ready.fetch_add(1);
+      v1::Event e;
+      while (received[w] < kEvents && reader->Read(&e)) {
+        if (e.sequence() != received[w] + 1) in_order[w] = false;
+        ++received[w];
+      }
+      contexts[w]->TryCancel();
+    });
+  }
+  while (ready.load() < kWatchers) absl::SleepFor(absl::Milliseconds(1));
+  // The burst: writes of 100 events each, as fast as the store takes them.
+  for (uint64_t i = 0; i < kEvents; i += 100) {
+    EventLog::Batch batch(log_.get());
+    auto txn = kv_->BeginTransaction();
+    for (uint64_t j = i; j < std::min(kEvents, i + 100); ++j) {
+      v1::Event e;
+      e.set_id(absl::StrCat("burst-", j));
+      e.set_tenant("a");
+      e.set_type("user.updated");
+      e.mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+      ASSERT_TRUE(batch.Stage(*txn, e).ok());
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  for (auto& t : watchers) t.join();
+  for (int w = 0; w < kWatchers; ++w) {
+    EXPECT_EQ(received[w], kEvents) << "watcher " << w;
+    EXPECT_TRUE(in_order[w]) << "watcher " << w;
+  }
+}
+
+}  // namespace
+}  // namespace scim::events
