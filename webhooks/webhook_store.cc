@@ -108,9 +108,8 @@ absl::StatusOr<AddedWebhook> WebhookStore::Add(const v1::AddWebhookRequest& requ
                                     options_.max_per_tenant,
                                     " webhooks, the most allowed; remove one first"));
     }
-    RETURN_IF_ERROR(txn.Put(kWebhooksColumnFamily, Key(request.tenant(), webhook.id()),
-                            stored.SerializeAsString()));
-    return txn.Commit();
+    return txn.Put(kWebhooksColumnFamily, Key(request.tenant(), webhook.id()),
+                   stored.SerializeAsString());
   }));
   added.webhook = std::move(webhook);
   return added;
@@ -169,8 +168,7 @@ absl::Status WebhookStore::Remove(absl::string_view tenant, absl::string_view id
     ASSIGN_OR_RETURN(std::optional<std::string> value,
                      txn.GetForUpdate(kWebhooksColumnFamily, Key(tenant, id)));
     if (!value.has_value()) return NoSuchWebhook(tenant, id);
-    RETURN_IF_ERROR(txn.Delete(kWebhooksColumnFamily, Key(tenant, id)));
-    return txn.Commit();
+    return txn.Delete(kWebhooksColumnFamily, Key(tenant, id));
   });
 }
 
@@ -186,8 +184,7 @@ absl::StatusOr<v1::StoredWebhook> WebhookStore::Update(
     if (!value.has_value()) return NoSuchWebhook(tenant, id);
     ASSIGN_OR_RETURN(stored, ParseRecord<v1::StoredWebhook>(*value));
     RETURN_IF_ERROR(edit(stored));
-    RETURN_IF_ERROR(txn.Put(kWebhooksColumnFamily, Key(tenant, id), stored.SerializeAsString()));
-    return txn.Commit();
+    return txn.Put(kWebhooksColumnFamily, Key(tenant, id), stored.SerializeAsString());
   }));
   return stored;
 }
