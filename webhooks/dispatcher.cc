@@ -254,7 +254,7 @@ void Dispatcher::SchedulerLoop() {
     QueueDue(now);
     UpdateGauges(now);
     // Sleep until the earliest backoff ends, the next reload, or a kick.
-    absl::Time wake = next_reload;
+    absl::Time wake = std::min(next_reload, now + options_.gauge_interval);
     for (const auto& [key, slot] : slots_) {
       if (slot.wanted && !slot.in_flight && !slot.queued && slot.state != kDisabled &&
           slot.next_attempt > now) {
@@ -322,7 +322,8 @@ void Dispatcher::Finish(const std::string& key, const TurnResult& result) {
   slot.delivered = result.delivered;
   slot.next_attempt = result.next_attempt;
   slot.pending_since = result.pending_since;
-  if (result.more) slot.wanted = true;
+  // More events, or a retry (ours or the endpoint's) is due later.
+  if (result.more || result.next_attempt != absl::InfinitePast()) slot.wanted = true;
   if (slot.refreshed) {
     slot.refreshed = false;
     slot.wanted = true;

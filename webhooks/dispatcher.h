@@ -42,6 +42,8 @@ struct DispatcherOptions {
   // Every endpoint is looked at this often even without a wake-up, and the
   // lag gauges are refreshed.
   absl::Duration check_interval = absl::Seconds(30);
+  // The lag gauges are recomputed at least this often.
+  absl::Duration gauge_interval = absl::Seconds(5);
   // Events delivered in one turn of an endpoint before it yields its thread.
   size_t batch = 50;
   // After a failure that is ours (feed or store unavailable), not the

@@ -96,7 +96,7 @@ class FakeEventFeed : public events::EventFeed {
     return static_cast<int>(listeners_.size());
   }
 
-  static constexpr size_t kMaxExamined = 100;
+  static constexpr size_t kMaxExamined = 1000;
 
  private:
   absl::Mutex mu_;
