@@ -109,16 +109,6 @@ class Receiver {
   std::vector<Hit> hits_ ABSL_GUARDED_BY(mu_);
 };
 
-bool Eventually(const std::function<bool()>& condition,
-                absl::Duration timeout = absl::Seconds(20)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
 // Verifies a hit as a receiver would: every signature in the header is
 // checked against `secret`; one must match.
 bool SignedBy(const Receiver::Hit& hit, const std::string& secret) {

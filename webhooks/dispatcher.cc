@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -331,9 +332,45 @@ void Dispatcher::Finish(const std::string& key, const TurnResult& result) {
   }
 }
 
+SendResult Dispatcher::Attempt(const v1::Webhook& webhook,
+                               const std::vector<std::string>& secrets, v1::Event& event) {
+  SendResult sent;
+  if (webhook.include_resource()) {
+    const absl::Status attached =
+        reader_ == nullptr ? absl::FailedPreconditionError("no resource reader configured")
+                           : events::AttachResource(reader_, runtime_.clock->Now(), &event);
+    if (!attached.ok()) {
+      sent.error = absl::StrCat("cannot read the resource: ", attached.message());
+      return sent;
+    }
+  }
+  const std::string body = events::WebhookBody(event);
+  // Vetted at every attempt: what the name resolves to may have changed.
+  auto destination = guard_->Check(webhook.url());
+  if (!destination.ok()) {
+    sent.error = std::string(destination.status().message());
+    CountDelivery(sent, /*refused=*/true);
+    return sent;
+  }
+  const int64_t timestamp = absl::ToUnixSeconds(runtime_.clock->Now());
+  auto signature = SignatureHeader(secrets, event.id(), timestamp, body);
+  if (!signature.ok()) {
+    sent.error = absl::StrCat("cannot sign: ", signature.status().message());
+    return sent;
+  }
+  const HeaderList headers = {{"webhook-id", event.id()},
+                              {"webhook-timestamp", absl::StrCat(timestamp)},
+                              {"webhook-signature", *signature}};
+  sent = sender_->Post(webhook.url(), destination->ip, headers, body);
+  CountDelivery(sent, /*refused=*/false);
+  return sent;
+}
+
 Dispatcher::TurnResult Dispatcher::Turn(const std::string& tenant, const std::string& id) {
   TurnResult result;
   const absl::Time started = runtime_.clock->Now();
+  // Our failure (store, feed), not the endpoint's: look again soon without
+  // counting an attempt.
   auto internal_failure = [&](absl::string_view what, const absl::Status& status) {
     LogWarning("webhooks: delivery turn failed",
                {{"tenant", tenant}, {"webhook", id}, {"step", std::string(what)},
@@ -350,38 +387,42 @@ Dispatcher::TurnResult Dispatcher::Turn(const std::string& tenant, const std::st
     return internal_failure("read endpoint", stored.status());
   }
   const v1::Webhook& webhook = stored->webhook();
-  const uint64_t generation = stored->generation();
+  // Records `state`, or says how the turn ends: at once on an error, and
+  // with another look when the endpoint was replayed or removed meanwhile
+  // (this turn's outcome then no longer applies).
+  auto record = [&](const DeliveryState& state) -> std::optional<TurnResult> {
+    auto recorded = store_->RecordDelivery(tenant, id, stored->generation(), state);
+    if (!recorded.ok()) return internal_failure("record", recorded.status());
+    if (*recorded) return std::nullopt;
+    TurnResult stale;
+    stale.more = true;
+    return stale;
+  };
   result.state = webhook.state();
   result.delivered = webhook.delivered_sequence();
-  const absl::Time recorded_next =
-      webhook.has_next_attempt() ? FromTimestamp(webhook.next_attempt()) : absl::InfinitePast();
   if (webhook.state() == kDisabled) return result;
-  if (recorded_next > started) {  // a backoff recorded earlier still runs
-    result.next_attempt = recorded_next;
+  if (webhook.has_next_attempt() && FromTimestamp(webhook.next_attempt()) > started) {
+    result.next_attempt = FromTimestamp(webhook.next_attempt());  // backoff still runs
     return result;
   }
 
   auto page = feed_->Read(tenant, webhook.delivered_sequence(), options_.batch,
                           TypesOf(webhook));
-  if (!page.ok()) {
-    if (absl::IsOutOfRange(page.status())) {
-      // The retention dropped events the endpoint never got: say so, and
-      // let the operator choose where to resume (ReplayWebhook).
-      DeliveryState state;
-      state.delivered_sequence = webhook.delivered_sequence();
-      state.state = kDisabled;
-      state.last_error = absl::StrCat("events after ", webhook.delivered_sequence(),
-                                      " are past the retention (", page.status().message(),
-                                      "); replay from a retained sequence");
-      auto recorded = store_->RecordDelivery(tenant, id, generation, state);
-      if (!recorded.ok()) return internal_failure("record", recorded.status());
-      result.state = *recorded ? kDisabled : kHealthy;
-      return result;
-    }
-    return internal_failure("read feed", page.status());
+  if (absl::IsOutOfRange(page.status())) {
+    // The retention dropped events the endpoint never got: say so, and let
+    // the operator choose where to resume (ReplayWebhook).
+    DeliveryState state;
+    state.delivered_sequence = webhook.delivered_sequence();
+    state.state = kDisabled;
+    state.last_error = absl::StrCat("events after ", webhook.delivered_sequence(),
+                                    " are past the retention (", page.status().message(),
+                                    "); replay from a retained sequence");
+    if (auto end = record(state)) return *end;
+    result.state = kDisabled;
+    return result;
   }
+  if (!page.ok()) return internal_failure("read feed", page.status());
   result.latest = page->latest;
-
   auto secrets = store_->SigningSecrets(*stored);
   if (!secrets.ok()) return internal_failure("open secret", secrets.status());
 
@@ -390,60 +431,20 @@ Dispatcher::TurnResult Dispatcher::Turn(const std::string& tenant, const std::st
   absl::Time failing_since = stored->has_failing_since()
                                  ? FromTimestamp(stored->failing_since())
                                  : absl::InfinitePast();
-  // Records `state`; false when the endpoint was replayed or removed since
-  // this turn read it (its outcome then no longer applies).
-  auto record = [&](const DeliveryState& state) -> absl::StatusOr<bool> {
-    return store_->RecordDelivery(tenant, id, generation, state);
-  };
-
   for (v1::Event& event : page->events) {
     {
       absl::MutexLock lock(&mu_);
       if (stop_) break;
     }
-    const absl::Time now = runtime_.clock->Now();
     result.pending_since = FromTimestamp(event.time());
-    SendResult sent;
-    bool refused = false;
-    absl::Status prepared = absl::OkStatus();
-    if (webhook.include_resource()) {
-      prepared = reader_ == nullptr
-                     ? absl::FailedPreconditionError("no resource reader configured")
-                     : events::AttachResource(reader_, now, &event);
-    }
-    if (!prepared.ok()) {
-      sent.error = absl::StrCat("cannot read the resource: ", prepared.message());
-    } else {
-      const std::string body = events::WebhookBody(event);
-      auto destination = guard_->Check(webhook.url());
-      if (!destination.ok()) {
-        refused = true;
-        sent.error = std::string(destination.status().message());
-      } else {
-        const int64_t timestamp = absl::ToUnixSeconds(runtime_.clock->Now());
-        auto signature = SignatureHeader(*secrets, event.id(), timestamp, body);
-        if (!signature.ok()) return internal_failure("sign", signature.status());
-        const HeaderList headers = {{"webhook-id", event.id()},
-                                    {"webhook-timestamp", absl::StrCat(timestamp)},
-                                    {"webhook-signature", *signature}};
-        sent = sender_->Post(webhook.url(), destination->ip, headers, body);
-      }
-      CountDelivery(sent, refused);
-    }
-
+    const SendResult sent = Attempt(webhook, *secrets, event);
     DeliveryState state;
     if (sent.ok()) {
       cursor = event.sequence();
       attempts = 0;
       failing_since = absl::InfinitePast();
       state.delivered_sequence = cursor;
-      auto recorded = record(state);
-      if (!recorded.ok()) return internal_failure("record", recorded.status());
-      if (!*recorded) {
-        result.state = kHealthy;
-        result.more = true;
-        return result;
-      }
+      if (auto end = record(state)) return *end;
       result.state = kHealthy;
       result.delivered = cursor;
       result.pending_since = absl::InfiniteFuture();
@@ -461,13 +462,7 @@ Dispatcher::TurnResult Dispatcher::Turn(const std::string& tenant, const std::st
     state.attempts = attempts;
     state.next_attempt = decision.disable ? absl::InfinitePast() : decision.next_attempt;
     state.failing_since = failing_since;
-    auto recorded = record(state);
-    if (!recorded.ok()) return internal_failure("record", recorded.status());
-    if (!*recorded) {
-      result.state = kHealthy;
-      result.more = true;
-      return result;
-    }
+    if (auto end = record(state)) return *end;
     if (decision.disable) {
       LogWarning("webhooks: endpoint disabled",
                  {{"tenant", tenant}, {"webhook", id}, {"reason", decision.reason}});
@@ -484,9 +479,8 @@ Dispatcher::TurnResult Dispatcher::Turn(const std::string& tenant, const std::st
   if (all_sent && page->next_after > cursor) {
     DeliveryState state;
     state.delivered_sequence = page->next_after;
-    auto recorded = record(state);
-    if (!recorded.ok()) return internal_failure("record", recorded.status());
-    if (*recorded) cursor = page->next_after;
+    if (auto end = record(state)) return *end;
+    cursor = page->next_after;
   }
   result.delivered = cursor;
   result.state = kHealthy;

@@ -119,6 +119,10 @@ class Dispatcher {
   // One turn: up to `batch` events delivered in order, stopping at the first
   // failure. Runs without mu_.
   TurnResult Turn(const std::string& tenant, const std::string& id);
+  // One POST of `event` (its resource attached when the endpoint wants it),
+  // to the address the guard vets now, signed with `secrets`.
+  SendResult Attempt(const v1::Webhook& webhook, const std::vector<std::string>& secrets,
+                     v1::Event& event);
   void Finish(const std::string& key, const TurnResult& result);
 
   WebhookStore* const store_;

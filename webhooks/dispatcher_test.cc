@@ -30,18 +30,6 @@ constexpr char kHookA[] = "https://a.example/hook";
 constexpr char kHookB[] = "https://b.example/hook";
 constexpr char kHookC[] = "https://c.example/hook";
 
-// Bounded real-time wait for what other threads do; the fake clock never
-// moves by itself.
-bool Eventually(const std::function<bool()>& condition,
-                absl::Duration timeout = absl::Seconds(20)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
 uint64_t SequenceOf(const FakeSender::Request& request) {
   return Json::parse(request.body)["data"]["sequence"].get<uint64_t>();
 }

@@ -168,7 +168,19 @@ class FakeSender : public WebhookSender {
   std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
 };
 
-// A user.created event of `tenant` at `time`.
+// Bounded real-time wait for what other threads do (polling: the store has
+// no notifications); the fake clock never moves by itself.
+inline bool Eventually(const std::function<bool()>& condition,
+                       absl::Duration timeout = absl::Seconds(20)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+// An event of `tenant` of `type` at `time`.
 inline v1::Event UserEvent(const std::string& tenant, const std::string& type,
                            absl::Time time, const std::string& resource_id = "u1") {
   v1::Event e;

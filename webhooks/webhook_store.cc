@@ -115,11 +115,10 @@ absl::StatusOr<AddedWebhook> WebhookStore::Add(const v1::AddWebhookRequest& requ
   return added;
 }
 
-absl::StatusOr<std::vector<v1::StoredWebhook>> WebhookStore::List(absl::string_view tenant) {
-  RETURN_IF_ERROR(ValidateTenant(tenant));
+absl::StatusOr<std::vector<v1::StoredWebhook>> WebhookStore::Scan(absl::string_view prefix) {
   std::vector<v1::StoredWebhook> out;
   absl::Status parse = absl::OkStatus();
-  RETURN_IF_ERROR(kv_->Scan(kWebhooksColumnFamily, Key(tenant, ""), "",
+  RETURN_IF_ERROR(kv_->Scan(kWebhooksColumnFamily, prefix, "",
                             [&](absl::string_view, absl::string_view value) {
                               auto record = ParseRecord<v1::StoredWebhook>(std::string(value));
                               if (!record.ok()) {
@@ -133,22 +132,12 @@ absl::StatusOr<std::vector<v1::StoredWebhook>> WebhookStore::List(absl::string_v
   return out;
 }
 
-absl::StatusOr<std::vector<v1::StoredWebhook>> WebhookStore::ListAll() {
-  std::vector<v1::StoredWebhook> out;
-  absl::Status parse = absl::OkStatus();
-  RETURN_IF_ERROR(kv_->Scan(kWebhooksColumnFamily, "", "",
-                            [&](absl::string_view, absl::string_view value) {
-                              auto record = ParseRecord<v1::StoredWebhook>(std::string(value));
-                              if (!record.ok()) {
-                                parse = record.status();
-                                return false;
-                              }
-                              out.push_back(std::move(*record));
-                              return true;
-                            }));
-  RETURN_IF_ERROR(parse);
-  return out;
+absl::StatusOr<std::vector<v1::StoredWebhook>> WebhookStore::List(absl::string_view tenant) {
+  RETURN_IF_ERROR(ValidateTenant(tenant));
+  return Scan(Key(tenant, ""));
 }
+
+absl::StatusOr<std::vector<v1::StoredWebhook>> WebhookStore::ListAll() { return Scan(""); }
 
 absl::StatusOr<v1::StoredWebhook> WebhookStore::Get(absl::string_view tenant,
                                                     absl::string_view id) {

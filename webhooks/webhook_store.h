@@ -87,6 +87,8 @@ class WebhookStore {
  private:
   static std::string Key(absl::string_view tenant, absl::string_view id);
   absl::Status ValidateTenant(absl::string_view tenant) const;
+  // The endpoints whose keys start with `prefix`.
+  absl::StatusOr<std::vector<v1::StoredWebhook>> Scan(absl::string_view prefix);
   // Reads, changes (`edit` may refuse) and writes one endpoint in a transaction.
   absl::StatusOr<v1::StoredWebhook> Update(
       absl::string_view tenant, absl::string_view id,
