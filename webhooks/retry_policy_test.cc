@@ -93,7 +93,9 @@ TEST(RetryPolicyTest, DecisionsByResponse) {
     const RetryDecision d =
         policy.Decide(c.result, c.attempts, kNow - c.failing_for, kNow, /*jitter_unit=*/0);
     EXPECT_EQ(d.disable, c.disable) << c.name;
-    if (!c.disable) EXPECT_EQ(d.next_attempt - kNow, c.wait) << c.name;
+    if (!c.disable) {
+      EXPECT_EQ(d.next_attempt - kNow, c.wait) << c.name;
+    }
     EXPECT_TRUE(absl::StrContains(d.reason, c.reason)) << c.name << ": " << d.reason;
   }
 }

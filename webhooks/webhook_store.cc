@@ -161,6 +161,23 @@ absl::Status WebhookStore::Remove(absl::string_view tenant, absl::string_view id
   });
 }
 
+absl::Status WebhookStore::RemoveTenant(absl::string_view tenant) {
+  RETURN_IF_ERROR(ValidateTenant(tenant));
+  return RunInTransaction(*kv_, [&](KvTransaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(txn.GetForUpdate(kWebhooksColumnFamily, tenant).status());
+    std::vector<std::string> keys;
+    RETURN_IF_ERROR(txn.Scan(kWebhooksColumnFamily, Key(tenant, ""), "",
+                             [&](absl::string_view key, absl::string_view) {
+                               keys.emplace_back(key);
+                               return true;
+                             }));
+    for (const std::string& key : keys) {
+      RETURN_IF_ERROR(txn.Delete(kWebhooksColumnFamily, key));
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<v1::StoredWebhook> WebhookStore::Update(
     absl::string_view tenant, absl::string_view id,
     const std::function<absl::Status(v1::StoredWebhook&)>& edit) {

@@ -68,6 +68,9 @@ class WebhookStore {
   absl::StatusOr<std::vector<v1::StoredWebhook>> ListAll();
   absl::StatusOr<v1::StoredWebhook> Get(absl::string_view tenant, absl::string_view id);
   absl::Status Remove(absl::string_view tenant, absl::string_view id);
+  // Every endpoint of `tenant` (tenant deletion); the dispatcher forgets
+  // them at its next look (Refresh each, or its periodic check).
+  absl::Status RemoveTenant(absl::string_view tenant);
   // A new secret (returned once); the current one keeps signing for `grace`
   // (zero = the default).
   absl::StatusOr<std::string> RotateSecret(absl::string_view tenant, absl::string_view id,

@@ -141,6 +141,17 @@ TEST_P(WebhookStoreTest, AtMostTwentyPerTenantAndTenantsAreApart) {
   EXPECT_TRUE(store_->Add(Request("acme")).ok());
 }
 
+TEST_P(WebhookStoreTest, RemoveTenantRemovesOnlyThatTenant) {
+  MustAdd("acme");
+  MustAdd("acme");
+  MustAdd("acme-2");
+  ASSERT_TRUE(store_->RemoveTenant("acme").ok());
+  EXPECT_TRUE(store_->List("acme")->empty());
+  EXPECT_EQ(store_->List("acme-2")->size(), 1u);
+  EXPECT_TRUE(store_->RemoveTenant("acme").ok());  // nothing left: still fine
+  EXPECT_EQ(store_->RemoveTenant("").code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(WebhookStoreTest, UnknownAndHostileIdsAreNotFound) {
   const AddedWebhook added = MustAdd("acme");
   for (const std::string& id :
