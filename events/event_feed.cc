@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "google/protobuf/util/time_util.h"
+#include "common/proto_util.h"
 
 namespace scim::events {
 
@@ -24,17 +24,17 @@ absl::Status AttachResource(const ResourceReader& reader, absl::Time now,
                             v1::Event* event) {
   event->clear_resource();
   event->clear_resource_read_at();
+  // Tenant events are about no resource a reader could return.
   if (event->resource_type().empty() || event->resource_id().empty() ||
       event->resource_type() == "Tenant") {
     return absl::OkStatus();
   }
-  absl::StatusOr<std::optional<google::protobuf::Any>> resource =
-      reader(event->tenant(), event->resource_type(), event->resource_id());
+  auto resource = reader(event->tenant(), event->resource_type(), event->resource_id());
   if (!resource.ok()) return resource.status();
-  if (!resource->has_value()) return absl::OkStatus();
-  *event->mutable_resource() = std::move(**resource);
-  *event->mutable_resource_read_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(now));
+  if (resource->has_value()) {
+    *event->mutable_resource() = std::move(**resource);
+    *event->mutable_resource_read_at() = ToTimestamp(now);
+  }
   return absl::OkStatus();
 }
 

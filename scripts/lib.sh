@@ -33,6 +33,22 @@ scim_ensure_packages() {
   fi
 }
 
+# The npm packages the tests use (tests/node/package.json: the Standard
+# Webhooks reference library that verifies our webhook signatures). A no-op
+# once installed. Node 20 and npm come with the machine (Debian's nodejs
+# would replace them: never install it).
+scim_ensure_node_packages() {
+  if [ -f tests/node/node_modules/standardwebhooks/package.json ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    echo "npm is missing: the tests need Node 20 with npm on the PATH" >&2
+    return 1
+  fi
+  echo "installing npm packages for tests (tests/node)" >&2
+  npm install --prefix tests/node --no-package-lock --no-audit --no-fund >&2
+}
+
 # Configures (once) and builds everything into build/ (binaries in build/bin).
 scim_build() {
   if [ ! -f build/build.ninja ]; then

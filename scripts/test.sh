@@ -16,6 +16,7 @@ if [ "${SCIM_SKIP_BAZEL:-0}" != 1 ]; then
 else
   scim_ensure_packages
 fi
+scim_ensure_node_packages
 scim_build
 
 if [ "${SCIM_SKIP_BAZEL:-0}" != 1 ]; then
