@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status.h"
 #include "common/secret_file.h"
 #include "identity-service/keys.h"
 #include "identity-service/message_fields.h"
@@ -37,8 +38,25 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
                                       absl::string_view id) {
                        return ReadForEvent(tenant, type, id);
                      },
-                     runtime.clock, runtime.random) {
+                     runtime.clock, runtime.random),
+      webhook_guard_(options.allow_private_webhooks),
+      webhook_store_(kv_.get(), &events_, &webhook_guard_, runtime, options.kek),
+      webhook_sender_(options.webhook_sender),
+      dispatcher_(&webhook_store_, &events_, &webhook_sender_, &webhook_guard_,
+                  [this](absl::string_view tenant, absl::string_view type,
+                         absl::string_view id) { return ReadForEvent(tenant, type, id); },
+                  runtime, webhooks::DispatcherOptions{.threads = options.webhook_threads}),
+      webhook_service_(&webhook_store_, &dispatcher_,
+                       [this](const grpc::ServerContext& context, const std::string& tenant) {
+                         return service_.AuthorizeTenant(context, tenant);
+                       }) {
   store_.set_event_log(&events_);
+  service_.set_tenant_deleted_hook([this](const std::string& tenant) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<v1::StoredWebhook> hooks, webhook_store_.List(tenant));
+    RETURN_IF_ERROR(webhook_store_.RemoveTenant(tenant));
+    for (const auto& hook : hooks) dispatcher_.Refresh(tenant, hook.webhook().id());
+    return absl::OkStatus();
+  });
   // Before any write is served. Should it fail, lists count by scanning.
   if (absl::Status s = store_.EnsureCounts(); !s.ok()) {
     LogError("cannot set up the resource counts; lists will count by scanning",
@@ -80,6 +98,9 @@ absl::StatusOr<std::optional<google::protobuf::Any>> IdentityComponent::ReadForE
 void IdentityComponent::Start(Peers peers, absl::Duration tombstone_retention) {
   EnableAuthorization(std::move(peers.token), peers.admin_token);
   events_.Start();
+  if (absl::Status s = dispatcher_.Start(); !s.ok()) {
+    LogError("cannot start webhook delivery", {{"error", s.ToString()}});
+  }
   StartShipping(std::move(peers.audit), peers.admin_token);
   StartPurging(tombstone_retention);
 }
@@ -87,6 +108,7 @@ void IdentityComponent::Start(Peers peers, absl::Duration tombstone_retention) {
 void IdentityComponent::Stop() {
   StopPurging();
   StopShipping();
+  dispatcher_.Stop();
   events_.Stop();
 }
 

@@ -16,6 +16,11 @@
 #include "events/event_log.h"
 #include "events/event_service.h"
 #include "identity-service/resource_store.h"
+#include "webhooks/destination_guard.h"
+#include "webhooks/dispatcher.h"
+#include "webhooks/httplib_sender.h"
+#include "webhooks/webhook_service.h"
+#include "webhooks/webhook_store.h"
 
 namespace scim::identity {
 
@@ -23,6 +28,12 @@ struct IdentityOptions {
   events::EventLogOptions events;
   // Webhooks may target loopback and private addresses.
   bool allow_private_webhooks = false;
+  int webhook_threads = 4;
+  // Encrypts webhook signing secrets at rest (optional; must outlive the
+  // component).
+  const KeyEncryption* kek = nullptr;
+  // The webhooks' HTTP client (tests shorten its timeouts).
+  webhooks::HttplibSenderOptions webhook_sender;
 };
 
 class IdentityComponent {
@@ -73,7 +84,9 @@ class IdentityComponent {
 
   grpc::Service* service() { return &service_; }
   // Every gRPC service it serves: identity, events, webhooks.
-  std::vector<grpc::Service*> services() { return {&service_, &event_service_}; }
+  std::vector<grpc::Service*> services() {
+    return {&service_, &event_service_, &webhook_service_};
+  }
   events::EventLog& events() { return events_; }
   ResourceStore& store() { return store_; }
   audit::Outbox& outbox() { return outbox_; }
@@ -92,6 +105,11 @@ class IdentityComponent {
   ResourceStore store_;
   IdentityServiceImpl service_;
   events::EventServiceImpl event_service_;
+  webhooks::DestinationGuard webhook_guard_;
+  webhooks::WebhookStore webhook_store_;
+  webhooks::HttplibSender webhook_sender_;
+  webhooks::Dispatcher dispatcher_;
+  webhooks::WebhookServiceImpl webhook_service_;
   std::unique_ptr<token::Authenticator> authenticator_;
   std::unique_ptr<PeriodicWorker> purger_;
 };

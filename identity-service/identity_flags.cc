@@ -2,6 +2,7 @@
 
 #include "absl/flags/flag.h"
 #include "identity-service/identity_component.h"
+#include "webhooks/webhook_flags.h"
 #include "identity-service/resource_store.h"
 
 ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
@@ -14,9 +15,7 @@ ABSL_FLAG(int64_t, list_scan_limit, scim::identity::kDefaultListScanLimit,
 ABSL_FLAG(absl::Duration, event_retention, absl::Hours(24 * 30),
           "how long directory events are kept for ListEvents, WatchEvents and "
           "webhook replays; a cursor older than that is OUT_OF_RANGE");
-ABSL_FLAG(bool, allow_private_webhooks, false,
-          "let webhooks target loopback, private and link-local addresses "
-          "(tests, on-premises receivers)");
+
 
 namespace scim::identity {
 
@@ -24,6 +23,7 @@ IdentityOptions IdentityOptionsFromFlags() {
   IdentityOptions options;
   options.events.retention = absl::GetFlag(FLAGS_event_retention);
   options.allow_private_webhooks = absl::GetFlag(FLAGS_allow_private_webhooks);
+  options.webhook_threads = absl::GetFlag(FLAGS_webhook_threads);
   return options;
 }
 

@@ -11,7 +11,6 @@
 ABSL_DECLARE_FLAG(absl::Duration, tombstone_retention);
 ABSL_DECLARE_FLAG(int64_t, list_scan_limit);
 ABSL_DECLARE_FLAG(absl::Duration, event_retention);
-ABSL_DECLARE_FLAG(bool, allow_private_webhooks);
 
 namespace scim::identity {
 struct IdentityOptions;

@@ -315,6 +315,7 @@ grpc::Status IdentityServiceImpl::DeleteTenantData(
     }
     ASSIGN_OR_RETURN(int64_t deleted,
                      store_->DeleteTenant(request->tenant(), ContextOf(*context)));
+    if (tenant_deleted_) RETURN_IF_ERROR(tenant_deleted_(request->tenant()));
     response->set_deleted_keys(deleted);
     return absl::OkStatus();
   });

@@ -2,6 +2,7 @@
 #ifndef SCIM_IDENTITY_SERVICE_IDENTITY_SERVICE_H_
 #define SCIM_IDENTITY_SERVICE_IDENTITY_SERVICE_H_
 
+#include <functional>
 #include <optional>
 
 #include "common/admin_token.h"
@@ -32,6 +33,11 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::Status AuthorizeTenant(const grpc::ServerContext& context,
                                const std::string& tenant) {
     return Authorize(context, tenant);
+  }
+  // Runs after DeleteTenantData erased a tenant's directory data (its
+  // webhooks go too).
+  void set_tenant_deleted_hook(std::function<absl::Status(const std::string&)> hook) {
+    tenant_deleted_ = std::move(hook);
   }
   // OK for the admin token only.
   absl::Status AuthorizeAdmin(const grpc::ServerContext& context) {
@@ -127,6 +133,7 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                     const typename ResourceTraits<R>::ListRequest& request,
                     typename ResourceTraits<R>::ListResponse* response);
 
+  std::function<absl::Status(const std::string&)> tenant_deleted_;
   ResourceStore* store_;
   token::Authenticator* authenticator_ = nullptr;
   std::string admin_token_;

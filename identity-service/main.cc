@@ -1,5 +1,6 @@
 // identity-service as its own process (Kubernetes); scimd embeds the same.
 #include "absl/flags/flag.h"
+#include "common/key_encryption.h"
 #include "common/etag_cache.h"
 #include "common/flags.h"
 #include "common/log.h"
@@ -37,15 +38,22 @@ int main(int argc, char** argv) {
     }
     etags = std::make_unique<scim::EtagCache>(std::move(*redis), scim::Clock::Real());
   }
+  // Encrypts webhook signing secrets at rest, as token-service does its keys.
+  auto kek = scim::KeyEncryption::FromFlags();
+  if (!kek.ok()) {
+    scim::LogError("bad key-encryption key", {{"error", kek.status().ToString()}});
+    return 2;
+  }
   const std::unique_ptr<const scim::SchemaRegistry> registry =
       scim::SchemaRegistry::Core();
   std::unique_ptr<scim::identity::IdentityComponent> component;
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string&)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
+    scim::identity::IdentityOptions options = scim::identity::IdentityOptionsFromFlags();
+    options.kek = kek->get();
     auto opened = scim::identity::IdentityComponent::Open(
-        data_dir + "/identity", registry.get(), scim::Runtime::Real(),
-        scim::identity::IdentityOptionsFromFlags());
+        data_dir + "/identity", registry.get(), scim::Runtime::Real(), options);
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     if (etags != nullptr) component->store().set_etag_cache(etags.get());

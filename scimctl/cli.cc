@@ -21,6 +21,7 @@ ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
           "file holding the admin token (env SCIM_ADMIN_TOKEN holds the token "
           "itself and wins)");
 ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
+ABSL_FLAG(std::string, output, "text", "text, or json: every listing as one JSON array");
 
 namespace scimctl {
 
@@ -102,6 +103,24 @@ bool ParseTime(const std::string& flag, const std::string& text,
     std::exit(2);
   }
   return true;
+}
+
+bool JsonOutput() {
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (output != "text" && output != "json") {
+    std::cerr << "scimctl: --output must be text or json\n";
+    std::exit(2);
+  }
+  return output == "json";
+}
+
+std::string ToJsonArray(const std::vector<const google::protobuf::Message*>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ",";
+    out += ToJson(*items[i]);
+  }
+  return out + "]";
 }
 
 std::string RequireTenant() {

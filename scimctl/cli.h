@@ -3,12 +3,14 @@
 #define SCIM_SCIMCTL_CLI_H_
 
 #include <cstddef>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "google/protobuf/message.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -67,6 +69,24 @@ std::string Time(const google::protobuf::Timestamp& ts);
 
 // One-line JSON with every primitive field printed.
 std::string ToJson(const google::protobuf::Message& m);
+
+// --output=json: listings print one JSON array (exits 2 on a bad value).
+bool JsonOutput();
+std::string ToJsonArray(const std::vector<const google::protobuf::Message*>& items);
+
+// A listing: one line per item from `line(item)`, or with --output=json
+// one JSON array of the items.
+template <typename T, typename LineFn>
+void PrintListing(const google::protobuf::RepeatedPtrField<T>& items, LineFn line) {
+  if (JsonOutput()) {
+    std::vector<const google::protobuf::Message*> all;
+    for (const T& item : items) all.push_back(&item);
+    std::cout << ToJsonArray(all) << std::endl;
+    return;
+  }
+  for (const T& item : items) std::cout << line(item) << "\n";
+  std::cout << std::flush;
+}
 
 // RFC 3339 text -> Timestamp, exiting on bad input.
 bool ParseTime(const std::string& flag, const std::string& text,

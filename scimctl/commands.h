@@ -22,6 +22,9 @@ int RunClientCommand(const Session& session,
 // audit_commands.cc
 int RunAuditCommand(const Session& session,
                     const std::vector<std::string>& args);
+// event_commands.cc: events tail, and webhook endpoints
+int RunEventsCommand(const Session& session, const std::vector<std::string>& args);
+int RunWebhookCommand(const Session& session, const std::vector<std::string>& args);
 // credential_commands.cc: credentials derived from the admin token
 int RunCredentialCommand(const Session& session,
                          const std::vector<std::string>& args);

@@ -37,11 +37,10 @@ int ListKeys(const Session& session, const std::vector<std::string>&) {
   grpc::Status s = session.tokens->ListApiKeys(
       AdminContext(session.token).get(), request, &response);
   if (!s.ok()) return Fail(s);
-  for (const auto& k : response.keys()) {
-    std::cout << k.id() << " " << Time(k.created()) << " "
-              << Time(k.last_used()) << " " << Time(k.expires()) << " "
-              << k.state() << "\n";
-  }
+  PrintListing(response.keys(), [](const scim::v1::ApiKey& k) {
+    return k.id() + " " + Time(k.created()) + " " + Time(k.last_used()) + " " +
+           Time(k.expires()) + " " + k.state();
+  });
   return 0;
 }
 

@@ -46,6 +46,24 @@ commands:
   audit prune --tenant=NAME --before=T
                             drop events older than T, keeping a signed
                             checkpoint so the rest still verifies
+  events tail --tenant=NAME [--after=SEQ] [--follow] [--types=a,b]
+              [--include_resource]
+                            one JSON event per line, in sequence order
+                            (default: the newest --limit; --follow: keep
+                            streaming)
+  webhook add --tenant=NAME --url=URL [--events=a,b] [--include_resource]
+                            two lines: the endpoint id, then its signing
+                            secret (shown only this once)
+  webhook list --tenant=NAME
+                            one line per endpoint: id url state lag_events
+                            lag_seconds
+  webhook remove --tenant=NAME --id=ID
+  webhook rotate-secret --tenant=NAME --id=ID
+                            print the new secret; the old one keeps signing
+                            for 24 hours
+  webhook replay --tenant=NAME --id=ID --after=SEQ
+                            deliver again from the event after SEQ (and
+                            re-enable a disabled endpoint)
   credential denial-token   print the edge's credential (--denial_token_file):
                             it may only record refused requests in the audit
                             log)";
@@ -60,6 +78,8 @@ const std::map<std::string_view, Group> kGroups = {
     {"client", scimctl::RunClientCommand},
     {"audit", scimctl::RunAuditCommand},
     {"credential", scimctl::RunCredentialCommand},
+    {"events", scimctl::RunEventsCommand},
+    {"webhook", scimctl::RunWebhookCommand},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
+#include "scim/v1/events.grpc.pb.h"
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
 
@@ -36,10 +37,9 @@ int List(const Session& session, const std::vector<std::string>&) {
   grpc::Status s = session.tokens->ListTenants(
       AdminContext(session.token).get(), {}, &response);
   if (!s.ok()) return Fail(s);
-  for (const auto& t : response.tenants()) {
-    std::cout << t.id() << " " << Time(t.created()) << " "
-              << (t.disabled() ? "disabled" : "enabled") << "\n";
-  }
+  PrintListing(response.tenants(), [](const scim::v1::Tenant& t) {
+    return t.id() + " " + Time(t.created()) + " " + (t.disabled() ? "disabled" : "enabled");
+  });
   return 0;
 }
 
@@ -62,7 +62,22 @@ int SetDisabled(const Session& session, const std::vector<std::string>& args) {
   scim::v1::Tenant tenant;
   grpc::Status s = session.tokens->SetTenantDisabled(
       AdminContext(session.token).get(), request, &tenant);
-  return s.ok() ? 0 : Fail(s);
+  if (!s.ok()) return Fail(s);
+  // The change goes into the tenant's event feed too. Recording a state the
+  // feed already shows adds nothing, so running the command again after a
+  // failure here is safe.
+  auto events = scim::v1::EventService::NewStub(
+      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  scim::v1::RecordTenantStateRequest record;
+  record.set_tenant(args[2]);
+  record.set_disabled(request.disabled());
+  scim::v1::RecordTenantStateResponse recorded;
+  s = events->RecordTenantState(AdminContext(session.token).get(), record, &recorded);
+  if (!s.ok()) {
+    return Fail("the tenant's state changed, but its event could not be recorded (" +
+                s.error_message() + "); run the command again");
+  }
+  return 0;
 }
 
 int Delete(const Session& session, const std::vector<std::string>& args) {

@@ -109,8 +109,12 @@ int main(int argc, char** argv) {
   }
   auto identity =
       scim::identity::IdentityComponent::Open(data_dir + "/identity", registry.get(),
-                                              runtime,
-                                              scim::identity::IdentityOptionsFromFlags());
+                                              runtime, [&] {
+                                                auto options =
+                                                    scim::identity::IdentityOptionsFromFlags();
+                                                options.kek = kek->get();
+                                                return options;
+                                              }());
   auto token =
       scim::token::TokenComponent::Open(data_dir + "/token", *admin, runtime,
                                         kek->get());

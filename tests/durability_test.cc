@@ -82,29 +82,6 @@ TEST(DurabilityTest, AcknowledgedCreatesSurviveSigkill) {
             acknowledged.size());
 }
 
-// scimd with --demo on `data`: the process, its HTTP port and the fresh key.
-struct Demo {
-  std::unique_ptr<TestProcess> process;
-  int port = 0;
-  std::string key;
-};
-
-absl::StatusOr<Demo> StartDemo(const std::string& dir) {
-  auto process = TestProcess::Start(
-      "scimd",
-      {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
-       "--grpc_addr=127.0.0.1:0", "--access_log=false", "--demo"},
-      dir);
-  if (!process.ok()) return process.status();
-  Demo demo;
-  std::string out = (*process)->Stdout();
-  demo.key = out.substr(out.find("scim_"));
-  demo.key = demo.key.substr(0, demo.key.find('\n'));
-  demo.port = std::stoi((*process)->Field("http_port"));
-  demo.process = std::move(*process);
-  return demo;
-}
-
 // What the writers were told succeeded. A write that was sent but not
 // acknowledged may or may not be there; an acknowledged one must be.
 struct Acknowledged {

@@ -248,4 +248,24 @@ std::string ScimCtl::Run(const std::string& args, int* exit_code) const {
                     exit_code);
 }
 
+absl::StatusOr<Demo> StartDemo(const std::string& dir,
+                               const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
+                                   "--grpc_addr=127.0.0.1:0", "--access_log=false",
+                                   "--demo"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  auto process = TestProcess::Start("scimd", args, dir);
+  if (!process.ok()) return process.status();
+  Demo demo;
+  std::string out = (*process)->Stdout();
+  const size_t key = out.find("scim_");
+  if (key == std::string::npos) return absl::InternalError("scimd printed no demo key");
+  demo.key = out.substr(key);
+  demo.key = demo.key.substr(0, demo.key.find('\n'));
+  demo.port = std::stoi((*process)->Field("http_port"));
+  demo.grpc_port = std::stoi((*process)->Field("grpc_port"));
+  demo.process = std::move(*process);
+  return demo;
+}
+
 }  // namespace scim::testing

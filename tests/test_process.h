@@ -45,6 +45,17 @@ class TestProcess {
   std::map<std::string, std::string> serving_;
 };
 
+// scimd with --demo on `dir`/data: the process, its ports and the demo
+// tenant's fresh API key.
+struct Demo {
+  std::unique_ptr<TestProcess> process;
+  int port = 0;       // HTTP
+  int grpc_port = 0;
+  std::string key;
+};
+absl::StatusOr<Demo> StartDemo(const std::string& dir,
+                               const std::vector<std::string>& extra_args = {});
+
 // Runs a shell command; returns its stdout and sets `exit_code`.
 std::string RunCommand(const std::string& command, int* exit_code);
 
