@@ -42,6 +42,20 @@ v1::Event NewDirectoryEvent(absl::string_view tenant, absl::string_view type,
   return e;
 }
 
+ResourceChange UpdateOf(const ResourceType& type, absl::string_view tenant,
+                        absl::string_view id, bool from_tombstone, const Message& before,
+                        const Message& after, std::vector<std::string> changed,
+                        const MemberChanges& members) {
+  ResourceChange change{from_tombstone ? ResourceChange::Kind::kRestored
+                                       : ResourceChange::Kind::kUpdated,
+                        &type, std::string(tenant), std::string(id)};
+  change.before = &before;
+  change.after = &after;
+  change.changed = std::move(changed);
+  change.members = &members;
+  return change;
+}
+
 std::vector<v1::Event> ChangeEvents(const ResourceChange& change,
                                     const audit::EventContext& who, absl::Time now,
                                     UuidV7Generator& ids) {

@@ -38,6 +38,14 @@ struct ResourceChange {
   bool soft = false;  // a delete that kept a tombstone
 };
 
+// A replace or patch of `before` into `after` (which brings back a
+// tombstone when `from_tombstone`). Points into its arguments.
+ResourceChange UpdateOf(const ResourceType& type, absl::string_view tenant,
+                        absl::string_view id, bool from_tombstone,
+                        const google::protobuf::Message& before,
+                        const google::protobuf::Message& after,
+                        std::vector<std::string> changed, const MemberChanges& members);
+
 std::vector<v1::Event> ChangeEvents(const ResourceChange& change,
                                     const audit::EventContext& who, absl::Time now,
                                     UuidV7Generator& ids);

@@ -279,14 +279,10 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     PublishVersion(type, tenant, id, *stored, false);
     RETURN_IF_ERROR(AddEvent(type, tenant, id, from_tombstone ? "restore" : "replace",
                              changed, context, txn));
-    ResourceChange change{from_tombstone ? ResourceChange::Kind::kRestored
-                                         : ResourceChange::Kind::kUpdated,
-                          &type, std::string(tenant), std::string(id)};
-    change.before = old.get();
-    change.after = stored.get();
-    change.changed = std::move(changed);
-    change.members = &member_changes;
-    return StageEvents(txn, batch, change, context);
+    return StageEvents(txn, batch,
+                       UpdateOf(type, tenant, id, from_tombstone, *old, *stored,
+                                std::move(changed), member_changes),
+                       context);
   }));
   batch.Done();
   outbox_->Committed();
@@ -357,14 +353,10 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     PublishVersion(type, tenant, id, *patched, false);
     RETURN_IF_ERROR(AddEvent(type, tenant, id, from_tombstone ? "restore" : "patch",
                              changed, context, txn));
-    ResourceChange change{from_tombstone ? ResourceChange::Kind::kRestored
-                                         : ResourceChange::Kind::kUpdated,
-                          &type, std::string(tenant), std::string(id)};
-    change.before = old.get();
-    change.after = patched.get();
-    change.changed = std::move(changed);
-    change.members = &member_changes;
-    return StageEvents(txn, batch, change, context);
+    return StageEvents(txn, batch,
+                       UpdateOf(type, tenant, id, from_tombstone, *old, *patched,
+                                std::move(changed), member_changes),
+                       context);
   }));
   batch.Done();
   if (!unchanged) outbox_->Committed();  // a no-op added no event

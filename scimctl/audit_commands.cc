@@ -12,8 +12,8 @@
 
 ABSL_FLAG(std::string, audit_server, "",
           "gRPC address of audit-service when it runs apart (default --server)");
-ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail");
-ABSL_FLAG(bool, follow, false, "audit tail: keep streaming new events");
+ABSL_FLAG(int32_t, limit, 20, "number of events for audit tail and events tail");
+ABSL_FLAG(bool, follow, false, "audit tail, events tail: keep streaming new events");
 ABSL_FLAG(std::string, since, "", "audit export: RFC 3339 start time");
 ABSL_FLAG(std::string, until, "", "audit export: RFC 3339 end time");
 ABSL_FLAG(std::string, before, "", "audit prune: RFC 3339 time");
