@@ -21,9 +21,46 @@
 namespace scim {
 namespace {
 
+
+
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+
+// Element `i` of the repeated scalar `field`, as a key for equality.
+std::string ScalarKey(const Message& m, const FieldDescriptor* field, int i) {
+  const Reflection* r = m.GetReflection();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: return r->GetRepeatedString(m, field, i);
+    case FieldDescriptor::CPPTYPE_BOOL: return r->GetRepeatedBool(m, field, i) ? "t" : "f";
+    case FieldDescriptor::CPPTYPE_INT32: return absl::StrCat(r->GetRepeatedInt32(m, field, i));
+    case FieldDescriptor::CPPTYPE_INT64: return absl::StrCat(r->GetRepeatedInt64(m, field, i));
+    case FieldDescriptor::CPPTYPE_UINT32: return absl::StrCat(r->GetRepeatedUInt32(m, field, i));
+    case FieldDescriptor::CPPTYPE_UINT64: return absl::StrCat(r->GetRepeatedUInt64(m, field, i));
+    case FieldDescriptor::CPPTYPE_DOUBLE: return absl::StrCat(r->GetRepeatedDouble(m, field, i));
+    case FieldDescriptor::CPPTYPE_FLOAT: return absl::StrCat(r->GetRepeatedFloat(m, field, i));
+    case FieldDescriptor::CPPTYPE_ENUM: return absl::StrCat(r->GetRepeatedEnumValue(m, field, i));
+    default: return "";
+  }
+}
+
+// Appends element `i` of the repeated scalar `field` of `from` to `to`.
+void AppendScalar(const Message& from, const FieldDescriptor* field, int i, Message* to) {
+  const Reflection* f = from.GetReflection();
+  const Reflection* t = to->GetReflection();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: t->AddString(to, field, f->GetRepeatedString(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_BOOL: t->AddBool(to, field, f->GetRepeatedBool(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_INT32: t->AddInt32(to, field, f->GetRepeatedInt32(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_INT64: t->AddInt64(to, field, f->GetRepeatedInt64(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_UINT32: t->AddUInt32(to, field, f->GetRepeatedUInt32(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_UINT64: t->AddUInt64(to, field, f->GetRepeatedUInt64(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_DOUBLE: t->AddDouble(to, field, f->GetRepeatedDouble(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_FLOAT: t->AddFloat(to, field, f->GetRepeatedFloat(from, field, i)); break;
+    case FieldDescriptor::CPPTYPE_ENUM: t->AddEnumValue(to, field, f->GetRepeatedEnumValue(from, field, i)); break;
+    default: break;
+  }
+}
 
 absl::Status Error(const char* scim_type, absl::string_view detail) {
   return ScimError(absl::StatusCode::kInvalidArgument, scim_type, detail);
@@ -258,9 +295,26 @@ class Patcher {
         repeated + 1 < fields.size() ? fields[repeated + 1] : nullptr;
     const Reflection* r = holder->GetReflection();
     if (list->message_type() == nullptr) {
-      // A multi-valued simple attribute: replaced or extended as a whole.
-      return SetFromJson(holder, list, kind == PatchKind::kRemove ? Json() : value,
-                         decode_);
+      // A multi-valued simple attribute: remove clears it, replace swaps
+      // it, add appends the values it does not hold yet (RFC 7644
+      // §3.5.2.1), found by key: not a compare per pair.
+      if (kind != PatchKind::kAdd) {
+        return SetFromJson(holder, list, kind == PatchKind::kRemove ? Json() : value,
+                           decode_);
+      }
+      std::unique_ptr<Message> temp(holder->New());
+      RETURN_IF_ERROR(SetFromJson(temp.get(), list,
+                                  value.is_array() ? value : Json::array({value}), decode_));
+      absl::flat_hash_set<std::string> present;
+      for (int i = 0; i < r->FieldSize(*holder, list); ++i) {
+        present.insert(ScalarKey(*holder, list, i));
+      }
+      for (int i = 0; i < temp->GetReflection()->FieldSize(*temp, list); ++i) {
+        if (present.insert(ScalarKey(*temp, list, i)).second) {
+          AppendScalar(*temp, list, i, holder);
+        }
+      }
+      return absl::OkStatus();
     }
     std::optional<BoundFilter> filter;
     if (path.value_filter != nullptr) {

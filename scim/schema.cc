@@ -116,7 +116,11 @@ SchemaRegistry::SchemaRegistry() {
                              "urn:ietf:params:scim:schemas:core:2.0:Group",
                              {},
                              v1::Group::descriptor()});
-  for (ResourceTypeSchema& type : resource_types_) type.registry = this;
+  for (ResourceTypeSchema& type : resource_types_) {
+    type.registry = this;
+    type.prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(type.descriptor);
+  }
 }
 
 std::unique_ptr<const SchemaRegistry> SchemaRegistry::Core() {

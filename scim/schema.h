@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/message.h"
 #include "scim/json_codec.h"
 
 namespace scim {
@@ -67,7 +70,30 @@ struct ResourceTypeSchema {
   // The registry this type belongs to: whatever the engine does with a
   // resource of this type, it reads the schemas from there.
   const SchemaRegistry* registry = nullptr;
+  // An empty message of `descriptor` (New() it): the generated one, or, for
+  // a tenant's type with extension schemas, one built from them.
+  const google::protobuf::Message* prototype = nullptr;
 };
+
+// A tenant's own extension schema of one resource type, with the protobuf
+// field numbers its values are kept under. Numbers are assigned once, when
+// an attribute (or schema) first appears, and never reused, so that stored
+// values keep their meaning as the schema evolves.
+struct ExtensionSchema {
+  Schema schema;
+  std::string resource_type;  // "User" or "Group"
+  bool required = false;      // resources must carry it
+  // The schema's field in the resource message (>= kFirstExtensionField).
+  int field_number = 0;
+  // Attribute name, lower-cased ("costcenter"; a sub-attribute
+  // "assignments.level") -> its field number in the schema's message.
+  std::vector<std::pair<std::string, int>> field_numbers;
+};
+
+// Extension fields of a tenant's resource messages start here: far above
+// the core messages' own numbers (so core fields never collide), below the
+// protobuf reserved range.
+inline constexpr int kFirstExtensionField = 10000;
 
 class SchemaRegistry {
  public:
@@ -75,6 +101,14 @@ class SchemaRegistry {
   // attributes (id, externalId, meta) of RFC 7643 §3.1. Each caller gets its
   // own: a registry is passed to what uses it, never found through a global.
   static std::unique_ptr<const SchemaRegistry> Core();
+  // Core() plus a tenant's extension schemas: each becomes a schema of its
+  // resource type, and a message field (json name: its URN) of a resource
+  // message built for the tenant, so that filter, sort, PATCH, projection,
+  // validation and the JSON codec treat custom attributes like core ones.
+  // The messages stay wire-compatible with v1.User / v1.Group: a v1 message
+  // carries the custom values as unknown fields across gRPC.
+  static absl::StatusOr<std::unique_ptr<const SchemaRegistry>> WithExtensions(
+      std::vector<ExtensionSchema> extensions);
 
   // Its resource types point back at it.
   SchemaRegistry(const SchemaRegistry&) = delete;
@@ -95,6 +129,11 @@ class SchemaRegistry {
 
  private:
   SchemaRegistry();
+  // Builds the tenant messages and types of WithExtensions.
+  absl::Status AddExtensions(std::vector<ExtensionSchema> extensions);
+  // Declared first: the types and prototypes below point into them.
+  std::unique_ptr<google::protobuf::DescriptorPool> pool_;
+  std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
   std::vector<Schema> schemas_;
   std::vector<AttributeSchema> common_;
   std::vector<ResourceTypeSchema> resource_types_;
