@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/admin_token.h"
 #include "common/status.h"
+#include "identity-service/user_access.h"
 #include "scim/json_codec.h"
 #include "scim/projection.h"
 
@@ -55,14 +56,19 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
   return absl::OkStatus();
 }
 
+absl::StatusOr<token::Principal> IdentityServiceImpl::TenantSettings(
+    const std::string& tenant, const std::optional<token::Principal>& principal) {
+  if (principal.has_value()) return *principal;
+  absl::StatusOr<token::Principal> settings = authenticator_->ForTenant(tenant);
+  // An unknown tenant has no data: the defaults do.
+  if (absl::IsNotFound(settings.status())) return token::Principal{tenant, "admin"};
+  return settings;
+}
+
 absl::StatusOr<bool> IdentityServiceImpl::SoftDelete(
     const std::string& tenant, const std::optional<token::Principal>& principal) {
-  if (principal.has_value()) return principal->soft_delete;
-  absl::StatusOr<token::Principal> settings = authenticator_->ForTenant(tenant);
-  // An unknown tenant has no data to keep.
-  if (absl::IsNotFound(settings.status())) return false;
-  if (!settings.ok()) return settings.status();
-  return settings->soft_delete;
+  ASSIGN_OR_RETURN(token::Principal settings, TenantSettings(tenant, principal));
+  return settings.soft_delete;
 }
 
 template <typename R>
@@ -283,6 +289,20 @@ grpc::Status IdentityServiceImpl::ListDeletedUsers(
   }
   response->set_next_page_token(page.next_page_token);
   return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::GetUserAccess(grpc::ServerContext* context,
+                                                const v1::GetUserAccessRequest* request,
+                                                v1::UserAccess* response) {
+  std::optional<token::Principal> principal;
+  if (auto s = Authorize(*context, request->tenant(), nullptr, &principal); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<token::Principal> settings =
+      TenantSettings(request->tenant(), principal);
+  if (!settings.ok()) return ToGrpcStatus(settings.status());
+  return ToGrpcStatus(ReadUserAccess(*store_, request->tenant(), request->user_id(),
+                                     settings->groups_as_roles, response));
 }
 
 grpc::Status IdentityServiceImpl::Bulk(grpc::ServerContext* context,

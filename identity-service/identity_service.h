@@ -94,6 +94,9 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   grpc::Status DeleteTenantData(grpc::ServerContext* context,
                                 const v1::DeleteTenantDataRequest* request,
                                 v1::DeleteTenantDataResponse* response) override;
+  grpc::Status GetUserAccess(grpc::ServerContext* context,
+                             const v1::GetUserAccessRequest* request,
+                             v1::UserAccess* response) override;
 
  private:
   // OK for the admin token or a credential of `tenant`; `validation` gets
@@ -106,6 +109,11 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   // caller's, absent for the admin token (then token-service is asked).
   absl::StatusOr<bool> SoftDelete(const std::string& tenant,
                                   const std::optional<token::Principal>& principal);
+  // The settings of `tenant` as token-service has them: the caller's
+  // principal's, or asked for the admin token (an unknown tenant has the
+  // defaults: it has no data).
+  absl::StatusOr<token::Principal> TenantSettings(
+      const std::string& tenant, const std::optional<token::Principal>& principal);
 
   // The RPCs of every resource type, each written once over
   // scim/resource_traits.h: R is the resource message (v1::User, v1::Group),

@@ -27,6 +27,7 @@ commands:
                             gone (its audit log stays)
   tenant set NAME [--delete_mode=hard|soft] [--rate_limit=N] [--rate_burst=N]
                   [--unknown_attributes=ignore|reject]
+                  [--groups_as_roles=true|false]
   key create --tenant=NAME  print the new API key (shown only this once)
   key list --tenant=NAME    one line per key: id created last_used expiry state
   key rotate --tenant=NAME --key_id=ID [--grace=DURATION]

@@ -1,5 +1,6 @@
 // scimctl's tenant commands: create, list, get, disable/enable, delete, set.
 #include <iostream>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "scim/v1/identity.grpc.pb.h"
@@ -17,6 +18,8 @@ ABSL_FLAG(int32_t, rate_limit, -1,
           "tenant set: requests per second per tenant (0 = unlimited)");
 ABSL_FLAG(int32_t, rate_burst, -1, "tenant set: burst size");
 ABSL_FLAG(std::string, unknown_attributes, "", "tenant set: ignore or reject");
+ABSL_FLAG(std::optional<bool>, groups_as_roles, std::nullopt,
+          "tenant set: true or false (group memberships also count as roles)");
 
 namespace scimctl {
 namespace {
@@ -124,6 +127,9 @@ int Set(const Session& session, const std::vector<std::string>& args) {
   }
   if (!absl::GetFlag(FLAGS_unknown_attributes).empty()) {
     request.set_unknown_attributes(absl::GetFlag(FLAGS_unknown_attributes));
+  }
+  if (const std::optional<bool> on = absl::GetFlag(FLAGS_groups_as_roles)) {
+    request.set_groups_as_roles(*on);
   }
   scim::v1::Tenant tenant;
   grpc::Status s = session.tokens->UpdateTenantSettings(

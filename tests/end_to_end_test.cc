@@ -226,9 +226,19 @@ TEST(EndToEndTest, Scimd) {
   EXPECT_EQ(settings["rateLimit"], 50);
   EXPECT_EQ(settings["rateBurst"], 80);
   EXPECT_EQ(settings["deleteMode"], "soft");
+  EXPECT_EQ(settings["groupsAsRoles"], false);  // the default, printed
+  ctl.MustRun("tenant set beta --groups_as_roles=true");
+  settings = json::parse(ctl.MustRun("tenant get beta"))["settings"];
+  EXPECT_EQ(settings["groupsAsRoles"], true);
+  EXPECT_EQ(settings["deleteMode"], "soft");  // untouched
   int bad = 0;
   ctl.Run("tenant set beta --delete_mode=sometimes", &bad);
   EXPECT_NE(bad, 0);
+  bad = 0;
+  ctl.Run("tenant set beta --groups_as_roles=maybe", &bad);
+  EXPECT_NE(bad, 0);
+  ctl.MustRun("tenant set beta --groups_as_roles=false");
+  EXPECT_EQ(json::parse(ctl.MustRun("tenant get beta"))["settings"]["groupsAsRoles"], false);
   // Rotation hands out a working key; revocation reaches the edge (which has
   // the key cached) within the documented 5 s.
   const std::string key_id = beta_key.substr(5, 16);

@@ -177,6 +177,10 @@ absl::StatusOr<v1::Tenant> TokenStore::UpdateTenantSettings(
           s->set_unknown_attributes(request.unknown_attributes());
           changed.push_back("unknownAttributes");
         }
+        if (request.has_groups_as_roles()) {
+          s->set_groups_as_roles(request.groups_as_roles());
+          changed.push_back("groupsAsRoles");
+        }
         return absl::OkStatus();
       },
       context);

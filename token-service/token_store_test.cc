@@ -178,6 +178,36 @@ TEST_P(TokenStoreTest, DisableEnableAndSettingsAreAuditedAndVerified) {
   EXPECT_EQ(Events().back().changed_attributes_size(), 2);
 }
 
+// groups_as_roles: off by default, set and cleared on its own (other
+// settings untouched), seen by verifiers, audited by name.
+TEST_P(TokenStoreTest, GroupsAsRolesSetting) {
+  ASSERT_TRUE(store_->CreateTenant("acme").ok());
+  auto key = store_->CreateApiKey("acme", "");
+  EXPECT_FALSE(store_->GetTenant("acme")->settings().groups_as_roles());
+  EXPECT_FALSE(store_->VerifyApiKey(key->secret)->settings().groups_as_roles());
+  for (bool on : {true, false, true}) {
+    v1::UpdateTenantSettingsRequest r;
+    r.set_id("acme");
+    r.set_groups_as_roles(on);
+    auto tenant = store_->UpdateTenantSettings(r);
+    ASSERT_TRUE(tenant.ok()) << tenant.status();
+    EXPECT_EQ(tenant->settings().groups_as_roles(), on);
+    EXPECT_EQ(tenant->settings().delete_mode(), "hard");  // untouched
+    EXPECT_EQ(store_->GetTenant("acme")->settings().groups_as_roles(), on);
+    EXPECT_EQ(store_->VerifyApiKey(key->secret)->settings().groups_as_roles(), on);
+    const v1::AuditEvent event = Events().back();
+    EXPECT_EQ(event.operation(), "tenant.update");
+    EXPECT_EQ(std::vector<std::string>(event.changed_attributes().begin(),
+                                       event.changed_attributes().end()),
+              std::vector<std::string>{"groupsAsRoles"});
+  }
+  // A request that leaves it unset does not change it.
+  v1::UpdateTenantSettingsRequest other;
+  other.set_id("acme");
+  other.set_delete_mode("soft");
+  EXPECT_TRUE(store_->UpdateTenantSettings(other)->settings().groups_as_roles());
+}
+
 TEST_P(TokenStoreTest, DeleteTenantTakesItsKeys) {
   ASSERT_TRUE(store_->CreateTenant("acme").ok());
   ASSERT_TRUE(store_->CreateTenant("acme-2").ok());

@@ -92,7 +92,8 @@ Principal PrincipalOf(std::string tenant, std::string credential_id,
                    settings.rate_limit(),
                    settings.rate_burst(),
                    settings.unknown_attributes() == "reject",
-                   settings.delete_mode() == "soft"};
+                   settings.delete_mode() == "soft",
+                   settings.groups_as_roles()};
 }
 
 }  // namespace

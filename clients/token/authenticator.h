@@ -31,6 +31,8 @@ struct Principal {
   bool strict_schema = false;
   // delete_mode "soft": deleted users are kept as tombstones.
   bool soft_delete = false;
+  // Group memberships also count as roles (GetUserAccess).
+  bool groups_as_roles = false;
 };
 
 class Authenticator {
