@@ -37,8 +37,9 @@ bool Overlap(absl::string_view a, absl::string_view b) {
   return absl::StartsWith(x, y + ":") || absl::StartsWith(y, x + ":");
 }
 
+// RFC 3339 in UTC with "Z", as meta times are served.
 std::string Rfc3339(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime(absl::RFC3339_full, FromTimestamp(ts), absl::UTCTimeZone());
+  return google::protobuf::util::TimeUtil::ToString(ts);
 }
 
 }  // namespace

@@ -109,6 +109,7 @@ TEST_P(TenantSchemasTest, PutsGetsListsAndDeletes) {
   EXPECT_EQ(served["attributes"][0]["indexed"], true);
   EXPECT_EQ(served["meta"]["resourceType"], "Schema");
   EXPECT_EQ(served["meta"]["version"], "W/\"1\"");
+  EXPECT_EQ(served["meta"]["created"], "2023-11-14T22:13:20Z");
   EXPECT_EQ(served["meta"]["location"], absl::StrCat("/t/acme/scim/v2/Schemas/", kUrn));
   EXPECT_EQ(visible.name(), "Acme");
   auto again = Put("acme", visible.schema_json());
