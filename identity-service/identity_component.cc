@@ -49,13 +49,18 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
       webhook_service_(&webhook_store_, &dispatcher_,
                        [this](const grpc::ServerContext& context, const std::string& tenant) {
                          return service_.AuthorizeTenant(context, tenant);
-                       }) {
+                       }),
+      schemas_(kv_.get(), &outbox_, runtime),
+      schema_service_(&schemas_,
+                      [this](const grpc::ServerContext& context, const std::string& tenant) {
+                        return service_.AuthorizeTenant(context, tenant);
+                      }) {
   store_.set_event_log(&events_);
   service_.set_tenant_deleted_hook([this](const std::string& tenant) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<v1::StoredWebhook> hooks, webhook_store_.List(tenant));
     RETURN_IF_ERROR(webhook_store_.RemoveTenant(tenant));
     for (const auto& hook : hooks) dispatcher_.Refresh(tenant, hook.webhook().id());
-    return absl::OkStatus();
+    return schemas_.RemoveTenant(tenant);
   });
   // Before any write is served. Should it fail, lists count by scanning.
   if (absl::Status s = store_.EnsureCounts(); !s.ok()) {

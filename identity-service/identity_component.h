@@ -16,6 +16,8 @@
 #include "events/event_log.h"
 #include "events/event_service.h"
 #include "identity-service/resource_store.h"
+#include "identity-service/schema_service.h"
+#include "identity-service/tenant_schemas.h"
 #include "webhooks/destination_guard.h"
 #include "webhooks/dispatcher.h"
 #include "webhooks/httplib_sender.h"
@@ -83,12 +85,15 @@ class IdentityComponent {
   void StopPurging();
 
   grpc::Service* service() { return &service_; }
-  // Every gRPC service it serves: identity, events, webhooks.
+  // Every gRPC service it serves: identity, events, webhooks, schemas.
   std::vector<grpc::Service*> services() {
-    return {&service_, &event_service_, &webhook_service_};
+    return {&service_, &event_service_, &webhook_service_, &schema_service_};
   }
   events::EventLog& events() { return events_; }
   ResourceStore& store() { return store_; }
+  // The tenants' extension schemas (what per-tenant registries are built
+  // from).
+  TenantSchemas& schemas() { return schemas_; }
   audit::Outbox& outbox() { return outbox_; }
 
  private:
@@ -110,6 +115,8 @@ class IdentityComponent {
   webhooks::HttplibSender webhook_sender_;
   webhooks::Dispatcher dispatcher_;
   webhooks::WebhookServiceImpl webhook_service_;
+  TenantSchemas schemas_;
+  SchemaServiceImpl schema_service_;
   std::unique_ptr<token::Authenticator> authenticator_;
   std::unique_ptr<PeriodicWorker> purger_;
 };

@@ -11,7 +11,7 @@ const std::vector<std::string>& ColumnFamilies() {
   static const auto* cfs = new std::vector<std::string>{
       kResourcesCf, kUniqueCf, kIndexCf, kMembersCf, kMembersReverseCf,
       kOutboxCf, kTombstonesCf, kCountsCf, events::kPendingCf, events::kEventsCf,
-      kWebhooksCf};
+      kWebhooksCf, kSchemasCf};
   return *cfs;
 }
 

@@ -10,6 +10,8 @@
 //   outbox     (clients/audit/outbox.h)
 //   events_pending, events   (events/event_log.h)
 //   webhooks   (webhooks/webhook_store.h)
+//   schemas    {tenant}/{urn lower-cased} -> v1.StoredSchema, {tenant} -> the
+//              tenant's schema version (identity-service/tenant_schemas.h)
 //
 // Tenant ids are [a-z0-9-] and type names alphanumeric, so '/' separates them
 // unambiguously; attribute values are escaped so that a value is never a
@@ -38,6 +40,9 @@ inline constexpr char kCountsCf[] = "counts";
 
 // Webhook endpoints and their delivery state (webhooks/).
 inline constexpr char kWebhooksCf[] = "webhooks";
+
+// Tenants' extension schemas (tenant_schemas.h).
+inline constexpr char kSchemasCf[] = "schemas";
 
 const std::vector<std::string>& ColumnFamilies();
 

@@ -80,6 +80,7 @@ std::vector<AttributeSchema> ParseAttributes(const Json& attributes) {
     s.uniqueness = a.value("uniqueness", "none");
     s.canonical_values = Strings(a, "canonicalValues");
     s.reference_types = Strings(a, "referenceTypes");
+    s.indexed = a.value("indexed", false);
     if (a.contains("subAttributes")) {
       s.sub_attributes = ParseAttributes(a["subAttributes"]);
     }

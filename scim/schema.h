@@ -38,6 +38,9 @@ struct AttributeSchema {
   std::vector<std::string> canonical_values;
   std::vector<std::string> reference_types;
   std::vector<AttributeSchema> sub_attributes;
+  // Ours, not RFC 7643 (a tenant's extension schemas may set it): the
+  // attribute gets an index the query planner uses.
+  bool indexed = false;
 
   // Case-insensitive (RFC 7643 §2.1).
   const AttributeSchema* FindSub(absl::string_view sub_name) const;

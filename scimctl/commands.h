@@ -25,6 +25,8 @@ int RunAuditCommand(const Session& session,
 // event_commands.cc: events tail, and webhook endpoints
 int RunEventsCommand(const Session& session, const std::vector<std::string>& args);
 int RunWebhookCommand(const Session& session, const std::vector<std::string>& args);
+// schema_commands.cc: a tenant's extension schemas
+int RunSchemaCommand(const Session& session, const std::vector<std::string>& args);
 // credential_commands.cc: credentials derived from the admin token
 int RunCredentialCommand(const Session& session,
                          const std::vector<std::string>& args);

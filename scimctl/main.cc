@@ -65,6 +65,15 @@ commands:
   webhook replay --tenant=NAME --id=ID --after=SEQ
                             deliver again from the event after SEQ (and
                             re-enable a disabled endpoint)
+  schema put --tenant=NAME FILE
+                            create or evolve the extension schema in FILE
+                            (RFC 7643 schema JSON with "resourceType": "User"
+                            or "Group"); prints nothing
+  schema list --tenant=NAME one URN per line
+  schema get --tenant=NAME URN
+                            the schema JSON (put it back after editing)
+  schema delete --tenant=NAME URN
+                            hide the schema; values stored under it are kept
   credential denial-token   print the edge's credential (--denial_token_file):
                             it may only record refused requests in the audit
                             log)";
@@ -81,6 +90,7 @@ const std::map<std::string_view, Group> kGroups = {
     {"credential", scimctl::RunCredentialCommand},
     {"events", scimctl::RunEventsCommand},
     {"webhook", scimctl::RunWebhookCommand},
+    {"schema", scimctl::RunSchemaCommand},
 };
 
 }  // namespace

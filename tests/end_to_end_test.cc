@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -308,6 +309,67 @@ TEST(EndToEndTest, Scimd) {
                           " tenant list 2>/dev/null"),
              &code);
   EXPECT_NE(code, 0);
+  (*scimd)->Signal(SIGTERM);
+  EXPECT_EQ((*scimd)->Wait(), 0);
+}
+
+// scimctl schema put|list|get|delete against scimd, with the CONTRACT's
+// outputs and exit codes.
+TEST(EndToEndTest, SchemaCommands) {
+  const std::string dir = MakeTempDir("schema_e2e");
+  auto scimd = TestProcess::Start(
+      "scimd", {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
+                "--grpc_addr=127.0.0.1:0", "--access_log=false"},
+      dir);
+  ASSERT_TRUE(scimd.ok()) << scimd.status();
+  Ctl ctl{{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "", dir + "/data/admin.token"}};
+  ctl.MustRun("tenant create acme");
+  const std::string urn = "urn:ietf:params:scim:schemas:extension:Acme:2.0:User";
+  const std::string file = dir + "/acme.json";
+  std::ofstream(file) << R"({"id":")" << urn << R"(","name":"Acme","resourceType":"User",
+      "attributes":[{"name":"costCenter","type":"string","indexed":true}]})";
+  EXPECT_EQ(ctl.MustRun("schema put --tenant=acme " + file), "");
+  EXPECT_EQ(ctl.MustRun("schema list --tenant=acme"), urn + "\n");
+  json listed = json::parse(ctl.MustRun("schema list --tenant=acme --output=json"));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["urn"], urn);
+  json got = json::parse(ctl.MustRun("schema get --tenant=acme " + urn));
+  EXPECT_EQ(got["id"], urn);
+  EXPECT_EQ(got["attributes"][0]["name"], "costCenter");
+  // What get prints can be put back as it is.
+  const std::string served = dir + "/served.json";
+  std::ofstream(served) << got.dump();
+  EXPECT_EQ(ctl.MustRun("schema put --tenant=acme " + served), "");
+  EXPECT_EQ(ctl.MustRun("schema list --tenant=beta"), "");  // acme's only
+
+  int code = 0;
+  ctl.Run("schema list", &code);  // no --tenant
+  EXPECT_EQ(code, 2);
+  ctl.Run("schema put --tenant=acme " + dir + "/missing.json", &code);
+  EXPECT_EQ(code, 2);
+  const std::string bad = dir + "/bad.json";
+  std::ofstream(bad) << R"({"id":")" << urn << R"(","resourceType":"User",
+      "attributes":[{"name":"costCenter","type":"integer"},{"name":"x y","type":"string"}]})";
+  ctl.Run("schema put --tenant=acme " + bad, &code);
+  EXPECT_EQ(code, 1);
+  ctl.Run("schema get --tenant=acme urn:acme:none", &code);
+  EXPECT_EQ(code, 1);
+  Ctl unreachable{{"127.0.0.1:1", "", dir + "/data/admin.token"}};
+  unreachable.Run("schema list --tenant=acme", &code);
+  EXPECT_EQ(code, 3);
+
+  EXPECT_EQ(ctl.MustRun("schema delete --tenant=acme " + urn), "");
+  EXPECT_EQ(ctl.MustRun("schema list --tenant=acme"), "");
+  ctl.Run("schema delete --tenant=acme " + urn, &code);
+  EXPECT_EQ(code, 1);
+  // Each change is in the tenant's audit log.
+  int seen = 0;
+  for (int i = 0; i < 100 && seen < 2; ++i) {
+    const std::string log = ctl.MustRun("audit export --tenant=acme --operation=schema.");
+    seen = static_cast<int>(std::count(log.begin(), log.end(), '\n'));
+    if (seen < 2) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(seen, 2);  // create, delete (the identical put changed nothing)
   (*scimd)->Signal(SIGTERM);
   EXPECT_EQ((*scimd)->Wait(), 0);
 }

@@ -1,0 +1,46 @@
+// SchemaService over gRPC: the tenants' extension schemas (TenantSchemas).
+// Who may act on a tenant is decided by the injected authorizer: the admin
+// token or a credential of that tenant, as for every identity RPC.
+#ifndef SCIM_IDENTITY_SERVICE_SCHEMA_SERVICE_H_
+#define SCIM_IDENTITY_SERVICE_SCHEMA_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "identity-service/tenant_schemas.h"
+#include "scim/v1/schemas.grpc.pb.h"
+
+namespace scim::identity {
+
+// OK when the caller may manage `tenant`'s schemas; otherwise the status to
+// answer with (UNAUTHENTICATED, PERMISSION_DENIED).
+using SchemaAuthorizer =
+    std::function<absl::Status(const grpc::ServerContext& context, const std::string& tenant)>;
+
+class SchemaServiceImpl final : public v1::SchemaService::Service {
+ public:
+  SchemaServiceImpl(TenantSchemas* schemas, SchemaAuthorizer authorize)
+      : schemas_(schemas), authorize_(std::move(authorize)) {}
+
+  grpc::Status PutSchema(grpc::ServerContext* context, const v1::PutSchemaRequest* request,
+                         v1::PutSchemaResponse* response) override;
+  grpc::Status GetSchema(grpc::ServerContext* context, const v1::GetSchemaRequest* request,
+                         v1::TenantSchema* response) override;
+  grpc::Status ListSchemas(grpc::ServerContext* context, const v1::ListSchemasRequest* request,
+                           v1::ListSchemasResponse* response) override;
+  grpc::Status DeleteSchema(grpc::ServerContext* context, const v1::DeleteSchemaRequest* request,
+                            v1::DeleteSchemaResponse* response) override;
+
+ private:
+  // Runs `body` once `context` may act on `tenant`.
+  grpc::Status AsTenant(const grpc::ServerContext& context, const std::string& tenant,
+                        const std::function<absl::Status()>& body);
+
+  TenantSchemas* const schemas_;
+  const SchemaAuthorizer authorize_;
+};
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_SCHEMA_SERVICE_H_
