@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/status.h"
 #include "identity-service/keys.h"
+#include "scim/json_codec.h"
 #include "scim/v1/resources.pb.h"
 
 namespace scim::identity {
@@ -261,8 +262,15 @@ absl::StatusOr<EvolutionPlan> PlanEvolution(const v1::StoredSchema* prior,
 absl::StatusOr<std::vector<int64_t>> CountContradictions(
     KvStore& kv, absl::string_view tenant, absl::string_view resource_type,
     absl::string_view urn, const std::vector<DataCheck>& checks, int64_t max_scan,
-    bool* complete) {
+    bool* complete, const ResourceTypeSchema* current) {
   std::vector<int64_t> counts(checks.size(), 0);
+  // Typed values: the schema's field in the tenant's message, read as JSON
+  // (what the checks judge) into a Struct.
+  const google::protobuf::FieldDescriptor* typed =
+      current == nullptr ? nullptr : FindFieldByScimName(current->descriptor, urn);
+  std::unique_ptr<google::protobuf::Message> tenant_message(
+      typed == nullptr ? nullptr : current->prototype->New());
+  Struct typed_values;
   *complete = true;
   int64_t scanned = 0;
   bool corrupt = false;
@@ -288,6 +296,17 @@ absl::StatusOr<std::vector<int64_t>> CountContradictions(
           group.Clear();
           corrupt |= !group.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
           extension = FindExtension(group.extensions(), urn);
+        }
+        if (typed != nullptr) {
+          tenant_message->Clear();
+          corrupt |= !tenant_message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+          const auto* r = tenant_message->GetReflection();
+          if (r->HasField(*tenant_message, typed)) {
+            google::protobuf::Value value;
+            JsonToValue(EncodeResource(r->GetMessage(*tenant_message, typed)), &value);
+            typed_values = value.struct_value();
+            extension = &typed_values;
+          }
         }
         for (size_t i = 0; i < checks.size(); ++i) {
           if (ResourceContradicts(extension, checks[i])) ++counts[i];

@@ -85,10 +85,13 @@ bool ResourceContradicts(const google::protobuf::Struct* extension, const DataCh
 // Per check, how many of `tenant`'s resources of `resource_type` contradict
 // it, scanning at most `max_scan` of them (`*complete` false when it stopped
 // there).
+// `current` is the resource type as the tenant's stored schemas declare it
+// now (its message holds the values under their field numbers); without
+// it, or for a schema it lacks, values are read from the `extensions` map.
 absl::StatusOr<std::vector<int64_t>> CountContradictions(
     KvStore& kv, absl::string_view tenant, absl::string_view resource_type,
     absl::string_view urn, const std::vector<DataCheck>& checks, int64_t max_scan,
-    bool* complete);
+    bool* complete, const ResourceTypeSchema* current = nullptr);
 
 // OK when every count is zero; otherwise FAILED_PRECONDITION (invalidValue)
 // naming each refused change and its count.

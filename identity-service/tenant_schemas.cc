@@ -1,5 +1,9 @@
 #include "identity-service/tenant_schemas.h"
 
+#include <algorithm>
+
+#include "identity-service/tenant_registry.h"
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +18,16 @@
 
 namespace scim::identity {
 namespace {
+
+// The field number a tenant's new schema gets: above every number its
+// schemas ever had (records are kept, deleted ones too, until the tenant
+// goes), so none is reused.
+int32_t NextFieldNumber(const std::vector<v1::StoredSchema>& records) {
+  int32_t next = kFirstExtensionField;
+  for (const v1::StoredSchema& r : records) next = std::max(next, r.field_number() + 1);
+  return next;
+}
+
 
 absl::Status CheckTenant(absl::string_view tenant) {
   if (IsValidTenantId(tenant)) return absl::OkStatus();
@@ -125,18 +139,24 @@ absl::StatusOr<PutSchemaResult> TenantSchemas::Put(absl::string_view tenant,
     if (plan.unchanged) return PutSchemaResult{prior->urn(), version, false};
     RETURN_IF_ERROR(CheckTenantRoom(next.schema.id, records));
     if (!plan.checks.empty()) {
+      // Stored values are read as the schemas now stored declare them.
+      ASSIGN_OR_RETURN(TenantSchemaSet now, Load(tenant));
+      ASSIGN_OR_RETURN(std::unique_ptr<const SchemaRegistry> registry,
+                       BuildTenantRegistry(now));
       // Bounded by the tenant's resources of the type (and by
       // max_evolution_scan): see CountContradictions.
       bool complete = true;
-      ASSIGN_OR_RETURN(std::vector<int64_t> counts,
-                       CountContradictions(*kv_, tenant, next.resource_type, next.schema.id,
-                                           plan.checks, options_.max_evolution_scan,
-                                           &complete));
+      ASSIGN_OR_RETURN(
+          std::vector<int64_t> counts,
+          CountContradictions(*kv_, tenant, next.resource_type, next.schema.id, plan.checks,
+                              options_.max_evolution_scan, &complete,
+                              registry->FindResourceType(next.resource_type)));
       RETURN_IF_ERROR(RefuseContradicted(next.resource_type, plan.checks, counts, complete));
     }
     const bool created = prior == nullptr || prior->deleted();
     bool raced = false;
     v1::StoredSchema record = std::move(plan.record);
+    record.set_field_number(prior != nullptr ? prior->field_number() : NextFieldNumber(records));
     RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) -> absl::Status {
       ASSIGN_OR_RETURN(std::optional<std::string> current,
                        txn.GetForUpdate(kSchemasCf, VersionKey(tenant)));
@@ -232,6 +252,10 @@ absl::StatusOr<TenantSchemaSet> TenantSchemas::Load(absl::string_view tenant) {
         return absl::DataLossError(absl::StrCat("stored schema ", record.urn(), " of ", tenant,
                                                 " no longer validates: ",
                                                 schema.status().message()));
+      }
+      schema->field_number = record.field_number();
+      for (const v1::SchemaAttributeField& f : record.fields()) {
+        if (!f.retired()) schema->field_numbers.emplace_back(f.path(), f.number());
       }
       set.schemas.push_back(LoadedSchema{std::move(*schema), std::move(record)});
     }
