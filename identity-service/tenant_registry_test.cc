@@ -123,6 +123,43 @@ TEST_P(TenantRegistryTest, EvolutionChecksReadTypedValues) {
   EXPECT_TRUE(s.ok()) << s;
 }
 
+TEST_P(TenantRegistryTest, EachSchemaHasItsOwnNumberNeverReusedAndCallersSeeThem) {
+  const std::string other = "urn:example:groups:2.0:Group";
+  ASSERT_TRUE(Put(Doc(kCostCenter)).ok());
+  ASSERT_TRUE(schemas_
+                  ->Put("acme",
+                        absl::StrCat(R"({"id":")", other,
+                                     R"(","name":"G","resourceType":"Group","attributes":[)",
+                                     kBadge, "]}"),
+                        who_)
+                  .ok());
+  auto first = schemas_->Get("acme", kUrn);
+  auto second = schemas_->Get("acme", other);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_GE(first->field_number(), kFirstExtensionField);
+  EXPECT_GT(second->field_number(), first->field_number());
+  const v1::TenantSchema visible = TenantSchemas::Visible(*first);
+  EXPECT_EQ(visible.field_number(), first->field_number());
+  ASSERT_EQ(visible.fields_size(), 1);
+  EXPECT_EQ(visible.fields(0).path(), "costcenter");
+  // Deleted and replaced by a new schema: the new one gets a new number.
+  ASSERT_TRUE(schemas_->Delete("acme", kUrn, who_).ok());
+  const std::string third = "urn:example:third:2.0:User";
+  ASSERT_TRUE(schemas_
+                  ->Put("acme",
+                        absl::StrCat(R"({"id":")", third,
+                                     R"(","name":"T","resourceType":"User","attributes":[)",
+                                     kBadge, "]}"),
+                        who_)
+                  .ok());
+  auto got = schemas_->Get("acme", third);
+  ASSERT_TRUE(got.ok());
+  EXPECT_GT(got->field_number(), second->field_number());
+  // Put back, the deleted one keeps its own.
+  ASSERT_TRUE(Put(Doc(kCostCenter)).ok());
+  EXPECT_EQ(schemas_->Get("acme", kUrn)->field_number(), first->field_number());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, TenantRegistryTest, AllKvStores(), KvStoreName);
 
 }  // namespace

@@ -308,6 +308,10 @@ v1::TenantSchema TenantSchemas::Visible(const v1::StoredSchema& stored) {
                     {"version", absl::StrCat("W/\"", stored.version(), "\"")},
                     {"location", ResourceLocation(stored.tenant(), "Schemas", stored.urn())}};
   out.set_schema_json(served.dump());
+  out.set_field_number(stored.field_number());
+  for (const v1::SchemaAttributeField& f : stored.fields()) {
+    if (!f.retired()) *out.add_fields() = f;
+  }
   return out;
 }
 
