@@ -126,6 +126,10 @@ absl::StatusOr<uint64_t> EventLog::LastNumbered(const std::string& tenant) {
     auto it = latest_.find(tenant);
     if (it != latest_.end()) return it->second;
   }
+  return StoredLatest(tenant);
+}
+
+absl::StatusOr<uint64_t> EventLog::StoredLatest(absl::string_view tenant) {
   const std::string prefix = EventPrefix(tenant);
   uint64_t last = 0;
   RETURN_IF_ERROR(kv_->ScanBackward(kEventsCf, prefix, "",
@@ -327,6 +331,12 @@ absl::StatusOr<FeedPage> EventLog::Read(absl::string_view tenant, uint64_t after
                               return false;
                             }));
   ASSIGN_OR_RETURN(page.latest, Latest(tenant));
+  if (after > page.latest) {
+    // The cache learns of a batch just after it commits: a reader may have
+    // seen the batch already. The store says how far it really goes.
+    ASSIGN_OR_RETURN(uint64_t stored, StoredLatest(tenant));
+    page.latest = std::max(page.latest, stored);
+  }
   page.latest = std::max(page.latest, page.oldest);
   page.next_after = after;
   if (page.oldest > 0 && after > 0 && after + 1 < page.oldest) {

@@ -116,8 +116,10 @@ class EventLog final : public EventFeed {
  private:
   uint64_t AcquireTicket();
   void ReleaseTickets(const std::vector<uint64_t>& tickets);
-  // The next sequence of `tenant`, from the cache or the store.
+  // The newest sequence of `tenant`, from the cache or the store.
   absl::StatusOr<uint64_t> LastNumbered(const std::string& tenant);
+  // The same from the store alone.
+  absl::StatusOr<uint64_t> StoredLatest(absl::string_view tenant);
   PeriodicWorker::Wait Step();
 
   KvStore* const kv_;

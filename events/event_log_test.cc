@@ -134,6 +134,25 @@ TEST_P(EventLogTest, ReadPagesFiltersAndResumes) {
   EXPECT_EQ(at_end->next_after, 10u);
 }
 
+// Between a numbering batch's commit and the cache learning of it, a reader
+// may already have seen the batch: its cursor must not count as "beyond
+// the newest event".
+TEST_P(EventLogTest, ACursorFromABatchTheCacheHasNotSeenIsValid) {
+  Write({NewEvent("t", "user.created", "u1")});
+  ASSERT_EQ(*log_->NumberCommitted(), 1u);  // the cache says 1
+  v1::Event next = NewEvent("t", "user.updated", "u1");
+  next.set_sequence(2);
+  auto txn = store_->BeginTransaction();  // as the numbering commit writes it
+  ASSERT_TRUE(txn->Put(kEventsCf, EventKey("t", 2), next.SerializeAsString()).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+  auto page = log_->Read("t", 1, 10, {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->events.size(), 1u);
+  auto after_it = log_->Read("t", 2, 10, {});
+  EXPECT_TRUE(after_it.ok()) << after_it.status();
+  EXPECT_EQ(log_->Read("t", 3, 10, {}).status().code(), absl::StatusCode::kOutOfRange);
+}
+
 TEST_P(EventLogTest, TypeFiltersExamineABoundedNumberOfEvents) {
   options_.read_budget = 5;
   log_ = std::make_unique<EventLog>(store_.get(), &clock_, options_);

@@ -136,20 +136,6 @@ absl::Status StringList(const Json& attribute, const char* key, size_t max_items
   return absl::OkStatus();
 }
 
-Mutability MutabilityOf(const std::string& s) {
-  if (s == "readOnly") return Mutability::kReadOnly;
-  if (s == "immutable") return Mutability::kImmutable;
-  if (s == "writeOnly") return Mutability::kWriteOnly;
-  return Mutability::kReadWrite;
-}
-
-Returned ReturnedOf(const std::string& s) {
-  if (s == "always") return Returned::kAlways;
-  if (s == "never") return Returned::kNever;
-  if (s == "request") return Returned::kRequest;
-  return Returned::kDefault;
-}
-
 // Validates one attribute declaration (`sub`: it is a sub-attribute) into
 // its model and its canonical JSON.
 absl::Status ParseAttribute(const Json& a, bool sub, absl::string_view parent,

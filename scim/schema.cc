@@ -34,20 +34,6 @@ AttributeType TypeOf(const std::string& s) {
   return AttributeType::kString;
 }
 
-Mutability MutabilityOf(const std::string& s) {
-  if (s == "readOnly") return Mutability::kReadOnly;
-  if (s == "immutable") return Mutability::kImmutable;
-  if (s == "writeOnly") return Mutability::kWriteOnly;
-  return Mutability::kReadWrite;
-}
-
-Returned ReturnedOf(const std::string& s) {
-  if (s == "always") return Returned::kAlways;
-  if (s == "never") return Returned::kNever;
-  if (s == "request") return Returned::kRequest;
-  return Returned::kDefault;
-}
-
 std::vector<std::string> Strings(const Json& j, const char* key) {
   std::vector<std::string> out;
   if (j.contains(key)) {
@@ -65,6 +51,20 @@ const T* FindByName(const std::vector<T>& list, absl::string_view name) {
 }
 
 }  // namespace
+
+Mutability MutabilityOf(const std::string& s) {
+  if (s == "readOnly") return Mutability::kReadOnly;
+  if (s == "immutable") return Mutability::kImmutable;
+  if (s == "writeOnly") return Mutability::kWriteOnly;
+  return Mutability::kReadWrite;
+}
+
+Returned ReturnedOf(const std::string& s) {
+  if (s == "always") return Returned::kAlways;
+  if (s == "never") return Returned::kNever;
+  if (s == "request") return Returned::kRequest;
+  return Returned::kDefault;
+}
 
 std::vector<AttributeSchema> ParseAttributes(const Json& attributes) {
   std::vector<AttributeSchema> out;

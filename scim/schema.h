@@ -142,6 +142,11 @@ class SchemaRegistry {
   std::vector<ResourceTypeSchema> resource_types_;
 };
 
+// RFC 7643 §7 characteristic values; an unknown one reads as the default
+// (callers that must refuse it check the text first).
+Mutability MutabilityOf(const std::string& s);
+Returned ReturnedOf(const std::string& s);
+
 // Parses a schema's "attributes" JSON array (used for the registry's data).
 std::vector<AttributeSchema> ParseAttributes(const Json& attributes);
 
