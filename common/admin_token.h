@@ -3,6 +3,7 @@
 #ifndef SCIM_COMMON_ADMIN_TOKEN_H_
 #define SCIM_COMMON_ADMIN_TOKEN_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -38,6 +39,23 @@ template <typename Fn>
 grpc::Status AsAdmin(const grpc::ServerContext& context,
                      absl::string_view token, Fn body) {
   absl::Status status = CheckAdmin(context, token);
+  if (status.ok()) status = body();
+  return ToGrpcStatus(status);
+}
+
+// OK when a call may act on `tenant`; otherwise the status to answer with
+// (UNAUTHENTICATED, PERMISSION_DENIED). Identity-service's rule (the admin
+// token, or a credential of that tenant) is passed to the services beside it.
+using TenantAuthorizer =
+    std::function<absl::Status(const grpc::ServerContext& context, const std::string& tenant)>;
+
+// Runs `body` (returning absl::Status) only when `authorize` lets the call
+// act on `tenant`; the result mapped for the wire. The shape of every
+// tenant RPC of those services.
+template <typename Fn>
+grpc::Status AsTenant(const TenantAuthorizer& authorize, const grpc::ServerContext& context,
+                      const std::string& tenant, Fn body) {
+  absl::Status status = authorize(context, tenant);
   if (status.ok()) status = body();
   return ToGrpcStatus(status);
 }

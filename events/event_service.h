@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/admin_token.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "events/event_log.h"
@@ -15,11 +16,6 @@
 #include "scim/v1/events.grpc.pb.h"
 
 namespace scim::events {
-
-// OK when the call may read `tenant`'s events: the admin token, or a
-// credential of that tenant.
-using AuthorizeFn =
-    std::function<absl::Status(const grpc::ServerContext&, const std::string& tenant)>;
 
 struct EventServiceOptions {
   // ListEvents' default and largest page.
@@ -38,7 +34,7 @@ class EventServiceImpl final : public v1::EventService::Service {
   EventServiceImpl(EventLog* log, ResourceReader reader, Clock* clock,
                    RandomSource* random, EventServiceOptions options = {});
 
-  void EnableAuthorization(AuthorizeFn authorize,
+  void EnableAuthorization(TenantAuthorizer authorize,
                            std::function<absl::Status(const grpc::ServerContext&)> admin) {
     authorize_ = std::move(authorize);
     admin_ = std::move(admin);
@@ -63,7 +59,7 @@ class EventServiceImpl final : public v1::EventService::Service {
   Clock* const clock_;
   RandomSource* const random_;
   const EventServiceOptions options_;
-  AuthorizeFn authorize_;
+  TenantAuthorizer authorize_;
   std::function<absl::Status(const grpc::ServerContext&)> admin_;
   std::atomic<int> watchers_{0};
 };

@@ -5,18 +5,10 @@
 
 namespace scim::identity {
 
-grpc::Status SchemaServiceImpl::AsTenant(const grpc::ServerContext& context,
-                                         const std::string& tenant,
-                                         const std::function<absl::Status()>& body) {
-  absl::Status allowed = authorize_(context, tenant);
-  if (!allowed.ok()) return ToGrpcStatus(allowed);
-  return ToGrpcStatus(body());
-}
-
 grpc::Status SchemaServiceImpl::PutSchema(grpc::ServerContext* context,
                                           const v1::PutSchemaRequest* request,
                                           v1::PutSchemaResponse* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(PutSchemaResult put,
                      schemas_->Put(request->tenant(), request->schema_json(),
                                    audit::EventContextFromGrpc(*context)));
@@ -30,7 +22,7 @@ grpc::Status SchemaServiceImpl::PutSchema(grpc::ServerContext* context,
 grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context,
                                           const v1::GetSchemaRequest* request,
                                           v1::TenantSchema* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(v1::StoredSchema stored, schemas_->Get(request->tenant(), request->urn()));
     *response = TenantSchemas::Visible(stored);
     return absl::OkStatus();
@@ -40,7 +32,7 @@ grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context,
 grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context,
                                             const v1::ListSchemasRequest* request,
                                             v1::ListSchemasResponse* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(TenantSchemaSet set, schemas_->Load(request->tenant()));
     for (const LoadedSchema& loaded : set.schemas) {
       *response->add_schemas() = TenantSchemas::Visible(loaded.record);
@@ -53,7 +45,7 @@ grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context,
 grpc::Status SchemaServiceImpl::DeleteSchema(grpc::ServerContext* context,
                                              const v1::DeleteSchemaRequest* request,
                                              v1::DeleteSchemaResponse* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(uint64_t version,
                      schemas_->Delete(request->tenant(), request->urn(),
                                       audit::EventContextFromGrpc(*context)));

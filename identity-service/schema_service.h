@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/admin_token.h"
 #include "identity-service/tenant_schemas.h"
 #include "scim/v1/schemas.grpc.pb.h"
 
@@ -15,12 +16,10 @@ namespace scim::identity {
 
 // OK when the caller may manage `tenant`'s schemas; otherwise the status to
 // answer with (UNAUTHENTICATED, PERMISSION_DENIED).
-using SchemaAuthorizer =
-    std::function<absl::Status(const grpc::ServerContext& context, const std::string& tenant)>;
 
 class SchemaServiceImpl final : public v1::SchemaService::Service {
  public:
-  SchemaServiceImpl(TenantSchemas* schemas, SchemaAuthorizer authorize)
+  SchemaServiceImpl(TenantSchemas* schemas, TenantAuthorizer authorize)
       : schemas_(schemas), authorize_(std::move(authorize)) {}
 
   grpc::Status PutSchema(grpc::ServerContext* context, const v1::PutSchemaRequest* request,
@@ -33,12 +32,8 @@ class SchemaServiceImpl final : public v1::SchemaService::Service {
                             v1::DeleteSchemaResponse* response) override;
 
  private:
-  // Runs `body` once `context` may act on `tenant`.
-  grpc::Status AsTenant(const grpc::ServerContext& context, const std::string& tenant,
-                        const std::function<absl::Status()>& body);
-
   TenantSchemas* const schemas_;
-  const SchemaAuthorizer authorize_;
+  const TenantAuthorizer authorize_;
 };
 
 }  // namespace scim::identity

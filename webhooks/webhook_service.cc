@@ -5,14 +5,6 @@
 
 namespace scim::webhooks {
 
-grpc::Status WebhookServiceImpl::AsTenant(const grpc::ServerContext& context,
-                                          const std::string& tenant,
-                                          const std::function<absl::Status()>& body) {
-  absl::Status allowed = authorize_(context, tenant);
-  if (!allowed.ok()) return ToGrpcStatus(allowed);
-  return ToGrpcStatus(body());
-}
-
 v1::Webhook WebhookServiceImpl::Visible(const v1::StoredWebhook& stored) {
   v1::Webhook webhook = stored.webhook();
   // Lag is a convenience: an endpoint is still shown when the feed cannot
@@ -29,7 +21,7 @@ v1::Webhook WebhookServiceImpl::Visible(const v1::StoredWebhook& stored) {
 grpc::Status WebhookServiceImpl::AddWebhook(grpc::ServerContext* context,
                                             const v1::AddWebhookRequest* request,
                                             v1::AddWebhookResponse* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(AddedWebhook added, store_->Add(*request));
     dispatcher_->Refresh(added.webhook.tenant(), added.webhook.id());
     *response->mutable_webhook() = std::move(added.webhook);
@@ -41,7 +33,7 @@ grpc::Status WebhookServiceImpl::AddWebhook(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::ListWebhooks(grpc::ServerContext* context,
                                               const v1::ListWebhooksRequest* request,
                                               v1::ListWebhooksResponse* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<v1::StoredWebhook> all, store_->List(request->tenant()));
     for (const auto& stored : all) *response->add_webhooks() = Visible(stored);
     return absl::OkStatus();
@@ -51,7 +43,7 @@ grpc::Status WebhookServiceImpl::ListWebhooks(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::GetWebhook(grpc::ServerContext* context,
                                             const v1::WebhookRef* request,
                                             v1::Webhook* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(v1::StoredWebhook stored, store_->Get(request->tenant(), request->id()));
     *response = Visible(stored);
     return absl::OkStatus();
@@ -61,7 +53,7 @@ grpc::Status WebhookServiceImpl::GetWebhook(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::RemoveWebhook(grpc::ServerContext* context,
                                                const v1::WebhookRef* request,
                                                google::protobuf::Empty*) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     RETURN_IF_ERROR(store_->Remove(request->tenant(), request->id()));
     dispatcher_->Refresh(request->tenant(), request->id());
     return absl::OkStatus();
@@ -71,7 +63,7 @@ grpc::Status WebhookServiceImpl::RemoveWebhook(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::RotateWebhookSecret(
     grpc::ServerContext* context, const v1::RotateWebhookSecretRequest* request,
     v1::RotateWebhookSecretResponse* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     if (request->grace_seconds() < 0) return InvalidValue("grace_seconds must not be negative");
     ASSIGN_OR_RETURN(std::string secret,
                      store_->RotateSecret(request->tenant(), request->id(),
@@ -85,7 +77,7 @@ grpc::Status WebhookServiceImpl::RotateWebhookSecret(
 grpc::Status WebhookServiceImpl::ReplayWebhook(grpc::ServerContext* context,
                                                const v1::ReplayWebhookRequest* request,
                                                v1::Webhook* response) {
-  return AsTenant(*context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(v1::StoredWebhook stored,
                      store_->Replay(request->tenant(), request->id(), request->after()));
     dispatcher_->Refresh(request->tenant(), request->id());

@@ -8,16 +8,12 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/admin_token.h"
 #include "scim/v1/events.grpc.pb.h"
 #include "webhooks/dispatcher.h"
 #include "webhooks/webhook_store.h"
 
 namespace scim::webhooks {
-
-// OK when the caller may manage `tenant`'s webhooks; otherwise the status to
-// answer with (UNAUTHENTICATED, PERMISSION_DENIED).
-using TenantAuthorizer =
-    std::function<absl::Status(const grpc::ServerContext& context, const std::string& tenant)>;
 
 class WebhookServiceImpl final : public v1::WebhookService::Service {
  public:
@@ -43,9 +39,6 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
                              v1::Webhook* response) override;
 
  private:
-  // Runs `body` once `context` may act on `tenant`.
-  grpc::Status AsTenant(const grpc::ServerContext& context, const std::string& tenant,
-                        const std::function<absl::Status()>& body);
   // The endpoint as callers see it: with its lag, never a secret.
   v1::Webhook Visible(const v1::StoredWebhook& stored);
 
