@@ -91,7 +91,7 @@ class EventServiceTest : public ::testing::Test {
 TEST_F(EventServiceTest, ListsToTheTenantOrTheAdminOnly) {
   Write("a", "user.created", "u1");
   AwaitNumbered("a", 1);
-  for (const std::string& bearer : {"admin", "key-a"}) {
+  for (const char* bearer : {"admin", "key-a"}) {
     v1::ListEventsRequest request;
     request.set_tenant("a");
     v1::ListEventsResponse response;
@@ -226,15 +226,21 @@ TEST_F(EventServiceTest, AHundredWatchersEachGetEveryEventOfABurstInOrder) {
   const char* env = std::getenv("SCIM_WATCH_FANOUT_EVENTS");
   const uint64_t kEvents = env != nullptr ? std::strtoull(env, nullptr, 10) : 10000;
   constexpr int kWatchers = 100;
+  // Every shared vector is sized before the first thread starts: a push_back
+  // that reallocates under a running watcher hands it a freed context (CI
+  // crashed in Channel::CreateCallInternal so), and vector<bool> packs bits,
+  // so its elements are not separately writable from different threads.
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::thread> watchers;
-  std::vector<uint64_t> received(kWatchers, 0);
-  std::vector<bool> in_order(kWatchers, true);
-  std::atomic<int> ready{0};
   for (int w = 0; w < kWatchers; ++w) {
     contexts.push_back(As("key-a"));
     // An unoptimized build (Bazel's fastbuild) needs more than As()'s 10 s.
     contexts.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(3));
+  }
+  std::vector<std::thread> watchers;
+  std::vector<uint64_t> received(kWatchers, 0);
+  std::vector<char> in_order(kWatchers, 1);
+  std::atomic<int> ready{0};
+  for (int w = 0; w < kWatchers; ++w) {
     watchers.emplace_back([&, w] {
       v1::WatchEventsRequest request;
       request.set_tenant("a");
@@ -242,7 +248,7 @@ TEST_F(EventServiceTest, AHundredWatchersEachGetEveryEventOfABurstInOrder) {
       ready.fetch_add(1);
       v1::Event e;
       while (received[w] < kEvents && reader->Read(&e)) {
-        if (e.sequence() != received[w] + 1) in_order[w] = false;
+        if (e.sequence() != received[w] + 1) in_order[w] = 0;
         ++received[w];
       }
       contexts[w]->TryCancel();
