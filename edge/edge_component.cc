@@ -18,7 +18,7 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
   server_ = std::make_unique<EdgeServer>(
       EdgeDeps{std::move(peers.identity), &authenticator_, registry,
                runtime.random, denials_.get(), rate_limiter_.get(),
-               runtime.clock},
+               runtime.clock, std::move(peers.schemas)},
       std::move(options));
   if (etags != nullptr) server_->EnableEtagCache(etags);
   server_->EnableOAuth(std::move(peers.token));

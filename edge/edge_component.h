@@ -17,6 +17,7 @@
 #include "scim/schema.h"
 #include "scim/v1/audit.grpc.pb.h"
 #include "scim/v1/identity.grpc.pb.h"
+#include "scim/v1/schemas.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 
 namespace scim::edge {
@@ -30,6 +31,8 @@ struct EdgePeers {
   // are not recorded.
   std::shared_ptr<v1::AuditService::StubInterface> audit;
   std::string denial_token;
+  // Each tenant's own schemas, which discovery shows; null: only the core.
+  std::shared_ptr<v1::SchemaService::StubInterface> schemas;
 };
 
 class EdgeComponent {

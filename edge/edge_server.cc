@@ -45,8 +45,9 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
       admission_(deps.authenticator, deps.denials, deps.rate_limiter),
       resources_(&conditional_),
       bulk_(std::move(deps.identity)),
+      discovery_(deps.registry, std::move(deps.schemas)),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
-              &resources_, &bulk_, deps.registry, options.http.max_body_bytes),
+              &resources_, &bulk_, &discovery_, options.http.max_body_bytes),
       http_([&] {
         HttpServerOptions http = options.http;
         http.clock = deps.clock;

@@ -30,6 +30,7 @@
 #include "edge/resource_handler.h"
 #include "edge/resource_rpcs.h"
 #include "edge/router.h"
+#include "edge/tenant_discovery.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
@@ -53,11 +54,13 @@ struct EdgeOptions {
 struct EdgeDeps {
   std::shared_ptr<v1::IdentityService::StubInterface> identity;
   token::Authenticator* authenticator = nullptr;
-  const SchemaRegistry* registry = nullptr;  // the schemas discovery shows
+  const SchemaRegistry* registry = nullptr;  // the core schemas
   RandomSource* random = nullptr;            // request ids
   DenialRecorder* denials = nullptr;     // optional: refusals in the audit log
   RateLimiter* rate_limiter = nullptr;   // optional: the tenants' rate limits
   Clock* clock = nullptr;  // connection deadlines, keep-alive, idle threads
+  // Each tenant's own schemas, for discovery; null: only the core ones.
+  std::shared_ptr<v1::SchemaService::StubInterface> schemas;
 };
 
 class EdgeServer {
@@ -101,6 +104,7 @@ class EdgeServer {
   ConditionalGet conditional_;
   ResourceHandler resources_;
   BulkHandler bulk_;
+  TenantDiscovery discovery_;
   Router router_;
   // Last: destroyed (stopped) first, while the handlers it calls still live.
   HttpServer http_;

@@ -36,7 +36,13 @@ class EdgeTest : public ::testing::Test {
     int port = 0;
     auto server = StartGrpcServer(
         "127.0.0.1:0",
-        {identity_->service(), token_->service(), audit_->service()}, &port);
+        [&] {
+          std::vector<grpc::Service*> services = identity_->services();
+          services.push_back(token_->service());
+          services.push_back(audit_->service());
+          return services;
+        }(),
+        &port);
     ASSERT_TRUE(server.ok()) << server.status();
     grpc_ = std::move(*server);
     auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
@@ -54,7 +60,7 @@ class EdgeTest : public ::testing::Test {
     limiter_ = std::make_unique<LocalRateLimiter>(Clock::Real());
     EdgeDeps deps{v1::IdentityService::NewStub(channel), auth_.get(),
                   &CoreRegistryForTests(), RandomSource::Secure(), denials_.get(),
-                  limiter_.get(), Clock::Real()};
+                  limiter_.get(), Clock::Real(), v1::SchemaService::NewStub(channel)};
     Customize(options, deps);
     edge_ = std::make_unique<EdgeServer>(std::move(deps), options);
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));

@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
       grpc::CreateChannel(absl::GetFlag(FLAGS_identity_addr), creds);
   scim::edge::EdgePeers peers{scim::v1::IdentityService::NewStub(identity_channel),
                               scim::v1::TokenService::NewStub(token_channel),
-                              nullptr, ""};
+                              nullptr, "",
+                              // identity-service serves the schemas too.
+                              scim::v1::SchemaService::NewStub(identity_channel)};
   if (const std::string path = absl::GetFlag(FLAGS_denial_token_file);
       !path.empty()) {
     auto token = scim::LoadSecretFile(path);

@@ -32,7 +32,7 @@ absl::Status Readiness::Check() const {
 Router::Router(const Readiness* readiness, OAuthHandler* oauth,
                Admission* admission, ResourceRpcs* users, ResourceRpcs* groups,
                ResourceHandler* resources, BulkHandler* bulk,
-               const SchemaRegistry* registry, size_t max_body_bytes)
+               const TenantDiscovery* discovery, size_t max_body_bytes)
     : readiness_(readiness),
       oauth_(oauth),
       admission_(admission),
@@ -40,7 +40,7 @@ Router::Router(const Readiness* readiness, OAuthHandler* oauth,
       groups_(groups),
       resources_(resources),
       bulk_(bulk),
-      registry_(registry),
+      discovery_(discovery),
       max_body_bytes_(max_body_bytes) {}
 
 void Router::Dispatch(Call& call) {
@@ -113,7 +113,12 @@ void Router::Dispatch(Call& call) {
   }
   if ((resource == "ServiceProviderConfig" && rest == 1) ||
       ((resource == "ResourceTypes" || resource == "Schemas") && rest <= 2)) {
-    HandleDiscovery(call, *registry_, std::string(resource), sub, max_body_bytes_);
+    absl::StatusOr<std::shared_ptr<const SchemaRegistry>> registry = discovery_->For(call);
+    if (!registry.ok()) {
+      call.Error(registry.status());
+      return;
+    }
+    HandleDiscovery(call, **registry, std::string(resource), sub, max_body_bytes_);
     return;
   }
   if (resource == "Me") {

@@ -18,6 +18,7 @@
 #include "edge/oauth_handler.h"
 #include "edge/resource_handler.h"
 #include "edge/resource_rpcs.h"
+#include "edge/tenant_discovery.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
 
 namespace scim::edge {
@@ -41,11 +42,11 @@ class Readiness {
 class Router {
  public:
   // Every handler is borrowed and must outlive the router.
-  // Discovery answers from `registry`; `max_body_bytes` is advertised by
-  // /ServiceProviderConfig.
+  // Discovery answers from the tenant's registry (`discovery`);
+  // `max_body_bytes` is advertised by /ServiceProviderConfig.
   Router(const Readiness* readiness, OAuthHandler* oauth, Admission* admission,
          ResourceRpcs* users, ResourceRpcs* groups, ResourceHandler* resources,
-         BulkHandler* bulk, const SchemaRegistry* registry, size_t max_body_bytes);
+         BulkHandler* bulk, const TenantDiscovery* discovery, size_t max_body_bytes);
 
   // Answers `call` (and sets call.route, call.tenant) by its path.
   void Dispatch(Call& call);
@@ -58,7 +59,7 @@ class Router {
   ResourceRpcs* groups_;
   ResourceHandler* resources_;
   BulkHandler* bulk_;
-  const SchemaRegistry* registry_;
+  const TenantDiscovery* discovery_;
   const size_t max_body_bytes_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "scim/extension_schema.h"
 #include "scim/json_codec.h"
 #include "scim/schema.h"
 #include "scim/v1/resources.pb.h"
@@ -28,6 +29,27 @@ inline const ResourceTypeSchema& UserType() {
 
 inline const ResourceTypeSchema& GroupType() {
   return *Registry().FindResourceType("Group");
+}
+
+// A tenant's registry: the core plus an Entra-style extension of User.
+inline const SchemaRegistry& TenantRegistry() {
+  static const SchemaRegistry* registry = [] {
+    absl::StatusOr<ExtensionSchema> ext = ParseExtensionSchema(R"({
+      "id": "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User",
+      "name": "Custom", "resourceType": "User", "attributes": [
+        {"name": "costCenter", "type": "string"}, {"name": "badge", "type": "integer"},
+        {"name": "pin", "type": "string", "mutability": "writeOnly", "returned": "never"},
+        {"name": "licenses", "type": "complex", "multiValued": true, "subAttributes": [
+          {"name": "sku", "type": "string"}, {"name": "seats", "type": "integer"}]}]})");
+    if (!ext.ok()) std::abort();
+    ext->field_number = kFirstExtensionField;
+    ext->field_numbers = {{"costcenter", 1}, {"badge", 2},        {"pin", 3},
+                          {"licenses", 4},   {"licenses.sku", 1}, {"licenses.seats", 2}};
+    auto built = SchemaRegistry::WithExtensions({*std::move(ext)});
+    if (!built.ok()) std::abort();
+    return built->release();
+  }();
+  return *registry;
 }
 
 // The RFC 7643 §8.2 full user, trimmed: every kind of attribute is set.

@@ -1,13 +1,16 @@
 // The SCIM JSON codec: a POST/PUT body decoded into v1::User and v1::Group
 // (lenient and strict), encoded back and written as the edge writes it; what
 // was encoded must decode again. Also google.protobuf.Value <-> JSON, which
-// PATCH and Bulk values cross gRPC as. Input: a JSON document.
+// PATCH and Bulk values cross gRPC as; and a decoded v1.User into a
+// tenant's message (its extensions map typed) and back, which must type
+// again. Input: a JSON document.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "fuzz/fuzz_fixtures.h"
 #include "google/protobuf/struct.pb.h"
+#include "scim/extension_fields.h"
 #include "scim/json_codec.h"
 
 using namespace scim;
@@ -29,6 +32,24 @@ void RoundTrip(const Json& json, const DecodeOptions& options) {
   }
 }
 
+// v1.User -> the tenant's message -> v1.User -> the tenant's message.
+void TenantRoundTrip(const Json& json, const DecodeOptions& options) {
+  v1::User user;
+  if (!DecodeResource(json, &user, options).ok()) return;
+  const ResourceTypeSchema& type = *fuzz::TenantRegistry().FindResourceType("User");
+  std::unique_ptr<google::protobuf::Message> typed(type.prototype->New());
+  if (!ToSchemaMessage(user, typed.get(), options).ok()) return;
+  v1::User back;
+  FromSchemaMessage(*typed, &back);
+  std::unique_ptr<google::protobuf::Message> again(type.prototype->New());
+  absl::Status s = ToSchemaMessage(back, again.get(), options);
+  if (!s.ok()) {
+    std::fprintf(stderr, "a typed user does not type again: %s\n%s\n", s.ToString().c_str(),
+                 back.DebugString().c_str());
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,6 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RoundTrip<v1::User>(json, strict);
   RoundTrip<v1::Group>(json, {});
   RoundTrip<v1::Group>(json, strict);
+  TenantRoundTrip(json, {});
+  TenantRoundTrip(json, strict);
 
   google::protobuf::Value value;
   JsonToValue(json, &value);

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "google/protobuf/message.h"
 #include "identity-service/keys.h"
+#include "identity-service/message_fields.h"
 #include "scim/json_codec.h"
 #include "scim/patch.h"
 #include "scim/projection.h"
@@ -66,13 +67,6 @@ void Substitute(Json& value, const absl::flat_hash_map<std::string, std::string>
   } else if (value.is_structured()) {
     for (Json& child : value) Substitute(child, ids);
   }
-}
-
-std::unique_ptr<Message> NewResource(const ResourceType& type) {
-  return std::unique_ptr<Message>(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(type.descriptor)
-          ->New());
 }
 
 // The "Operations" of a PatchOp body (schemas need not be repeated in bulk).
@@ -217,14 +211,13 @@ class BulkRun {
       result->set_location(ResourceLocation(tenant, type.endpoint, target.id));
       return absl::OkStatus();
     }
-    std::unique_ptr<Message> resource = NewResource(type);
+    std::unique_ptr<Message> resource = NewMessage(type);
     const auto projection = store_.ProjectionOf(type, request_.projection());
     const DecodeOptions decode{policy_.validation.enforce_canonical_values};
     if (method == "PATCH") {
       ASSIGN_OR_RETURN(std::vector<PatchOp> ops, PatchOperationsOf(data));
       RETURN_IF_ERROR(store_.Patch(type, tenant, target.id, op.version(), ops,
-                                   resource.get(), context_, policy_.validation,
-                                   projection.get()));
+                                   resource.get(), context_, policy_.validation));
     } else {
       if (!data.is_object()) {
         return InvalidSyntax(absl::StrCat(method, " needs the resource as data"));
@@ -245,7 +238,7 @@ class BulkRun {
     result->set_version(meta.version());
     const auto* id_field = resource->GetDescriptor()->FindFieldByName("id");
     created_id_ = resource->GetReflection()->GetString(*resource, id_field);
-    projection->Apply(resource.get());
+    store_.Project(type, *projection, resource.get());
     Message* slot = &type == &UserResourceType()
                         ? static_cast<Message*>(result->mutable_user())
                         : static_cast<Message*>(result->mutable_group());

@@ -54,8 +54,10 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
       schema_service_(&schemas_,
                       [this](const grpc::ServerContext& context, const std::string& tenant) {
                         return service_.AuthorizeTenant(context, tenant);
-                      }) {
+                      }),
+      tenant_stores_(&store_, &schemas_) {
   store_.set_event_log(&events_);
+  service_.set_tenant_stores(&tenant_stores_);
   service_.set_tenant_deleted_hook([this](const std::string& tenant) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<v1::StoredWebhook> hooks, webhook_store_.List(tenant));
     RETURN_IF_ERROR(webhook_store_.RemoveTenant(tenant));
@@ -90,9 +92,10 @@ absl::StatusOr<std::optional<google::protobuf::Any>> IdentityComponent::ReadForE
   if (!type->members_attribute.empty()) {
     projection.add_excluded_attributes(type->members_attribute);
   }
+  ASSIGN_OR_RETURN(std::shared_ptr<ResourceStore> store, tenant_stores_.For(tenant));
   std::unique_ptr<google::protobuf::Message> resource = NewMessage(*type);
-  absl::Status s = store_.Get(*type, tenant, id, resource.get(),
-                              store_.ProjectionOf(*type, projection).get());
+  absl::Status s = store->Get(*type, tenant, id, resource.get(),
+                              store->ProjectionOf(*type, projection).get());
   if (absl::IsNotFound(s)) return std::nullopt;
   if (!s.ok()) return s;
   google::protobuf::Any any;

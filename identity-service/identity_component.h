@@ -18,6 +18,7 @@
 #include "identity-service/resource_store.h"
 #include "identity-service/schema_service.h"
 #include "identity-service/tenant_schemas.h"
+#include "identity-service/tenant_stores.h"
 #include "webhooks/destination_guard.h"
 #include "webhooks/dispatcher.h"
 #include "webhooks/httplib_sender.h"
@@ -117,6 +118,8 @@ class IdentityComponent {
   webhooks::WebhookServiceImpl webhook_service_;
   TenantSchemas schemas_;
   SchemaServiceImpl schema_service_;
+  // Each tenant's requests run on the store with its schemas.
+  TenantStores tenant_stores_;
   std::unique_ptr<token::Authenticator> authenticator_;
   std::unique_ptr<PeriodicWorker> purger_;
 };

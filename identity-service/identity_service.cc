@@ -81,10 +81,11 @@ grpc::Status IdentityServiceImpl::Create(
   if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::Status s = store_->Create(type, request.tenant(), response,
-                                  ContextOf(context), validation);
-  if (s.ok()) store_->ProjectionOf(type, request.projection())->Apply(response);
-  return ToGrpcStatus(s);
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  return ToGrpcStatus((*store)->Create(type, request.tenant(), response, ContextOf(context),
+                                       validation,
+                                       (*store)->ProjectionOf(type, request.projection()).get()));
 }
 
 template <typename R>
@@ -93,8 +94,10 @@ grpc::Status IdentityServiceImpl::Get(
     const typename ResourceTraits<R>::GetRequest& request, R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
   if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
-  const auto p = store_->ProjectionOf(type, request.projection());
-  return ToGrpcStatus(store_->Get(type, request.tenant(), request.id(), response, p.get()));
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  const auto p = (*store)->ProjectionOf(type, request.projection());
+  return ToGrpcStatus((*store)->Get(type, request.tenant(), request.id(), response, p.get()));
 }
 
 template <typename R>
@@ -107,11 +110,11 @@ grpc::Status IdentityServiceImpl::Replace(
   if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::Status s = store_->Replace(type, request.tenant(), request.id(),
-                                   request.if_match(), response,
-                                   ContextOf(context), validation);
-  if (s.ok()) store_->ProjectionOf(type, request.projection())->Apply(response);
-  return ToGrpcStatus(s);
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  return ToGrpcStatus((*store)->Replace(
+      type, request.tenant(), request.id(), request.if_match(), response, ContextOf(context),
+      validation, (*store)->ProjectionOf(type, request.projection()).get()));
 }
 
 template <typename R>
@@ -128,10 +131,12 @@ grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
     ops.push_back({op.op(), op.path(),
                    op.has_value() ? JsonFromValue(op.value()) : Json()});
   }
-  const auto projection = store_->ProjectionOf(type, request.projection());
-  return ToGrpcStatus(store_->Patch(type, request.tenant(), request.id(),
-                                    request.if_match(), ops, response,
-                                    ContextOf(context), validation, projection.get()));
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  const auto projection = (*store)->ProjectionOf(type, request.projection());
+  return ToGrpcStatus((*store)->Patch(type, request.tenant(), request.id(),
+                                      request.if_match(), ops, response,
+                                      ContextOf(context), validation, projection.get()));
 }
 
 template <typename R>
@@ -144,7 +149,9 @@ grpc::Status IdentityServiceImpl::Delete(
   }
   absl::StatusOr<bool> soft = SoftDelete(request.tenant(), principal);
   if (!soft.ok()) return ToGrpcStatus(soft.status());
-  return ToGrpcStatus(store_->Delete(ResourceTypeOf<R>(), request.tenant(),
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  return ToGrpcStatus((*store)->Delete(ResourceTypeOf<R>(), request.tenant(),
                                      request.id(), request.if_match(),
                                      ContextOf(context), *soft));
 }
@@ -155,9 +162,11 @@ grpc::Status IdentityServiceImpl::List(
     const typename ResourceTraits<R>::ListRequest& request,
     typename ResourceTraits<R>::ListResponse* response) {
   if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
   ListResult result;
   absl::Status status =
-      store_->List(ResourceTypeOf<R>(), request.tenant(), request.query(), &result,
+      (*store)->List(ResourceTypeOf<R>(), request.tenant(), request.query(), &result,
                    ContextOf(context).deadline);
   if (!status.ok()) return ToGrpcStatus(status);
   response->set_total_results(result.total_results);
@@ -301,7 +310,9 @@ grpc::Status IdentityServiceImpl::GetUserAccess(grpc::ServerContext* context,
   absl::StatusOr<token::Principal> settings =
       TenantSettings(request->tenant(), principal);
   if (!settings.ok()) return ToGrpcStatus(settings.status());
-  return ToGrpcStatus(ReadUserAccess(*store_, request->tenant(), request->user_id(),
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  return ToGrpcStatus(ReadUserAccess(**store, request->tenant(), request->user_id(),
                                      settings->groups_as_roles, response));
 }
 
@@ -317,8 +328,9 @@ grpc::Status IdentityServiceImpl::Bulk(grpc::ServerContext* context,
   absl::StatusOr<bool> soft = SoftDelete(request->tenant(), principal);
   if (!soft.ok()) return ToGrpcStatus(soft.status());
   policy.soft_delete = *soft;
-  return ToGrpcStatus(
-      RunBulk(*store_, *request, policy, ContextOf(*context), response));
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
+  return ToGrpcStatus(RunBulk(**store, *request, policy, ContextOf(*context), response));
 }
 
 grpc::Status IdentityServiceImpl::DeleteTenantData(
@@ -336,9 +348,16 @@ grpc::Status IdentityServiceImpl::DeleteTenantData(
     ASSIGN_OR_RETURN(int64_t deleted,
                      store_->DeleteTenant(request->tenant(), ContextOf(*context)));
     if (tenant_deleted_) RETURN_IF_ERROR(tenant_deleted_(request->tenant()));
+    if (stores_ != nullptr) stores_->Forget(request->tenant());
     response->set_deleted_keys(deleted);
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::shared_ptr<ResourceStore>> IdentityServiceImpl::StoreFor(
+    const std::string& tenant) {
+  if (stores_ == nullptr) return std::shared_ptr<ResourceStore>(std::shared_ptr<ResourceStore>(), store_);
+  return stores_->For(tenant);
 }
 
 }  // namespace scim::identity

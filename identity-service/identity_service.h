@@ -8,6 +8,7 @@
 #include "common/admin_token.h"
 #include "identity-service/bulk.h"
 #include "identity-service/resource_store.h"
+#include "identity-service/tenant_stores.h"
 #include "clients/token/authenticator.h"
 #include "scim/resource_traits.h"
 #include "scim/v1/identity.grpc.pb.h"
@@ -21,6 +22,10 @@ namespace scim::identity {
 class IdentityServiceImpl final : public v1::IdentityService::Service {
  public:
   explicit IdentityServiceImpl(ResourceStore* store) : store_(store) {}
+
+  // Requests then run on their tenant's store (its extension schemas);
+  // without, all on `store`. Set before serving.
+  void set_tenant_stores(TenantStores* stores) { stores_ = stores; }
 
   void EnableAuthorization(token::Authenticator* authenticator,
                            std::string admin_token) {
@@ -141,8 +146,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                     const typename ResourceTraits<R>::ListRequest& request,
                     typename ResourceTraits<R>::ListResponse* response);
 
+  // The store `tenant`'s requests run on (its schemas' registry).
+  absl::StatusOr<std::shared_ptr<ResourceStore>> StoreFor(const std::string& tenant);
+
   std::function<absl::Status(const std::string&)> tenant_deleted_;
   ResourceStore* store_;
+  TenantStores* stores_ = nullptr;
   token::Authenticator* authenticator_ = nullptr;
   std::string admin_token_;
 };

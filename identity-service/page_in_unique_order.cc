@@ -85,7 +85,7 @@ absl::Status ResourceStore::PageInUniqueOrder(const ResourceType& type,
     ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                      kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
     if (!bytes.has_value()) continue;  // deleted since its key was read
-    ASSIGN_OR_RETURN(std::unique_ptr<google::protobuf::Message> m, ParseListed(type, *bytes));
+    ASSIGN_OR_RETURN(std::unique_ptr<google::protobuf::Message> m, ParseListed(type, *SchemaOf(type).prototype, *bytes));
     SortPosition position{false, "", std::move(id)};
     std::optional<std::string> key = SortKey(*m, sort_by);
     position.missing = !key.has_value();

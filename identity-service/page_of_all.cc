@@ -53,7 +53,7 @@ absl::Status ResourceStore::PageOfAll(const ResourceType& type,
               status = page->deadline->Check();
               if (!status.ok()) return false;
             }
-            auto m = ParseListed(type, value);
+            auto m = ParseListed(type, *SchemaOf(type).prototype, value);
             if (!m.ok()) {
               status = m.status();
               return false;
@@ -90,7 +90,7 @@ absl::Status ResourceStore::PageOfAll(const ResourceType& type,
           page->has_next = true;
           return count_all;
         }
-        auto m = ParseListed(type, value);
+        auto m = ParseListed(type, *SchemaOf(type).prototype, value);
         if (!m.ok()) {
           status = m.status();
           return false;

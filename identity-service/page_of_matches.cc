@@ -198,7 +198,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
     }
     if (estimate.has_value() && *estimate > limit) return too_many(*estimate);
   }
-  std::unique_ptr<Message> scratch = NewMessage(type);
+  std::unique_ptr<Message> scratch = NewResource(type);
   int64_t examined = 0;
   // Parses the record into `scratch` and tells whether it matches.
   auto matches = [&](absl::string_view bytes) -> absl::StatusOr<bool> {
@@ -226,7 +226,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
           }
           page->items.emplace_back(SortPosition{false, "", std::string(id)},
                                    std::move(scratch));
-          scratch = NewMessage(type);
+          scratch = NewResource(type);
           return true;
         }));
     if (candidates.has_value() && AnsweredByIndex(type, filter->root())) {
@@ -252,7 +252,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
       ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                        kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, ids[i])));
       if (!bytes.has_value()) continue;  // deleted since its index entry was read
-      ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, *bytes));
+      ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, *SchemaOf(type).prototype, *bytes));
       page->items.emplace_back(SortPosition{false, "", ids[i]}, std::move(m));
     }
     page->has_previous = first > 0;
@@ -272,7 +272,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
           if (total++ >= first && page->items.size() < count) {
             page->items.emplace_back(SortPosition{false, "", std::string(id)},
                                      std::move(scratch));
-            scratch = NewMessage(type);
+            scratch = NewResource(type);
           }
           return true;
         }));
@@ -330,7 +330,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
     ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                      kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, positions[i].id)));
     if (!bytes.has_value()) continue;  // deleted since the pass
-    ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, *bytes));
+    ASSIGN_OR_RETURN(std::unique_ptr<Message> m, ParseListed(type, *SchemaOf(type).prototype, *bytes));
     page->items.emplace_back(std::move(positions[i]), std::move(m));
   }
   return absl::OkStatus();

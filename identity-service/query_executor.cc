@@ -71,7 +71,7 @@ absl::Status ResourceStore::List(const ResourceType& type,
       sort_by ? sort_by->canonical : "", "\n", page.descending ? "d" : "a");
   if (page.cursor_mode && !request.cursor().empty()) {
     ASSIGN_OR_RETURN(Cursor cursor,
-                     cursors_.Decode(tenant, query, request.cursor()));
+                     cursors_->Decode(tenant, query, request.cursor()));
     page.cursor = std::move(cursor);
   }
   if (!filter && !sort_by) {
@@ -91,20 +91,27 @@ absl::Status ResourceStore::List(const ResourceType& type,
   if (page.cursor_mode) {
     if (page.has_next && !page.items.empty()) {
       result->next_cursor =
-          cursors_.Encode(tenant, query, {true, page.items.back().first});
+          cursors_->Encode(tenant, query, {true, page.items.back().first});
     }
     if (page.has_previous) {
       const SortPosition& first = !page.items.empty() ? page.items.front().first
                                                       : page.cursor->at;
-      result->previous_cursor = cursors_.Encode(tenant, query, {false, first});
+      result->previous_cursor = cursors_->Encode(tenant, query, {false, first});
     }
   }
   const auto shared_projection =
       ProjectionOf(type, request.attributes(), request.excluded_attributes());
   const Projection& projection = *shared_projection;
+  const bool typed = schema.prototype->GetDescriptor() != type.descriptor;
   for (auto& [position, resource] : page.items) {
     RETURN_IF_ERROR(ReadEdges(type, tenant, resource.get(), &projection));
     projection.Apply(resource.get());
+    if (typed) {
+      // Callers get the v1 type, the extensions in its map.
+      std::unique_ptr<Message> v1 = NewMessage(type);
+      Return(resource.get(), v1.get());
+      resource = std::move(v1);
+    }
     result->resources.push_back(std::move(resource));
   }
   return absl::OkStatus();

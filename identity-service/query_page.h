@@ -42,9 +42,11 @@ struct ResourceStore::Page {
 // within milliseconds, rarely enough to cost nothing.
 inline constexpr int64_t kDeadlineCheckInterval = 256;
 
+// A listed record as a message like `prototype` (the store's registry's).
 inline absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseListed(
-    const ResourceType& type, absl::string_view bytes) {
-  std::unique_ptr<google::protobuf::Message> m = NewMessage(type);
+    const ResourceType& type, const google::protobuf::Message& prototype,
+    absl::string_view bytes) {
+  std::unique_ptr<google::protobuf::Message> m(prototype.New());
   if (!m->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::DataLossError(absl::StrCat("corrupt ", type.name));
   }

@@ -2,6 +2,8 @@
 // Patch and Delete, each one transaction with its keys and audit event.
 #include "identity-service/resource_store.h"
 
+#include "scim/extension_fields.h"
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -17,7 +19,9 @@
 #include "identity-service/password_hash.h"
 #include "identity-service/server_managed.h"
 #include "identity-service/stored_resource.h"
+#include "identity-service/write_only.h"
 #include "identity-service/write_retry.h"
+#include "scim/extension_fields.h"
 
 namespace scim::identity {
 namespace {
@@ -47,17 +51,52 @@ ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox,
                              RandomSource* random, std::string cursor_key)
     : kv_(kv),
       outbox_(outbox),
-      registry_(registry),
+      // Not owned: the caller keeps it.
+      registry_(std::shared_ptr<const SchemaRegistry>(), registry),
       clock_(clock),
       random_(random),
-      ids_(clock, random),
-      cursors_(cursor_key.empty() ? random->Bytes(32) : std::move(cursor_key),
-               clock),
+      ids_(std::make_shared<UuidV7Generator>(clock, random)),
+      cursors_(std::make_shared<const CursorCodec>(
+          cursor_key.empty() ? random->Bytes(32) : std::move(cursor_key), clock)),
       membership_(kv) {}
+
+std::unique_ptr<ResourceStore> ResourceStore::WithRegistry(
+    std::shared_ptr<const SchemaRegistry> registry) const {
+  auto store = std::make_unique<ResourceStore>(kv_, outbox_, registry.get(), clock_,
+                                               random_, "unused");
+  store->registry_ = std::move(registry);
+  store->ids_ = ids_;
+  store->cursors_ = cursors_;
+  store->tombstone_retention_ = tombstone_retention_;
+  // Already publishing: set_etag_cache would start a new epoch.
+  store->etags_ = etags_;
+  store->events_ = events_;
+  store->list_scan_limit_ = list_scan_limit_;
+  return store;
+}
 
 const ResourceTypeSchema& ResourceStore::SchemaOf(const ResourceType& type) const {
   // Every ResourceType the store serves is one of its registry's.
   return *registry_->FindResourceType(type.name);
+}
+
+std::unique_ptr<Message> ResourceStore::NewResource(const ResourceType& type) const {
+  return std::unique_ptr<Message>(SchemaOf(type).prototype->New());
+}
+
+void ResourceStore::Return(Message* m, Message* out) const { FromSchemaMessage(*m, out); }
+
+void ResourceStore::Project(const ResourceType& type, const Projection& projection,
+                            Message* resource) const {
+  if (resource->GetDescriptor() == SchemaOf(type).prototype->GetDescriptor()) {
+    projection.Apply(resource);
+    return;
+  }
+  std::unique_ptr<Message> typed = NewResource(type);
+  // The store made `resource`: its extensions are the schema's own.
+  ToSchemaMessage(*resource, typed.get()).IgnoreError();
+  projection.Apply(typed.get());
+  Return(typed.get(), resource);
 }
 
 absl::StatusOr<std::optional<int64_t>> ResourceStore::Count(const ResourceType& type,
@@ -113,7 +152,7 @@ absl::Status ResourceStore::StageEvents(KvTransaction& txn, events::EventLog::Ba
                                          const ResourceChange& change,
                                          const RequestContext& context) {
   if (events_ == nullptr) return absl::OkStatus();
-  for (const v1::Event& e : ChangeEvents(change, context, clock_->Now(), ids_)) {
+  for (const v1::Event& e : ChangeEvents(change, context, clock_->Now(), *ids_)) {
     RETURN_IF_ERROR(batch.Stage(txn, e));
   }
   return absl::OkStatus();
@@ -130,13 +169,25 @@ void ResourceStore::PublishVersion(const ResourceType& type,
 absl::Status ResourceStore::Create(const ResourceType& type,
                                    absl::string_view tenant, Message* resource,
                                    const RequestContext& context,
-                                   const ValidationOptions& validation) {
+                                   const ValidationOptions& validation,
+                                   const Projection* projection) {
   const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
+  // The request's resource as this store's type (the caller's own message
+  // when that is it already).
+  Message* const caller = resource;
+  std::unique_ptr<Message> typed;
+  if (caller->GetDescriptor() != schema.prototype->GetDescriptor()) {
+    typed = NewResource(type);
+    resource = typed.get();
+  }
+  RETURN_IF_ERROR(ToSchemaMessage(*caller, resource,
+                                  {.reject_unknown_attributes =
+                                       validation.enforce_canonical_values}));
   ClearReadOnly(schema, resource);
   RETURN_IF_ERROR(ValidateResource(schema, *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
-  const std::string id = ids_.Next();
+  const std::string id = ids_->Next();
   SetString(resource, "id", id);
   SetSchemas(type, resource);
   const auto now = ToTimestamp(clock_->Now());
@@ -150,11 +201,10 @@ absl::Status ResourceStore::Create(const ResourceType& type,
 
   std::unique_ptr<Message> stored(resource->New());
   stored->CopyFrom(*resource);
-  if (const FieldDescriptor* pw = Field(*stored, "password");
-      pw != nullptr && stored->GetReflection()->HasField(*stored, pw)) {
-    stored->GetReflection()->SetString(
-        stored.get(), pw, HashPassword(GetString(*stored, "password"), *random_));
-    resource->GetReflection()->ClearField(resource, pw);
+  for (const WriteOnlyPath& path : WriteOnlyPaths(schema)) {
+    if (!HasAt(*stored, path)) continue;
+    SetAt(stored.get(), path, HashPassword(GetAt(*stored, path), *random_));
+    ClearAt(resource, path);
   }
   std::vector<Member> added;
   events::EventLog::Batch batch(events_);
@@ -192,6 +242,8 @@ absl::Status ResourceStore::Create(const ResourceType& type,
           ->CopyFrom(ToReference(tenant, m));
     }
   }
+  if (projection != nullptr) projection->Apply(resource);
+  Return(resource, caller);
   return absl::OkStatus();
 }
 
@@ -200,12 +252,17 @@ absl::Status ResourceStore::Get(const ResourceType& type,
                                 Message* out, const Projection* projection) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                    kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
-  RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
-  if (const FieldDescriptor* pw = Field(*out, "password")) {
-    out->GetReflection()->ClearField(out, pw);
+  Message* const caller = out;
+  std::unique_ptr<Message> typed;
+  if (caller->GetDescriptor() != SchemaOf(type).prototype->GetDescriptor()) {
+    typed = NewResource(type);
+    out = typed.get();
   }
+  RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
+  for (const WriteOnlyPath& path : WriteOnlyPaths(SchemaOf(type))) ClearAt(out, path);
   RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
   if (projection != nullptr) projection->Apply(out);
+  Return(out, caller);
   return absl::OkStatus();
 }
 
@@ -215,9 +272,19 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
                                     absl::string_view if_match,
                                     Message* resource,
                                     const RequestContext& context,
-                                    const ValidationOptions& validation) {
+                                    const ValidationOptions& validation,
+                                    const Projection* projection) {
   const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
+  Message* const caller = resource;
+  std::unique_ptr<Message> typed;
+  if (caller->GetDescriptor() != schema.prototype->GetDescriptor()) {
+    typed = NewResource(type);
+    resource = typed.get();
+  }
+  RETURN_IF_ERROR(ToSchemaMessage(*caller, resource,
+                                  {.reject_unknown_attributes =
+                                       validation.enforce_canonical_values}));
   std::string given_id = GetString(*resource, "id");
   if (!given_id.empty() && given_id != id) {
     return ScimError(absl::StatusCode::kInvalidArgument,
@@ -228,15 +295,16 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   ClearReadOnly(schema, resource);
   RETURN_IF_ERROR(ValidateResource(schema, *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
-  const FieldDescriptor* pw = Field(*resource, "password");
-  const bool new_password =
-      pw != nullptr && resource->GetReflection()->HasField(*resource, pw);
-  std::string password_hash;
-  if (new_password) {
-    password_hash = HashPassword(GetString(*resource, "password"), *random_);
+  // Each write-only value sent, hashed; nullopt: not sent.
+  const std::vector<WriteOnlyPath> write_only = WriteOnlyPaths(schema);
+  std::vector<std::optional<std::string>> hashes;
+  for (const WriteOnlyPath& path : write_only) {
+    hashes.push_back(HasAt(*resource, path) ? std::make_optional(HashPassword(
+                                                   GetAt(*resource, path), *random_))
+                                             : std::nullopt);
   }
-  std::unique_ptr<Message> old = NewMessage(type);
-  std::unique_ptr<Message> stored = NewMessage(type);
+  std::unique_ptr<Message> old = NewResource(type);
+  std::unique_ptr<Message> stored = NewResource(type);
   events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     bool from_tombstone = false;
@@ -251,13 +319,12 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     *meta = old_meta;
     *meta->mutable_last_modified() = ToTimestamp(clock_->Now());
     meta->set_version(FormatVersion(ParseVersion(old_meta.version()) + 1));
-    if (pw != nullptr) {
-      if (new_password) {
-        stored->GetReflection()->SetString(stored.get(), pw, password_hash);
-      } else if (old->GetReflection()->HasField(*old, pw)) {
+    for (size_t i = 0; i < write_only.size(); ++i) {
+      if (hashes[i].has_value()) {
+        SetAt(stored.get(), write_only[i], *hashes[i]);
+      } else if (HasAt(*old, write_only[i])) {
         // RFC 7644 §3.5.1: a password not sent is left unchanged.
-        stored->GetReflection()->SetString(stored.get(), pw,
-                                           GetString(*old, "password"));
+        SetAt(stored.get(), write_only[i], GetAt(*old, write_only[i]));
       }
     }
     std::vector<std::string> changed = ChangedAttributes(old.get(), *stored);
@@ -287,8 +354,11 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   batch.Done();
   outbox_->Committed();
   resource->CopyFrom(*stored);
-  if (pw != nullptr) resource->GetReflection()->ClearField(resource, pw);
-  return ReadEdges(type, tenant, resource, nullptr);
+  for (const WriteOnlyPath& path : write_only) ClearAt(resource, path);
+  RETURN_IF_ERROR(ReadEdges(type, tenant, resource, projection));
+  if (projection != nullptr) projection->Apply(resource);
+  Return(resource, caller);
+  return absl::OkStatus();
 }
 
 absl::Status ResourceStore::Patch(const ResourceType& type,
@@ -300,9 +370,9 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
                                   const Projection* projection) {
   const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
-  std::unique_ptr<Message> old = NewMessage(type);
-  std::unique_ptr<Message> patched = NewMessage(type);
-  const FieldDescriptor* pw = Field(*patched, "password");
+  std::unique_ptr<Message> old = NewResource(type);
+  std::unique_ptr<Message> patched = NewResource(type);
+  const std::vector<WriteOnlyPath> write_only = WriteOnlyPaths(schema);
   bool unchanged = false;
   events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
@@ -324,10 +394,10 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     }
     RETURN_IF_ERROR(ApplyPatch(schema, operations, patched.get(), options));
     RETURN_IF_ERROR(ValidateResource(schema, *patched, validation));
-    if (pw != nullptr && patched->GetReflection()->HasField(*patched, pw) &&
-        GetString(*patched, "password") != GetString(*old, "password")) {
-      SetString(patched.get(), "password",
-                HashPassword(GetString(*patched, "password"), *random_));
+    for (const WriteOnlyPath& path : write_only) {
+      if (HasAt(*patched, path) && GetAt(*patched, path) != GetAt(*old, path)) {
+        SetAt(patched.get(), path, HashPassword(GetAt(*patched, path), *random_));
+      }
     }
     SetSchemas(type, patched.get());
     // RFC 7644 §3.5.2.1: a PATCH that changes nothing (a value or member
@@ -360,10 +430,10 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
   }));
   batch.Done();
   if (!unchanged) outbox_->Committed();  // a no-op added no event
-  out->CopyFrom(*patched);
-  if (pw != nullptr) out->GetReflection()->ClearField(out, pw);
-  RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
-  if (projection != nullptr) projection->Apply(out);
+  for (const WriteOnlyPath& path : write_only) ClearAt(patched.get(), path);
+  RETURN_IF_ERROR(ReadEdges(type, tenant, patched.get(), projection));
+  if (projection != nullptr) projection->Apply(patched.get());
+  Return(patched.get(), out);
   return absl::OkStatus();
 }
 
@@ -374,7 +444,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
                                    const RequestContext& context, bool soft) {
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   soft = soft && type.tombstones;
-  std::unique_ptr<Message> old = NewMessage(type);
+  std::unique_ptr<Message> old = NewResource(type);
   events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));

@@ -111,6 +111,15 @@ class ResourceStore {
   ResourceStore(KvStore* kv, audit::Outbox* outbox, const SchemaRegistry* registry,
                 Clock* clock, RandomSource* random, std::string cursor_key = "");
 
+  // The same store (data, settings, id sequence, cursor key) running with
+  // `registry`, a tenant's (identity-service/tenant_stores.h): its requests
+  // then filter, sort, patch, project and validate by the tenant's schemas.
+  // Messages cross its methods as the generated v1 types all the same
+  // (scim/extension_fields.h); only inside are they the tenant's.
+  std::unique_ptr<ResourceStore> WithRegistry(
+      std::shared_ptr<const SchemaRegistry> registry) const;
+
+  const SchemaRegistry& registry() const { return *registry_; }
   // The schema of `type` in this store's registry.
   const ResourceTypeSchema& SchemaOf(const ResourceType& type) const;
   // A request's attributes / excludedAttributes over that schema. Without
@@ -123,12 +132,19 @@ class ResourceStore {
       const google::protobuf::RepeatedPtrField<std::string>& attributes,
       const google::protobuf::RepeatedPtrField<std::string>& excluded_attributes) const;
 
+  // Applies `projection` (from this store's ProjectionOf) to `resource`, a
+  // message of the generated v1 type as the methods here return them.
+  void Project(const ResourceType& type, const Projection& projection,
+               google::protobuf::Message* resource) const;
+
   // `resource` is the client's input; on success it holds the stored
-  // resource as it is returned (no password).
+  // resource as it is returned (no password), projected by `projection`
+  // (optional, from this store's ProjectionOf).
   absl::Status Create(const ResourceType& type, absl::string_view tenant,
                       google::protobuf::Message* resource,
                       const RequestContext& context,
-                      const ValidationOptions& validation = {});
+                      const ValidationOptions& validation = {},
+                      const Projection* projection = nullptr);
   // `projection` (optional) is applied, and decides whether membership
   // edges are read at all.
   absl::Status Get(const ResourceType& type, absl::string_view tenant,
@@ -142,7 +158,8 @@ class ResourceStore {
                        absl::string_view id, absl::string_view if_match,
                        google::protobuf::Message* resource,
                        const RequestContext& context,
-                       const ValidationOptions& validation = {});
+                       const ValidationOptions& validation = {},
+                       const Projection* projection = nullptr);
   // RFC 7644 §3.5.2: all operations or none, under If-Match; `out` gets the
   // patched resource, projected by `projection` (optional): a group patched
   // with `excludedAttributes=members` costs O(changed members), read-back
@@ -200,7 +217,12 @@ class ResourceStore {
   // resource_store_tombstones.cc, query_executor.cc,
   // resource_store_tenant_data.cc, resource_counts.cc and index_backfill.cc.
 
-  // resource_store.cc: the side effects every write has.
+  // resource_store.cc: a new message of `type` as this store's registry
+  // has it (the tenant's, with its extension fields).
+  std::unique_ptr<google::protobuf::Message> NewResource(const ResourceType& type) const;
+  // Ends a request: `m` (this store's type) into the caller's `out`.
+  void Return(google::protobuf::Message* m, google::protobuf::Message* out) const;
+  // The side effects every write has.
   absl::Status AddEvent(const ResourceType& type, absl::string_view tenant,
                         absl::string_view id, absl::string_view operation,
                         std::vector<std::string> changed,
@@ -260,11 +282,13 @@ class ResourceStore {
 
   KvStore* kv_;
   audit::Outbox* outbox_;
-  const SchemaRegistry* registry_;
+  std::shared_ptr<const SchemaRegistry> registry_;
   Clock* clock_;
   RandomSource* random_;
-  UuidV7Generator ids_;
-  CursorCodec cursors_;
+  // Shared with the tenant stores made by WithRegistry: one id sequence,
+  // and cursors valid whichever of them reads them.
+  std::shared_ptr<UuidV7Generator> ids_;
+  std::shared_ptr<const CursorCodec> cursors_;
   Membership membership_;
   absl::Duration tombstone_retention_ = kDefaultTombstoneRetention;
   EtagCache* etags_ = nullptr;

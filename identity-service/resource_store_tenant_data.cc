@@ -47,7 +47,7 @@ absl::StatusOr<int64_t> ResourceStore::DeleteTenant(
                                                       context)));
     if (events_ == nullptr) return absl::OkStatus();
     return batch.Stage(txn, NewDirectoryEvent(tenant, "tenant.deleted", "Tenant", tenant,
-                                              context, clock_->Now(), ids_));
+                                              context, clock_->Now(), *ids_));
   }));
   batch.Done();
   outbox_->Committed();

@@ -1,8 +1,11 @@
 // A tenant's extension schemas through the whole engine: the JSON codec,
 // validation, filters, sort, PATCH (with and without paths, Entra's
 // top-level "urn:…:attr" form), projection, and the v1 wire form.
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "scim/extension_fields.h"
 #include "scim/filter_eval.h"
 #include "scim/json_codec.h"
 #include "scim/patch.h"
@@ -208,6 +211,108 @@ TEST(ExtendedRegistryBuildTest, RefusesBrokenDeclarations) {
   ASSERT_TRUE(registry.ok()) << registry.status();
   EXPECT_EQ((*registry)->FindResourceType("User")->descriptor, v1::User::descriptor());
   EXPECT_NE((*registry)->FindResourceType("Group")->descriptor, v1::Group::descriptor());
+}
+
+// v1.User as it crosses gRPC (custom values in `extensions`, by URN) into
+// the tenant's message: table-driven, hostile forms included.
+struct ToSchemaCase {
+  const char* name;
+  std::string body;   // decoded into a v1.User, as the edge does
+  bool strict;
+  absl::StatusCode code;  // kOk: `typed` is the tenant extension's JSON
+  std::string typed;  // or a word the error's detail must contain
+};
+
+TEST_F(ExtendedRegistryTest, ExtensionsMapToTypedFieldsTable) {
+  const std::string u = kUrn;
+  const std::vector<ToSchemaCase> cases = {
+      {"nested object", R"({"userName":"a",")" + u + R"(":{"costCenter":"42","badge":7}})",
+       false, absl::StatusCode::kOk, R"({"costCenter":"42","badge":7})"},
+      {"Entra top-level attribute key", R"({"userName":"a",")" + u + R"(:costCenter":"42"})",
+       false, absl::StatusCode::kOk, R"({"costCenter":"42"})"},
+      {"top-level multi-valued complex", R"({"userName":"a",")" + u +
+           R"(:assignments":[{"name":"x","level":2}]})",
+       false, absl::StatusCode::kOk, R"({"assignments":[{"name":"x","level":2}]})"},
+      {"URN in another case", R"({"userName":"a",")" + absl::AsciiStrToUpper(u) +
+           R"(":{"COSTCENTER":"1"}})",
+       false, absl::StatusCode::kOk, R"({"costCenter":"1"})"},
+      {"wrong type", R"({"userName":"a",")" + u + R"(":{"badge":"seven"}})", false,
+       absl::StatusCode::kInvalidArgument, "badge"},
+      {"wrong type, top-level form", R"({"userName":"a",")" + u + R"(:contractor":[1]})",
+       false, absl::StatusCode::kInvalidArgument, "contractor"},
+      {"unknown schema dropped", R"({"userName":"a","urn:other:1.0:User":{"x":1}})", false,
+       absl::StatusCode::kOk, ""},
+      {"unknown schema, strict", R"({"userName":"a","urn:other:1.0:User":{"x":1}})", true,
+       absl::StatusCode::kInvalidArgument, "urn:other:1.0:User"},
+      {"unknown attribute, strict", R"({"userName":"a",")" + u + R"(":{"nope":1}})", true,
+       absl::StatusCode::kInvalidArgument, "nope"},
+      {"bare urn: key", R"({"userName":"a","urn:":{"x":1}})", false, absl::StatusCode::kOk, ""},
+      {"trailing colon", R"({"userName":"a",")" + u + R"(:":"v"})", false,
+       absl::StatusCode::kOk, ""},
+  };
+  for (const ToSchemaCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::User user;
+    ASSERT_TRUE(DecodeResource(Json::parse(c.body), &user).ok());
+    std::unique_ptr<google::protobuf::Message> typed(type_->prototype->New());
+    const absl::Status s = ToSchemaMessage(user, typed.get(), {c.strict});
+    ASSERT_EQ(s.code(), c.code) << s;
+    if (!s.ok()) {
+      EXPECT_NE(s.message().find(c.typed), std::string::npos) << s;
+      continue;
+    }
+    const Json encoded = EncodeResource(*typed);
+    EXPECT_EQ(encoded["userName"], "a");
+    EXPECT_FALSE(encoded.contains("urn:other:1.0:User")) << encoded.dump();
+    if (c.typed.empty()) {
+      EXPECT_FALSE(encoded.contains(kUrn)) << encoded.dump();
+    } else {
+      EXPECT_EQ(encoded[kUrn], Json::parse(c.typed)) << encoded.dump();
+    }
+  }
+}
+
+TEST_F(ExtendedRegistryTest, TypedFieldsGoBackIntoTheMapAndRoundTrip) {
+  auto typed = Decode(std::string(R"({"userName":"a","name":{"givenName":"G"},")") + kUrn +
+                      R"(":{"costCenter":"42","assignments":[{"name":"x","level":2}]}})");
+  v1::User user;
+  FromSchemaMessage(*typed, &user);
+  EXPECT_EQ(user.user_name(), "a");
+  EXPECT_TRUE(user.GetReflection()->GetUnknownFields(user).empty())
+      << "custom values left as unknown fields";
+  ASSERT_EQ(user.extensions().count(kUrn), 1u);
+  EXPECT_EQ(user.extensions().at(kUrn).fields().at("costCenter").string_value(), "42");
+  std::unique_ptr<google::protobuf::Message> back(type_->prototype->New());
+  ASSERT_TRUE(ToSchemaMessage(user, back.get()).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*typed, *back))
+      << back->DebugString();
+  // In place, on the tenant's own message.
+  FromSchemaMessage(*back, back.get());
+  EXPECT_TRUE(EncodeResource(*back).contains(kUrn));
+}
+
+TEST(ExtensionMapCodecTest, UnknownUrnKeysGoIntoTheMap) {
+  v1::User user;
+  ASSERT_TRUE(DecodeResource(Json::parse(R"({"userName":"a",
+      "urn:acme:2.0:User":{"costCenter":"1"},
+      "urn:acme:2.0:User:badge":7,
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"},
+      "notUrn":{"x":1}})"),
+                             &user)
+                  .ok());
+  ASSERT_EQ(user.extensions_size(), 1);
+  const auto& fields = user.extensions().at("urn:acme:2.0:User").fields();
+  EXPECT_EQ(fields.at("costCenter").string_value(), "1");
+  EXPECT_EQ(fields.at("badge").number_value(), 7);
+  // A schema the message types stays typed.
+  EXPECT_EQ(user.enterprise_user().department(), "D");
+  // Strict decoding leaves unknown schemas to whoever knows the tenant's.
+  EXPECT_TRUE(DecodeResource(Json::parse(R"({"urn:acme:2.0:User":{"a":1}})"), &user,
+                             {.reject_unknown_attributes = true})
+                  .ok());
+  EXPECT_FALSE(DecodeResource(Json::parse(R"({"notUrn":{"a":1}})"), &user,
+                              {.reject_unknown_attributes = true})
+                   .ok());
 }
 
 }  // namespace

@@ -167,6 +167,40 @@ absl::Status DecodeValue(const json& value, const FieldDescriptor* field,
   }
 }
 
+// map[key] gets `value`'s members; a non-object value is Entra's top-level
+// "urn:...:User:attr" form, kept as map["urn:...:User"].attr. False when
+// the key is neither form (nothing is added).
+bool AddToExtensionMap(Message* message, const FieldDescriptor* map,
+                       const std::string& key, const json& value) {
+  std::string urn = key;
+  json members = value;
+  if (!value.is_object()) {
+    const size_t colon = key.rfind(':');
+    urn = key.substr(0, colon);
+    const std::string attribute = key.substr(colon + 1);
+    if (attribute.empty() || urn.size() <= 4) return false;  // "urn:" itself, or "urn:x:"
+    members = json::object({{attribute, value}});
+  }
+  const Reflection* r = message->GetReflection();
+  Message* entry = nullptr;
+  for (int i = 0; i < r->FieldSize(*message, map) && entry == nullptr; ++i) {
+    Message* e = r->MutableRepeatedMessage(message, map, i);
+    if (absl::EqualsIgnoreCase(
+            e->GetReflection()->GetString(*e, e->GetDescriptor()->map_key()), urn)) {
+      entry = e;
+    }
+  }
+  if (entry == nullptr) {
+    entry = r->AddMessage(message, map);
+    entry->GetReflection()->SetString(entry, entry->GetDescriptor()->map_key(), urn);
+  }
+  auto* fields = static_cast<google::protobuf::Struct*>(entry->GetReflection()->MutableMessage(
+                     entry, entry->GetDescriptor()->map_value()))
+                     ->mutable_fields();
+  for (const auto& [name, v] : members.items()) JsonToValue(v, &(*fields)[name]);
+  return true;
+}
+
 absl::Status DecodeMessage(const json& object, Message* message,
                            const std::string& path,
                            const DecodeOptions& options) {
@@ -174,6 +208,14 @@ absl::Status DecodeMessage(const json& object, Message* message,
   for (const auto& [key, value] : object.items()) {
     std::string child = path.empty() ? key : absl::StrCat(path, ".", key);
     const FieldDescriptor* field = FindFieldByScimName(descriptor, key);
+    if (field == nullptr && path.empty() && !value.is_null() &&
+        absl::StartsWithIgnoreCase(key, "urn:")) {
+      // A schema this codec's message does not type (a tenant's extension):
+      // carried by URN in the extensions map, typed where the tenant's
+      // schemas are known (scim/extension_fields.h).
+      const FieldDescriptor* map = ExtensionMapField(descriptor);
+      if (map != nullptr && AddToExtensionMap(message, map, key, value)) continue;
+    }
     if (field == nullptr || field->is_map()) {
       if (options.reject_unknown_attributes) {
         return InvalidSyntax(
@@ -284,6 +326,18 @@ json EncodeSingle(const Message& message, const FieldDescriptor* field,
 
 }  // namespace
 
+const FieldDescriptor* ExtensionMapField(const Descriptor* descriptor) {
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* f = descriptor->field(i);
+    if (f->is_map() && f->message_type()->map_value()->message_type() != nullptr &&
+        f->message_type()->map_value()->message_type()->full_name() ==
+            google::protobuf::Struct::descriptor()->full_name()) {
+      return f;
+    }
+  }
+  return nullptr;
+}
+
 const FieldDescriptor* FindFieldByScimName(const Descriptor* descriptor,
                                            absl::string_view name) {
   // At most a few dozen fields: a scan beats a cache here.
@@ -292,6 +346,12 @@ const FieldDescriptor* FindFieldByScimName(const Descriptor* descriptor,
     if (absl::EqualsIgnoreCase(field->json_name(), name)) return field;
   }
   return nullptr;
+}
+
+absl::Status DecodeInto(const Json& object, google::protobuf::Message* message,
+                        absl::string_view path, const DecodeOptions& options) {
+  if (!object.is_object()) return TypeError(std::string(path), "a complex value", object);
+  return DecodeMessage(object, message, std::string(path), options);
 }
 
 absl::Status DecodeResource(const json& json_value, Message* message,

@@ -20,12 +20,21 @@ struct DecodeOptions {
 };
 
 // Decodes a SCIM JSON object into `message` (which is cleared first).
+// A top-level "urn:..." key `message` has no field for goes, by URN, into
+// its map<string, Struct> field if it has one (tenant extension schemas;
+// scim/extension_fields.h types them); Entra's "urn:...:User:attr": value
+// form joins map["urn:...:User"].
 // Attribute names match case-insensitively (RFC 7643 §2.1); `null` means
 // unassigned; booleans also accept "true"/"false" in any case. Any other type
 // mismatch is a 400 invalidValue naming the attribute path.
 absl::Status DecodeResource(const Json& json,
                             google::protobuf::Message* message,
                             const DecodeOptions& options = {});
+
+// Decodes `object` into `message` without clearing it first; errors name
+// attributes under `path` (e.g. a schema URN).
+absl::Status DecodeInto(const Json& object, google::protobuf::Message* message,
+                        absl::string_view path, const DecodeOptions& options = {});
 
 // Encodes the set fields of `message`. Map fields of google.protobuf.Struct
 // (tenant extension schemas) become top-level attributes keyed by their URN.
@@ -35,6 +44,11 @@ Json EncodeResource(const google::protobuf::Message& message);
 // unset Value is null.
 Json JsonFromValue(const google::protobuf::Value& value);
 void JsonToValue(const Json& json, google::protobuf::Value* value);
+
+// The map<string, google.protobuf.Struct> field of `descriptor` (v1.User's
+// and v1.Group's `extensions`), or null.
+const google::protobuf::FieldDescriptor* ExtensionMapField(
+    const google::protobuf::Descriptor* descriptor);
 
 // The field of `descriptor` whose JSON name equals `name` ignoring case.
 const google::protobuf::FieldDescriptor* FindFieldByScimName(

@@ -1,0 +1,47 @@
+#include "edge/tenant_discovery.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "scim/extension_schema.h"
+
+namespace scim::edge {
+
+absl::StatusOr<std::shared_ptr<const SchemaRegistry>> RegistryOf(
+    const SchemaRegistry* core, const v1::ListSchemasResponse& listed) {
+  if (listed.schemas().empty()) {
+    return std::shared_ptr<const SchemaRegistry>(std::shared_ptr<const SchemaRegistry>(), core);
+  }
+  std::vector<ExtensionSchema> extensions;
+  for (const v1::TenantSchema& s : listed.schemas()) {
+    absl::StatusOr<ExtensionSchema> schema = ParseExtensionSchema(s.schema_json());
+    if (!schema.ok()) {
+      return absl::InternalError(absl::StrCat("the stored schema ", s.urn(),
+                                              " does not parse: ", schema.status().message()));
+    }
+    schema->field_number = s.field_number();
+    for (const v1::SchemaAttributeField& f : s.fields()) {
+      schema->field_numbers.emplace_back(f.path(), f.number());
+    }
+    extensions.push_back(*std::move(schema));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<const SchemaRegistry> registry,
+                   SchemaRegistry::WithExtensions(std::move(extensions)));
+  return std::shared_ptr<const SchemaRegistry>(std::move(registry));
+}
+
+absl::StatusOr<std::shared_ptr<const SchemaRegistry>> TenantDiscovery::For(
+    const Call& call) const {
+  v1::ListSchemasResponse listed;
+  if (schemas_ != nullptr) {
+    v1::ListSchemasRequest request;
+    request.set_tenant(call.tenant);
+    RETURN_IF_ERROR(FromGrpcStatus(schemas_->ListSchemas(call.GrpcContext().get(), request,
+                                                         &listed)));
+  }
+  return RegistryOf(core_, listed);
+}
+
+}  // namespace scim::edge
