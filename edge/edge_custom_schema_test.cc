@@ -27,7 +27,8 @@ class EdgeCustomSchemaTest : public EdgeTest {
     auto put = identity_->schemas().Put("acme", absl::StrCat(R"({"id":")", kUrn, R"(",
         "name":"CustomExtension","resourceType":"User","attributes":[
         {"name":"costCenter","type":"string"},
-        {"name":"badgeNumber","type":"integer"}]})"),
+        {"name":"badgeNumber","type":"integer"},
+        {"name":"pin","type":"string","mutability":"writeOnly","returned":"never"}]})"),
                                         {"admin", "127.0.0.1", "req"});
     ASSERT_TRUE(put.ok()) << put.status();
   }
@@ -150,6 +151,35 @@ TEST_F(EdgeCustomSchemaTest, DiscoveryShowsTheTenantItsOwnSchemasOnly) {
   auto denied = client_->Get(absl::StrCat("/t/acme/scim/v2/Schemas/", kUrn).c_str(),
                              Auth(beta_key_));
   EXPECT_EQ(denied->status, 401) << denied->body;
+}
+
+TEST_F(EdgeCustomSchemaTest, ADeletedUserKeepsItsCustomAttributesForInternalCallers) {
+  v1::UpdateTenantSettingsRequest settings;
+  settings.set_id("acme");
+  settings.set_delete_mode("soft");
+  ASSERT_TRUE(token_->store().UpdateTenantSettings(settings).ok());
+  auto created = Post(users_, absl::StrCat(R"({"userName":"gus",")", kUrn,
+                                           R"(":{"costCenter":"42","pin":"9999"}})"));
+  ASSERT_EQ(created->status, 201) << created->body;
+  const json body = json::parse(created->body);
+  EXPECT_FALSE(body[kUrn].contains("pin")) << created->body;
+  const std::string id = body["id"];
+  ASSERT_EQ(client_->Delete((users_ + "/" + id).c_str(), Auth(acme_key_))->status, 204);
+
+  auto stub = v1::IdentityService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + acme_key_);
+  v1::GetUserRequest get;
+  get.set_tenant("acme");
+  get.set_id(id);
+  v1::DeletedUser deleted;
+  ASSERT_TRUE(stub->GetDeletedUser(&context, get, &deleted).ok());
+  // Over gRPC custom values come in the extensions map, by URN.
+  ASSERT_EQ(deleted.user().extensions().count(kUrn), 1u) << deleted.DebugString();
+  const auto& fields = deleted.user().extensions().at(kUrn).fields();
+  EXPECT_EQ(fields.at("costCenter").string_value(), "42");
+  EXPECT_EQ(fields.count("pin"), 0u) << "a writeOnly value (its hash) came out";
+  EXPECT_TRUE(deleted.user().password().empty());
 }
 
 }  // namespace

@@ -15,9 +15,9 @@ using google::protobuf::Message;
 
 // `active` as SCIM reads it: unassigned is active; a type without the
 // attribute has no such state.
-std::optional<bool> Active(const Message* m) {
-  if (m == nullptr) return std::nullopt;
-  const FieldDescriptor* f = Field(*m, "active");
+std::optional<bool> Active(const ResourceType& type, const Message* m) {
+  if (m == nullptr || type.active_attribute.empty()) return std::nullopt;
+  const FieldDescriptor* f = Field(*m, type.active_attribute);
   if (f == nullptr || f->type() != FieldDescriptor::TYPE_BOOL) return std::nullopt;
   const auto* r = m->GetReflection();
   return !r->HasField(*m, f) || r->GetBool(*m, f);
@@ -88,14 +88,15 @@ std::vector<v1::Event> ChangeEvents(const ResourceChange& change,
     }
     case Kind::kUpdated: {
       std::vector<std::string> changed = change.changed;
-      const std::optional<bool> was = Active(change.before), is = Active(change.after);
+      const std::optional<bool> was = Active(type, change.before),
+                                is = Active(type, change.after);
       const bool active_changed = was.has_value() && is.has_value() && *was != *is;
       // `active` is reported as a state change, or not at all when only its
       // form changed (true <-> unassigned).
       changed.erase(std::remove_if(changed.begin(), changed.end(),
                                    [&](const std::string& name) {
                                      return name == type.members_attribute ||
-                                            (was.has_value() && name == "active");
+                                            (was.has_value() && name == type.active_attribute);
                                    }),
                     changed.end());
       if (active_changed) add(*is ? "reactivated" : "deactivated");

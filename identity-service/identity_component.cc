@@ -55,9 +55,12 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
                       [this](const grpc::ServerContext& context, const std::string& tenant) {
                         return service_.AuthorizeTenant(context, tenant);
                       }),
-      tenant_stores_(&store_, &schemas_) {
+      tenant_stores_(&store_, &schemas_),
+      index_builder_(&tenant_stores_, &schemas_, runtime.clock) {
   store_.set_event_log(&events_);
   service_.set_tenant_stores(&tenant_stores_);
+  schemas_.set_changed_hook(
+      [this](const std::string& tenant) { index_builder_.Schedule(tenant); });
   service_.set_tenant_deleted_hook([this](const std::string& tenant) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<v1::StoredWebhook> hooks, webhook_store_.List(tenant));
     RETURN_IF_ERROR(webhook_store_.RemoveTenant(tenant));
@@ -111,9 +114,11 @@ void IdentityComponent::Start(Peers peers, absl::Duration tombstone_retention) {
   }
   StartShipping(std::move(peers.audit), peers.admin_token);
   StartPurging(tombstone_retention);
+  StartIndexBuilds();
 }
 
 void IdentityComponent::Stop() {
+  StopIndexBuilds();
   StopPurging();
   StopShipping();
   dispatcher_.Stop();

@@ -17,6 +17,7 @@
 #include "events/event_service.h"
 #include "identity-service/resource_store.h"
 #include "identity-service/schema_service.h"
+#include "identity-service/tenant_index_builder.h"
 #include "identity-service/tenant_schemas.h"
 #include "identity-service/tenant_stores.h"
 #include "webhooks/destination_guard.h"
@@ -85,6 +86,11 @@ class IdentityComponent {
                     absl::Duration interval = absl::Minutes(1));
   void StopPurging();
 
+  // Builds tenants' custom indexes online (tenant_index_builder.h).
+  void StartIndexBuilds() { index_builder_.Start(); }
+  void StopIndexBuilds() { index_builder_.Stop(); }
+  TenantIndexBuilder& index_builder() { return index_builder_; }
+
   grpc::Service* service() { return &service_; }
   // Every gRPC service it serves: identity, events, webhooks, schemas.
   std::vector<grpc::Service*> services() {
@@ -120,6 +126,7 @@ class IdentityComponent {
   SchemaServiceImpl schema_service_;
   // Each tenant's requests run on the store with its schemas.
   TenantStores tenant_stores_;
+  TenantIndexBuilder index_builder_;
   std::unique_ptr<token::Authenticator> authenticator_;
   std::unique_ptr<PeriodicWorker> purger_;
 };

@@ -257,9 +257,12 @@ grpc::Status IdentityServiceImpl::ListGroups(grpc::ServerContext* context,
 
 namespace {
 
-void ToDeletedUser(const v1::Tombstone& tombstone, v1::DeletedUser* out) {
+// The user as stored, projected by the tenant's schemas (which drop what is
+// never returned, password included; custom values go to its extensions).
+void ToDeletedUser(const v1::Tombstone& tombstone, const ResourceStore& store,
+                   const Projection& projection, v1::DeletedUser* out) {
   out->mutable_user()->ParseFromString(tombstone.resource());
-  out->mutable_user()->clear_password();
+  store.Project(UserResourceType(), projection, out->mutable_user());
   *out->mutable_deleted() = tombstone.deleted();
   *out->mutable_purge_after() = tombstone.purge_after();
 }
@@ -272,13 +275,14 @@ grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
   if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
     return ToGrpcStatus(s);
   }
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
   v1::Tombstone tombstone;
-  absl::Status s = store_->GetTombstone(UserResourceType(), request->tenant(),
-                                        request->id(), &tombstone);
+  absl::Status s = (*store)->GetTombstone(UserResourceType(), request->tenant(),
+                                          request->id(), &tombstone);
   if (!s.ok()) return ToGrpcStatus(s);
-  ToDeletedUser(tombstone, response);
-  store_->ProjectionOf(UserResourceType(), request->projection())
-      ->Apply(response->mutable_user());
+  ToDeletedUser(tombstone, **store,
+                *(*store)->ProjectionOf(UserResourceType(), request->projection()), response);
   return grpc::Status::OK;
 }
 
@@ -288,13 +292,16 @@ grpc::Status IdentityServiceImpl::ListDeletedUsers(
   if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
     return ToGrpcStatus(s);
   }
+  absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
+  if (!store.ok()) return ToGrpcStatus(store.status());
   TombstonePage page;
   absl::Status s =
-      store_->ListTombstones(UserResourceType(), request->tenant(),
-                             request->page_token(), request->page_size(), &page);
+      (*store)->ListTombstones(UserResourceType(), request->tenant(),
+                               request->page_token(), request->page_size(), &page);
   if (!s.ok()) return ToGrpcStatus(s);
+  const auto projection = (*store)->ProjectionOf(UserResourceType(), v1::Projection());
   for (const v1::Tombstone& t : page.tombstones) {
-    ToDeletedUser(t, response->add_users());
+    ToDeletedUser(t, **store, *projection, response->add_users());
   }
   response->set_next_page_token(page.next_page_token);
   return grpc::Status::OK;

@@ -1,4 +1,4 @@
-// ResourceStore::EnsureIndexes: at start-up, (re)builds the entries of every
+// ResourceStore::EnsureIndexes and BuildTenantIndexes. EnsureIndexes: at start-up, (re)builds the entries of every
 // index whose ready marker (keys.h) is missing or names another encoding: a
 // database written before the index existed has no entries for it, and a
 // filter planned on it would miss resources. The planner uses an index only
@@ -18,6 +18,7 @@
 #include "identity-service/index_encoding.h"
 #include "identity-service/keys.h"
 #include "identity-service/message_fields.h"
+#include "identity-service/schema_keys.h"
 #include "identity-service/resource_store.h"
 #include "identity-service/stored_resource.h"
 #include "identity-service/write_retry.h"
@@ -45,12 +46,13 @@ std::optional<std::pair<absl::string_view, absl::string_view>> SplitTenant(
 // before the scan goes on past it.
 absl::Status InBatches(KvStore& kv, absl::string_view cf, size_t batch,
                        const std::function<bool(absl::string_view)>& wanted,
-                       const std::function<absl::Status(const std::vector<std::string>&)>& apply) {
+                       const std::function<absl::Status(const std::vector<std::string>&)>& apply,
+                       absl::string_view prefix = "") {
   std::string start;
   for (;;) {
     std::vector<std::string> keys;
     std::optional<std::string> next;
-    RETURN_IF_ERROR(kv.Scan(cf, "", start, [&](absl::string_view key, absl::string_view) {
+    RETURN_IF_ERROR(kv.Scan(cf, prefix, start, [&](absl::string_view key, absl::string_view) {
       if (keys.size() >= batch) {
         next = std::string(key);
         return false;
@@ -172,6 +174,91 @@ absl::StatusOr<int64_t> ResourceStore::EnsureIndexes(size_t batch) {
     return absl::OkStatus();
   }));
   return indexed;
+}
+
+absl::StatusOr<int64_t> ResourceStore::BuildTenantIndexes(absl::string_view tenant,
+                                                          size_t batch) {
+  batch = std::max<size_t>(batch, 1);
+  auto delete_keys = [&](absl::string_view cf) {
+    return [this, cf](const std::vector<std::string>& keys) {
+      return RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
+        for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf, key));
+        return absl::OkStatus();
+      });
+    };
+  };
+  int64_t read = 0;
+  for (const ResourceType* base : {&UserResourceType(), &GroupResourceType()}) {
+    const ResourceType& type = KeysOf(*base);
+    const ResourceTypeSchema& schema = SchemaOf(type);
+    std::map<std::string, std::string> declared;  // path -> encoding version
+    for (const IndexedAttribute& attr : type.indexed) {
+      if (!IsCustomPath(attr.path)) continue;
+      ASSIGN_OR_RETURN(IndexEncoding encoding, EncodingOf(schema, attr));
+      declared[attr.path] = EncodingVersion(encoding);
+    }
+    const std::string markers = TenantIndexReadyKey(tenant, type.name, "");
+    std::map<std::string, std::string> present;
+    RETURN_IF_ERROR(kv_->Scan(kIndexCf, markers, "",
+                              [&](absl::string_view key, absl::string_view value) {
+                                present[std::string(key.substr(markers.size()))] = std::string(value);
+                                return true;
+                              }));
+    // Entries no declaration stands behind any more: their marker goes
+    // first, so that no filter reads them meanwhile.
+    for (const auto& [path, version] : present) {
+      auto it = declared.find(path);
+      if (it != declared.end() && it->second == version) continue;
+      RETURN_IF_ERROR(delete_keys(kIndexCf)({markers + path}));
+      RETURN_IF_ERROR(InBatches(
+          *kv_, kIndexCf, batch, [](absl::string_view) { return true; },
+          delete_keys(kIndexCf), AttributeKeyPrefix(tenant, type.name, path)));
+    }
+    std::vector<const IndexedAttribute*> build;
+    for (const IndexedAttribute& attr : type.indexed) {
+      auto it = present.find(attr.path);
+      if (IsCustomPath(attr.path) && (it == present.end() || it->second != declared[attr.path])) {
+        build.push_back(&attr);
+      }
+    }
+    if (build.empty()) continue;
+    // Each batch reads its resources under their locks, so that the entries
+    // are those of the version stored while writes go on.
+    const std::string resources = ResourceKey(tenant, type.name, "");
+    RETURN_IF_ERROR(InBatches(
+        *kv_, kResourcesCf, batch, [](absl::string_view) { return true; },
+        [&](const std::vector<std::string>& keys) {
+          RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
+            for (const std::string& key : keys) {
+              const absl::string_view id = absl::string_view(key).substr(resources.size());
+              ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                               txn.GetForUpdate(kResourcesCf, key));
+              if (!bytes.has_value()) continue;  // deleted meanwhile
+              std::unique_ptr<google::protobuf::Message> resource = NewResource(type);
+              RETURN_IF_ERROR(ParseStored(bytes, type, id, resource.get()));
+              for (const IndexedAttribute* attr : build) {
+                ASSIGN_OR_RETURN(std::vector<std::string> values,
+                                 IndexValuesAt(schema, *resource, *attr));
+                for (const auto& v : values) {
+                  RETURN_IF_ERROR(
+                      txn.Put(kIndexCf, IndexKey(tenant, type.name, attr->path, v, id), ""));
+                }
+              }
+            }
+            return absl::OkStatus();
+          }));
+          read += static_cast<int64_t>(keys.size());
+          return absl::OkStatus();
+        },
+        resources));
+    RETURN_IF_ERROR(RunWrite(*kv_, *random_, Deadline(), [&](KvTransaction& txn) {
+      for (const IndexedAttribute* attr : build) {
+        RETURN_IF_ERROR(txn.Put(kIndexCf, markers + attr->path, declared[attr->path]));
+      }
+      return absl::OkStatus();
+    }));
+  }
+  return read;
 }
 
 }  // namespace scim::identity

@@ -171,7 +171,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
                             References(filter->root(), type.groups_attribute));
   std::optional<std::vector<std::string>> candidates;
   if (filter != nullptr) {
-    ASSIGN_OR_RETURN(candidates, PlanCandidates(*kv_, type, tenant, filter->root()));
+    ASSIGN_OR_RETURN(candidates, PlanCandidates(*kv_, KeysOf(type), tenant, filter->root()));
   }
   const int64_t limit = list_scan_limit_;
   auto too_many = [&](int64_t n) {
@@ -188,7 +188,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
   // passes over all matches (for its order and its totalResults).
   const bool streams = page->cursor_mode && sort_by == nullptr;
   const bool exact = !page->cursor_mode && sort_by == nullptr && candidates.has_value() &&
-                     AnsweredByIndex(type, filter->root());
+                     AnsweredByIndex(KeysOf(type), filter->root());
   if (!streams && !exact) {
     std::optional<int64_t> estimate;
     if (candidates.has_value()) {
@@ -229,7 +229,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
           scratch = NewResource(type);
           return true;
         }));
-    if (candidates.has_value() && AnsweredByIndex(type, filter->root())) {
+    if (candidates.has_value() && AnsweredByIndex(KeysOf(type), filter->root())) {
       page->total = static_cast<int64_t>(candidates->size());
     }
     if (backward) {

@@ -9,6 +9,7 @@
 #include "identity-service/index_encoding.h"
 #include "identity-service/index_range.h"
 #include "identity-service/keys.h"
+#include "identity-service/schema_keys.h"
 #include "identity-service/membership.h"
 
 namespace scim::identity {
@@ -47,10 +48,13 @@ int RangeRank(const KeyRange& range, bool equality) {
 // An index's entries are complete only once its marker says so in the
 // encoding it is declared with (index_backfill.cc): until then, a scan.
 absl::StatusOr<bool> IndexReady(KvStore& kv, const ResourceType& type,
-                                const IndexedAttribute& indexed,
+                                absl::string_view tenant, const IndexedAttribute& indexed,
                                 IndexEncoding encoding) {
+  // A tenant's custom index is built per tenant (schema_keys.h).
   ASSIGN_OR_RETURN(std::optional<std::string> marker,
-                   kv.Get(kIndexCf, IndexReadyKey(type.name, indexed.path)));
+                   kv.Get(kIndexCf, IsCustomPath(indexed.path)
+                                        ? TenantIndexReadyKey(tenant, type.name, indexed.path)
+                                        : IndexReadyKey(type.name, indexed.path)));
   return marker.has_value() && *marker == EncodingVersion(encoding);
 }
 
@@ -164,7 +168,7 @@ absl::StatusOr<std::optional<Access>> KeyAccess(KvStore& kv, const ResourceType&
     }
     range = RangeFor(access.attribute_prefix, op, value);
     if (!range.has_value()) return std::nullopt;
-    ASSIGN_OR_RETURN(bool ready, IndexReady(kv, type, indexed, encoding));
+    ASSIGN_OR_RETURN(bool ready, IndexReady(kv, type, tenant, indexed, encoding));
     if (!ready) return std::nullopt;
     access.cf = kIndexCf;
     access.rank = RangeRank(*range, op == CompareOp::kEq);

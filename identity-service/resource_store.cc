@@ -17,6 +17,7 @@
 #include "identity-service/resource_counts.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/password_hash.h"
+#include "identity-service/schema_keys.h"
 #include "identity-service/server_managed.h"
 #include "identity-service/stored_resource.h"
 #include "identity-service/write_only.h"
@@ -72,7 +73,19 @@ std::unique_ptr<ResourceStore> ResourceStore::WithRegistry(
   store->etags_ = etags_;
   store->events_ = events_;
   store->list_scan_limit_ = list_scan_limit_;
+  for (const ResourceType* type : {&UserResourceType(), &GroupResourceType()}) {
+    ResourceType keyed = WithSchemaKeys(*type, store->SchemaOf(*type));
+    if (keyed.unique.size() != type->unique.size() ||
+        keyed.indexed.size() != type->indexed.size()) {
+      store->keyed_types_.emplace(type->name, std::move(keyed));
+    }
+  }
   return store;
+}
+
+const ResourceType& ResourceStore::KeysOf(const ResourceType& type) const {
+  auto it = keyed_types_.find(type.name);
+  return it == keyed_types_.end() ? type : it->second;
 }
 
 const ResourceTypeSchema& ResourceStore::SchemaOf(const ResourceType& type) const {
@@ -209,7 +222,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
   std::vector<Member> added;
   events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
-    RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, nullptr, stored.get(), txn));
+    RETURN_IF_ERROR(WriteKeys(KeysOf(type), schema, tenant, id, nullptr, stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
     added.clear();
@@ -330,7 +343,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
     std::vector<std::string> changed = ChangedAttributes(old.get(), *stored);
     if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *stored));
     // A tombstone holds no keys: its unique values were freed.
-    RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, from_tombstone ? nullptr : old.get(),
+    RETURN_IF_ERROR(WriteKeys(KeysOf(type), schema, tenant, id, from_tombstone ? nullptr : old.get(),
                               stored.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             stored->SerializeAsString()));
@@ -416,7 +429,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
     std::vector<std::string> changed = ChangedAttributes(old.get(), *patched);
     if (member_changes.any()) changed.push_back(type.members_attribute);
     if (from_tombstone) RETURN_IF_ERROR(Revive(txn, type, tenant, id, *patched));
-    RETURN_IF_ERROR(WriteKeys(type, schema, tenant, id, from_tombstone ? nullptr : old.get(),
+    RETURN_IF_ERROR(WriteKeys(KeysOf(type), schema, tenant, id, from_tombstone ? nullptr : old.get(),
                               patched.get(), txn));
     RETURN_IF_ERROR(txn.Put(kResourcesCf, ResourceKey(tenant, type.name, id),
                             patched->SerializeAsString()));
@@ -448,7 +461,7 @@ absl::Status ResourceStore::Delete(const ResourceType& type,
   events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(LoadForUpdate(txn, type, tenant, id, if_match, old.get()));
-    RETURN_IF_ERROR(WriteKeys(type, SchemaOf(type), tenant, id, old.get(), nullptr, txn));
+    RETURN_IF_ERROR(WriteKeys(KeysOf(type), SchemaOf(type), tenant, id, old.get(), nullptr, txn));
     RETURN_IF_ERROR(txn.Delete(kResourcesCf, ResourceKey(tenant, type.name, id)));
     RETURN_IF_ERROR(AdjustCounts(txn, tenant, type.name, id, -1));
     if (soft) RETURN_IF_ERROR(WriteTombstone(txn, type, tenant, id, old.get()));

@@ -120,6 +120,17 @@ class ResourceStore {
       std::shared_ptr<const SchemaRegistry> registry) const;
 
   const SchemaRegistry& registry() const { return *registry_; }
+  // `type` with the unique and indexed attributes of this store's registry
+  // (a tenant's custom ones: schema_keys.h).
+  const ResourceType& KeysOf(const ResourceType& type) const;
+  // Completes the tenant's custom indexes (online: writes go on meanwhile):
+  // entries of indexes no longer declared, or declared in another encoding,
+  // are removed; every resource of `tenant` is read under its lock, `batch`
+  // per transaction, for the entries of each declared index not yet
+  // complete, whose ready marker is then written, so that filters use it.
+  // Returns the resources read (0: nothing to do).
+  absl::StatusOr<int64_t> BuildTenantIndexes(absl::string_view tenant,
+                                             size_t batch = kIndexBackfillBatch);
   // The schema of `type` in this store's registry.
   const ResourceTypeSchema& SchemaOf(const ResourceType& type) const;
   // A request's attributes / excludedAttributes over that schema. Without
@@ -283,6 +294,8 @@ class ResourceStore {
   KvStore* kv_;
   audit::Outbox* outbox_;
   std::shared_ptr<const SchemaRegistry> registry_;
+  // KeysOf's types, for a registry with custom keys (none: the types as given).
+  std::map<std::string, ResourceType> keyed_types_;
   Clock* clock_;
   RandomSource* random_;
   // Shared with the tenant stores made by WithRegistry: one id sequence,

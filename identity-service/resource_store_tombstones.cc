@@ -50,7 +50,9 @@ absl::Status ResourceStore::WriteTombstone(KvTransaction& txn,
     static_cast<v1::ResourceReference*>(
         deleted->GetReflection()->AddMessage(deleted, f))->Swap(&g);
   }
-  deleted->GetReflection()->SetBool(deleted, Field(*deleted, "active"), false);
+  if (const FieldDescriptor* active = Field(*deleted, type.active_attribute)) {
+    deleted->GetReflection()->SetBool(deleted, active, false);
+  }
   const absl::Time now = clock_->Now();
   v1::Meta* meta = MutableMeta(deleted);
   *meta->mutable_last_modified() = ToTimestamp(now);
@@ -91,7 +93,7 @@ absl::Status ResourceStore::LoadUpdatable(KvTransaction& txn,
 absl::Status ResourceStore::Revive(KvTransaction& txn, const ResourceType& type,
                                    absl::string_view tenant, absl::string_view id,
                                    const Message& revived) {
-  const FieldDescriptor* active = Field(revived, "active");
+  const FieldDescriptor* active = Field(revived, type.active_attribute);
   if (active == nullptr || !revived.GetReflection()->GetBool(revived, active)) {
     // Anything but a reactivation sees the resource as deleted.
     return NotFound(absl::StrCat(type.name, " ", id, " not found"));

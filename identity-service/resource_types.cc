@@ -32,6 +32,7 @@ const ResourceType& UserResourceType() {
                   {"meta.lastModified", false}};
     t->groups_attribute = "groups";
     t->tombstones = true;
+    t->active_attribute = "active";
     return t;
   }();
   return *type;

@@ -43,6 +43,10 @@ struct ResourceType {
   std::string groups_attribute;
   // A soft delete keeps the resource as a tombstone (User).
   bool tombstones = false;
+  // User: the boolean attribute of RFC 7643 §4.1.1 ("active"): a soft
+  // delete clears it, a write that sets it revives a tombstone, events
+  // report its changes as (de)activations. Empty: the type has no such state.
+  std::string active_attribute;
 };
 
 const ResourceType& UserResourceType();

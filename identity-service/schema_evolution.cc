@@ -170,7 +170,7 @@ bool ResourceContradicts(const Struct* extension, const DataCheck& check) {
   const Value* value = extension == nullptr ? nullptr : FindValue(*extension, check.attribute);
   const bool carries = extension != nullptr && extension->fields_size() > 0;
   if (value == nullptr || IsAbsent(*value)) return check.declaration.required && carries;
-  return Contradicts(*value, check.declaration);
+  return check.any_value || Contradicts(*value, check.declaration);
 }
 
 absl::StatusOr<EvolutionPlan> PlanEvolution(const v1::StoredSchema* prior,
@@ -216,9 +216,11 @@ absl::StatusOr<EvolutionPlan> PlanEvolution(const v1::StoredSchema* prior,
     if (was_hidden || old_json == nullptr || *old_json != next.schema.json["attributes"][i]) {
       plan.changed_attributes.push_back(a.name);
     }
+    const bool now_unique = a.uniqueness != "none" && (was_hidden || before->uniqueness == "none");
+    if (now_unique) why = why.empty() ? "now unique" : absl::StrCat(why, ", now unique");
     if (!why.empty()) {
       if (was_hidden) why = absl::StrCat("hidden, put back with ", why);
-      plan.checks.push_back({a.name, a, std::move(why)});
+      plan.checks.push_back({a.name, a, std::move(why), now_unique});
     }
   }
 

@@ -13,6 +13,9 @@
 //   single-valued, or making it required is refused (FAILED_PRECONDITION,
 //   invalidValue) while stored resources contradict the new declaration; the
 //   detail says how many;
+// - making an attribute unique ("uniqueness" other than "none"), or putting
+//   a hidden one back unique, is refused while any stored resource has a
+//   value for it (those values have no unique keys);
 // - single- to multi-valued is widening and always allowed (a stored single
 //   value reads as a list of one);
 // - the resource type a schema extends never changes (FAILED_PRECONDITION,
@@ -56,6 +59,9 @@ struct DataCheck {
   // Why it is checked, for the detail: "type string -> integer", "now
   // required", ...
   std::string reason;
+  // Any stored value contradicts it: the attribute became unique, and the
+  // unique keys of values stored before do not exist.
+  bool any_value = false;
 };
 
 struct EvolutionPlan {

@@ -34,11 +34,13 @@ absl::StatusOr<std::shared_ptr<const SchemaRegistry>> TenantRegistries::For(
   }
   absl::MutexLock lock(&mu_);
   Cached& cached = cache_[tenant];
-  // Another request may have cached a newer one meanwhile.
-  if (cached.registry == nullptr || cached.version <= set.version) {
+  // Another request may have cached this version, or a newer one, meanwhile:
+  // then that one, so that one version has one registry (TenantStores makes
+  // a store per registry).
+  if (cached.registry == nullptr || cached.version < set.version) {
     cached = Cached{set.version, registry};
   }
-  return registry;
+  return cached.registry;
 }
 
 }  // namespace scim::identity

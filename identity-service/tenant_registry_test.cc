@@ -3,6 +3,9 @@
 // the values as the engine stores them (typed, under their field numbers).
 #include "identity-service/tenant_registry.h"
 
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -158,6 +161,26 @@ TEST_P(TenantRegistryTest, EachSchemaHasItsOwnNumberNeverReusedAndCallersSeeThem
   // Put back, the deleted one keeps its own.
   ASSERT_TRUE(Put(Doc(kCostCenter)).ok());
   EXPECT_EQ(schemas_->Get("acme", kUrn)->field_number(), first->field_number());
+}
+
+TEST_P(TenantRegistryTest, OneVersionHasOneRegistryEvenWhenBuiltConcurrently) {
+  ASSERT_TRUE(Put(Doc(kCostCenter)).ok());
+  constexpr int kThreads = 8;
+  std::vector<const SchemaRegistry*> got(kThreads);
+  std::vector<std::shared_ptr<const SchemaRegistry>> keep(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = registries_->For("acme");
+      if (r.ok()) keep[t] = *r;
+      got[t] = r.ok() ? r->get() : nullptr;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_NE(got[t], nullptr);
+    EXPECT_EQ(got[t], got[0]) << "thread " << t;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, TenantRegistryTest, AllKvStores(), KvStoreName);

@@ -180,6 +180,7 @@ absl::StatusOr<PutSchemaResult> TenantSchemas::Put(absl::string_view tenant,
     }));
     if (raced) continue;
     outbox_->Committed();
+    if (changed_) changed_(std::string(tenant));
     return PutSchemaResult{next.schema.id, version + 1, true};
   }
   return absl::AbortedError(
@@ -231,7 +232,18 @@ absl::StatusOr<uint64_t> TenantSchemas::Delete(absl::string_view tenant, absl::s
                                              "schema.delete", "Schema", record.urn(), context));
   }));
   outbox_->Committed();
+  if (changed_) changed_(std::string(tenant));
   return version;
+}
+
+absl::StatusOr<std::vector<std::string>> TenantSchemas::Tenants() {
+  std::vector<std::string> tenants;
+  // Records ("{tenant}/{urn}") sort right after their tenant's version key.
+  RETURN_IF_ERROR(kv_->Scan(kSchemasCf, "", "", [&](absl::string_view key, absl::string_view) {
+    if (key.find('/') == absl::string_view::npos) tenants.emplace_back(key);
+    return true;
+  }));
+  return tenants;
 }
 
 absl::StatusOr<TenantSchemaSet> TenantSchemas::Load(absl::string_view tenant) {

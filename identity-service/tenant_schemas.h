@@ -14,6 +14,7 @@
 #define SCIM_IDENTITY_SERVICE_TENANT_SCHEMAS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,14 @@ class TenantSchemas {
   // reuses a version a cache may still hold.
   absl::Status RemoveTenant(absl::string_view tenant);
 
+  // The tenants that have (or had) schemas: one pass over the version keys.
+  absl::StatusOr<std::vector<std::string>> Tenants();
+  // Called with the tenant after each committed put or delete of its
+  // schemas. Set before serving.
+  void set_changed_hook(std::function<void(const std::string&)> hook) {
+    changed_ = std::move(hook);
+  }
+
   // The schema as callers see it (GetSchema, ListSchemas).
   static v1::TenantSchema Visible(const v1::StoredSchema& stored);
 
@@ -109,6 +118,7 @@ class TenantSchemas {
   audit::Outbox* const outbox_;
   const Runtime runtime_;
   const TenantSchemasOptions options_;
+  std::function<void(const std::string&)> changed_;
 };
 
 }  // namespace scim::identity

@@ -1,5 +1,6 @@
 #include "identity-service/tenant_stores.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/status.h"
@@ -20,6 +21,7 @@ absl::StatusOr<std::shared_ptr<ResourceStore>> TenantStores::For(absl::string_vi
   absl::MutexLock lock(&mu_);
   Cached& cached = cache_[tenant];
   if (cached.registry != registry) {
+    if (cached.store != nullptr) earlier_[tenant].push_back(cached.store);
     cached = Cached{registry, base_->WithRegistry(registry)};
   }
   return cached.store;
@@ -28,6 +30,19 @@ absl::StatusOr<std::shared_ptr<ResourceStore>> TenantStores::For(absl::string_vi
 void TenantStores::Forget(absl::string_view tenant) {
   absl::MutexLock lock(&mu_);
   cache_.erase(tenant);
+}
+
+bool TenantStores::EarlierReleased(absl::string_view tenant) {
+  absl::MutexLock lock(&mu_);
+  auto it = earlier_.find(tenant);
+  if (it == earlier_.end()) return true;
+  auto& stores = it->second;
+  stores.erase(std::remove_if(stores.begin(), stores.end(),
+                              [](const std::weak_ptr<ResourceStore>& s) { return s.expired(); }),
+               stores.end());
+  if (!stores.empty()) return false;
+  earlier_.erase(it);
+  return true;
 }
 
 }  // namespace scim::identity

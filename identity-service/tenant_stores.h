@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -28,6 +29,9 @@ class TenantStores {
   absl::StatusOr<std::shared_ptr<ResourceStore>> For(absl::string_view tenant);
   // Drops a tenant's store (its data and schemas were deleted).
   void Forget(absl::string_view tenant);
+  // Whether no request holds a store of the tenant's earlier schemas any
+  // more (writes through one would not know the current keys).
+  bool EarlierReleased(absl::string_view tenant);
 
  private:
   struct Cached {
@@ -39,6 +43,9 @@ class TenantStores {
   absl::Mutex mu_;
   // Bounded by the tenants that have schemas.
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  // Stores replaced by a schema change, while requests may hold them.
+  absl::flat_hash_map<std::string, std::vector<std::weak_ptr<ResourceStore>>> earlier_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scim::identity

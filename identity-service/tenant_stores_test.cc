@@ -4,11 +4,16 @@
 // tenant never sees them.
 #include "identity-service/tenant_stores.h"
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "gtest/gtest.h"
 #include "identity-service/keys.h"
+#include "identity-service/schema_keys.h"
+#include "identity-service/tenant_index_builder.h"
 #include "scim/core_registry_for_tests.h"
 #include "scim/json_codec.h"
 #include "scim/v1/resources.pb.h"
@@ -232,6 +237,152 @@ TEST_P(TenantStoresTest, ASchemaChangeIsUsedByTheNextRequest) {
   EXPECT_EQ(Get("acme", *id)[kUrn]["floor"], 12);
   // Unchanged schemas: the same store, no rebuild.
   EXPECT_EQ(Store("acme").get(), after.get());
+}
+
+// A schema of the same URN with other attributes (a put evolves it).
+std::string SchemaWith(const std::string& attributes) {
+  return absl::StrCat(R"({"id":")", kUrn, R"(","name":"CustomExtension","resourceType":"User",
+      "attributes":[)", attributes, "]}");
+}
+
+TEST_P(TenantStoresTest, AUniqueCustomAttributeIsUniquePerTenant) {
+  const std::string schema = SchemaWith(
+      R"({"name":"costCenter","type":"string"},{"name":"employeeId","type":"string","uniqueness":"server"})");
+  ASSERT_TRUE(schemas_->Put("acme", schema, ctx_).ok());
+  ASSERT_TRUE(schemas_->Put("globex", schema, ctx_).ok());
+  auto ann = Create("acme", UserJson("ann", R"({"employeeId":"E1"})"));
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  // Case-insensitive, like userName (caseExact is false).
+  auto bob = Create("acme", UserJson("bob", R"({"employeeId":"e1"})"));
+  ASSERT_FALSE(bob.ok());
+  EXPECT_EQ(bob.status().code(), absl::StatusCode::kAlreadyExists) << bob.status();
+  EXPECT_NE(bob.status().message().find("employeeId"), std::string::npos) << bob.status();
+  // Per tenant: globex may use it.
+  EXPECT_TRUE(Create("globex", UserJson("bob", R"({"employeeId":"E1"})")).ok());
+  // A value given up is free again.
+  std::vector<PatchOp> ops = {{"replace", absl::StrCat(kUrn, ":employeeId"), "E2"}};
+  v1::User out;
+  ASSERT_TRUE(Store("acme")->Patch(UserResourceType(), "acme", *ann, "", ops, &out, ctx_).ok());
+  EXPECT_TRUE(Create("acme", UserJson("bob", R"({"employeeId":"E1"})")).ok());
+  EXPECT_FALSE(Create("acme", UserJson("cy", R"({"employeeId":"E2"})")).ok());
+  // Users without a value are many.
+  EXPECT_TRUE(Create("acme", UserJson("dee", R"({"costCenter":"1"})")).ok());
+  EXPECT_TRUE(Create("acme", UserJson("eve", R"({"costCenter":"1"})")).ok());
+}
+
+TEST_P(TenantStoresTest, MakingAnAttributeWithStoredValuesUniqueIsRefused) {
+  ASSERT_TRUE(Create("acme", UserJson("ann", R"({"costCenter":"42"})")).ok());
+  auto put = schemas_->Put(
+      "acme", SchemaWith(R"({"name":"costCenter","type":"string","uniqueness":"server"})"), ctx_);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().code(), absl::StatusCode::kFailedPrecondition) << put.status();
+  EXPECT_NE(put.status().message().find("now unique"), std::string::npos) << put.status();
+  // A new attribute has no stored values: it may be unique at once.
+  EXPECT_TRUE(schemas_->Put("acme", SchemaWith(R"({"name":"costCenter","type":"string"},
+      {"name":"badgeId","type":"string","uniqueness":"server"})"), ctx_).ok());
+}
+
+// The ids a filter finds, sorted.
+std::vector<std::string> Ids(ResourceStore& store, const std::string& filter) {
+  v1::ListRequest request;
+  request.set_filter(filter);
+  ListResult result;
+  const absl::Status s = store.List(UserResourceType(), "acme", request, &result);
+  EXPECT_TRUE(s.ok()) << s;
+  std::vector<std::string> ids;
+  for (const auto& r : result.resources) ids.push_back(static_cast<const v1::User&>(*r).id());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST_P(TenantStoresTest, AnIndexedCustomAttributeIsBuiltThenUsedThenDropped) {
+  const std::string path = absl::StrCat(kUrn, ":badgeId");
+  const std::string filter = absl::StrCat(path, " eq \"b-1\"");
+  ASSERT_TRUE(schemas_->Put("acme", SchemaWith(R"({"name":"badgeId","type":"string"})"), ctx_).ok());
+  auto ann = Create("acme", UserJson("ann", R"({"badgeId":"B-1"})"));
+  ASSERT_TRUE(ann.ok());
+  ASSERT_TRUE(Create("acme", UserJson("bob", R"({"badgeId":"b-2"})")).ok());
+  // Declared indexed: until built, the filter scans (and is right).
+  ASSERT_TRUE(schemas_->Put(
+      "acme", SchemaWith(R"({"name":"badgeId","type":"string","indexed":true})"), ctx_).ok());
+  auto store = Store("acme");
+  EXPECT_EQ(Ids(*store, filter), std::vector<std::string>{*ann});
+  auto built = store->BuildTenantIndexes("acme", /*batch=*/1);
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_EQ(*built, 2);
+  // Built once: nothing more to do.
+  EXPECT_EQ(*store->BuildTenantIndexes("acme"), 0);
+  const std::string entries = AttributeKeyPrefix("acme", "User", path);
+  auto count = [&] {
+    int n = 0;
+    EXPECT_TRUE(kv_->Scan(kIndexCf, entries, "", [&](absl::string_view, absl::string_view) {
+                       ++n;
+                       return true;
+                     })
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(count(), 2);
+  // A write now keeps its entries; the filter reads them: with ann's entry
+  // taken away, the filter no longer finds her (a scan would).
+  auto cy = Create("acme", UserJson("cy", R"({"badgeId":"b-1"})"));
+  ASSERT_TRUE(cy.ok());
+  EXPECT_EQ(count(), 3);
+  std::vector<std::string> expected = {*ann, *cy};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(Ids(*store, filter), expected);
+  std::string ann_entry;
+  ASSERT_TRUE(kv_->Scan(kIndexCf, entries, "", [&](absl::string_view key, absl::string_view) {
+                   if (absl::EndsWith(key, *ann)) ann_entry = std::string(key);
+                   return true;
+                 })
+                  .ok());
+  ASSERT_FALSE(ann_entry.empty());
+  {
+    auto txn = kv_->BeginTransaction();
+    ASSERT_TRUE(txn->Delete(kIndexCf, ann_entry).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(Ids(*store, filter), std::vector<std::string>{*cy});
+  // Another tenant's index is its own: no marker, no entries.
+  auto marker = kv_->Get(kIndexCf, TenantIndexReadyKey("globex", "User", path));
+  ASSERT_TRUE(marker.ok());
+  EXPECT_FALSE(marker->has_value());
+  // No longer indexed: entries and marker go, the filter scans again.
+  ASSERT_TRUE(schemas_->Put("acme", SchemaWith(R"({"name":"badgeId","type":"string"})"), ctx_).ok());
+  ASSERT_TRUE(Store("acme")->BuildTenantIndexes("acme").ok());
+  EXPECT_EQ(count(), 0);
+  EXPECT_EQ(Ids(*Store("acme"), filter), expected);
+}
+
+TEST_P(TenantStoresTest, TheBuilderWaitsForRequestsOnEarlierSchemas) {
+  auto held = Store("acme");  // a request on the schema as it is
+  TenantIndexBuilder builder(stores_.get(), schemas_.get(), Clock::Real());
+  schemas_->set_changed_hook([&](const std::string& t) { builder.Schedule(t); });
+  ASSERT_TRUE(Create("acme", UserJson("ann", R"({"costCenter":"7"})")).ok());
+  builder.Start();  // the start-up pass: acme has schemas
+  const std::string path = absl::StrCat(kUrn, ":costCenter");
+  std::string schema = kSchema;
+  schema.replace(schema.find(R"("type": "string"})"), 0, R"("indexed": true, )");
+  ASSERT_TRUE(schemas_->Put("acme", schema, ctx_).ok());
+  // The new schema's store is made on the next request; `held` is earlier.
+  auto current = Store("acme");
+  ASSERT_NE(current.get(), held.get());
+  const auto marker = [&] {
+    auto m = kv_->Get(kIndexCf, TenantIndexReadyKey("acme", "User", path));
+    return m.ok() && m->has_value();
+  };
+  for (int i = 0; i < 500 && builder.deferrals() < 3; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_GE(builder.deferrals(), 3);
+  EXPECT_FALSE(marker()) << "built while a request on the earlier schema ran";
+  std::weak_ptr<ResourceStore> watch = held;
+  held.reset();
+  EXPECT_TRUE(watch.expired()) << watch.use_count();
+  for (int i = 0; i < 500 && !marker(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(marker()) << "builds " << builder.builds() << ", deferrals " << builder.deferrals()
+                        << ", earlier released " << stores_->EarlierReleased("acme");
+  EXPECT_EQ(Ids(*current, absl::StrCat(path, " eq \"7\"")).size(), 1u);
+  builder.Stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, TenantStoresTest, AllKvStores(), KvStoreName);
