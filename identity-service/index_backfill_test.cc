@@ -56,7 +56,7 @@ class IndexBackfillTest : public StoreTest {
   bool Planned(const ResourceType& type, const std::string& filter) {
     auto compiled = CompiledFilter::Compile(store_->SchemaOf(type), filter);
     EXPECT_TRUE(compiled.ok()) << compiled.status();
-    auto plan = PlanCandidates(*kv_, type, "acme", compiled->root());
+    auto plan = PlanCandidates(*kv_, store_->KeysOf(type), "acme", compiled->root());
     EXPECT_TRUE(plan.ok()) << plan.status();
     return plan.ok() && plan->has_value();
   }

@@ -95,7 +95,7 @@ class IndexQueryTest : public StoreTest {
     for (const auto& m : everyone.resources) {
       if (compiled->Matches(*m)) expected.push_back(Id(*m));
     }
-    auto plan = PlanCandidates(*kv_, type, "acme", compiled->root());
+    auto plan = PlanCandidates(*kv_, store_->KeysOf(type), "acme", compiled->root());
     ASSERT_TRUE(plan.ok()) << plan.status();
     ASSERT_EQ(plan->has_value(), row.planned);
     if (row.planned) {

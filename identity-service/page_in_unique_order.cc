@@ -19,8 +19,8 @@ namespace scim::identity {
 bool ResourceStore::SortsByUniqueKey(const ResourceType& type,
                                      const ResolvedAttribute& sort_by) {
   // Unique keys hold folded values: they give the order of a caseExact=false
-  // attribute only. Unique attributes are required, so none is missing.
-  return !sort_by.leaf().case_exact && !sort_by.multi_valued() &&
+  // attribute only; and all resources only if it is required.
+  return !sort_by.leaf().case_exact && !sort_by.multi_valued() && sort_by.leaf().required &&
          std::find(type.unique.begin(), type.unique.end(), sort_by.canonical) !=
              type.unique.end();
 }

@@ -76,7 +76,7 @@ absl::Status ResourceStore::List(const ResourceType& type,
   }
   if (!filter && !sort_by) {
     RETURN_IF_ERROR(PageOfAll(type, tenant, &page));
-  } else if (!filter && SortsByUniqueKey(type, *sort_by)) {
+  } else if (!filter && SortsByUniqueKey(KeysOf(type), *sort_by)) {
     RETURN_IF_ERROR(PageInUniqueOrder(type, tenant, *sort_by, &page));
   } else {
     RETURN_IF_ERROR(PageOfMatches(type, tenant, filter ? &*filter : nullptr,

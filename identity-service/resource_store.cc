@@ -59,7 +59,12 @@ ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox,
       ids_(std::make_shared<UuidV7Generator>(clock, random)),
       cursors_(std::make_shared<const CursorCodec>(
           cursor_key.empty() ? random->Bytes(32) : std::move(cursor_key), clock)),
-      membership_(kv) {}
+      membership_(kv) {
+  for (const ResourceType* type : {&UserResourceType(), &GroupResourceType()}) {
+    if (registry->FindResourceType(type->name) == nullptr) continue;
+    keyed_types_.emplace(type->name, WithSchemaKeys(*type, SchemaOf(*type)));
+  }
+}
 
 std::unique_ptr<ResourceStore> ResourceStore::WithRegistry(
     std::shared_ptr<const SchemaRegistry> registry) const {
@@ -73,13 +78,6 @@ std::unique_ptr<ResourceStore> ResourceStore::WithRegistry(
   store->etags_ = etags_;
   store->events_ = events_;
   store->list_scan_limit_ = list_scan_limit_;
-  for (const ResourceType* type : {&UserResourceType(), &GroupResourceType()}) {
-    ResourceType keyed = WithSchemaKeys(*type, store->SchemaOf(*type));
-    if (keyed.unique.size() != type->unique.size() ||
-        keyed.indexed.size() != type->indexed.size()) {
-      store->keyed_types_.emplace(type->name, std::move(keyed));
-    }
-  }
   return store;
 }
 

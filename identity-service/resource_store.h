@@ -294,7 +294,8 @@ class ResourceStore {
   KvStore* kv_;
   audit::Outbox* outbox_;
   std::shared_ptr<const SchemaRegistry> registry_;
-  // KeysOf's types, for a registry with custom keys (none: the types as given).
+  // KeysOf's types: the given ones with the registry's unique and indexed
+  // attributes.
   std::map<std::string, ResourceType> keyed_types_;
   Clock* clock_;
   RandomSource* random_;

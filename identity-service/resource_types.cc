@@ -24,7 +24,6 @@ ResourceType* NewResourceType() {
 const ResourceType& UserResourceType() {
   static const ResourceType* type = [] {
     ResourceType* t = NewResourceType<v1::User>();
-    t->unique = {"userName"};
     // meta.lastModified: IdPs' incremental sync (`gt` the last run).
     t->indexed = {{"externalId", true},
                   {"emails.value", false},
@@ -41,7 +40,6 @@ const ResourceType& UserResourceType() {
 const ResourceType& GroupResourceType() {
   static const ResourceType* type = [] {
     ResourceType* t = NewResourceType<v1::Group>();
-    t->unique = {"displayName"};
     t->indexed = {{"externalId", true}, {"meta.lastModified", false}};
     t->members_attribute = "members";
     return t;

@@ -30,7 +30,8 @@ struct ResourceType {
   std::string endpoint;     // path segment, e.g. "Users"
   std::string core_schema;  // schema URN
   const google::protobuf::Descriptor* descriptor = nullptr;
-  // Unique per tenant, compared case-insensitively.
+  // Unique per tenant, compared case-insensitively: left empty here, the
+  // schema's uniqueness fills it (schema_keys.h, ResourceStore::KeysOf).
   std::vector<std::string> unique;
   // Non-unique lookups and ranges answered from the `index` column family.
   // Changing this list makes the next start-up rebuild the entries of what

@@ -1,5 +1,7 @@
 #include "identity-service/schema_keys.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -18,27 +20,34 @@ bool Keyable(const AttributeSchema& a) {
 }
 
 void Add(const AttributeSchema& a, const std::string& path, ResourceType* out) {
-  if (a.uniqueness != "none" && !a.uniqueness.empty() && Keyable(a)) {
+  if (a.uniqueness != "none" && !a.uniqueness.empty() && Keyable(a) &&
+      std::find(out->unique.begin(), out->unique.end(), path) == out->unique.end()) {
     out->unique.push_back(path);
   }
-  if (a.indexed && Indexable(a)) out->indexed.push_back({path, a.case_exact});
+  // Which core attributes have indexes is the store's choice (what IdPs
+  // filter on: resource_types.cc); a tenant declares its own.
+  if (a.indexed && Indexable(a) && IsCustomPath(path)) out->indexed.push_back({path, a.case_exact});
+}
+
+// `schema`'s attributes, and their sub-attributes, under `prefix`.
+void AddAll(const Schema& schema, const std::string& prefix, ResourceType* out) {
+  for (const AttributeSchema& a : schema.attributes) {
+    const std::string path = absl::StrCat(prefix, a.name);
+    Add(a, path, out);
+    for (const AttributeSchema& sub : a.sub_attributes) {
+      Add(sub, absl::StrCat(path, ".", sub.name), out);
+    }
+  }
 }
 
 }  // namespace
 
 ResourceType WithSchemaKeys(const ResourceType& base, const ResourceTypeSchema& schema) {
   ResourceType out = base;
+  if (const Schema* core = schema.registry->FindSchema(schema.schema)) AddAll(*core, "", &out);
   for (const SchemaExtension& extension : schema.extensions) {
-    const Schema* s = schema.registry->FindSchema(extension.schema);
-    if (s == nullptr) continue;
-    for (const AttributeSchema& a : s->attributes) {
-      const std::string path = absl::StrCat(s->id, ":", a.name);
-      // The enterprise extension is core: its keys are the base type's.
-      if (!IsCustomPath(path)) continue;
-      Add(a, path, &out);
-      for (const AttributeSchema& sub : a.sub_attributes) {
-        Add(sub, absl::StrCat(path, ".", sub.name), &out);
-      }
+    if (const Schema* s = schema.registry->FindSchema(extension.schema)) {
+      AddAll(*s, absl::StrCat(s->id, ":"), &out);
     }
   }
   return out;

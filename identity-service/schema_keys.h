@@ -1,8 +1,9 @@
-// Unique keys and index entries of a tenant's custom attributes, from its
-// extension schemas: an attribute declared "uniqueness": "server" (or
-// "global") is unique per tenant like userName, one declared "indexed": true
-// gets index entries the query planner reads. The store runs each tenant's
-// requests with its type so extended (ResourceStore::KeysOf).
+// Unique keys and index entries from the schemas: an attribute declared
+// "uniqueness": "server" (or "global") is unique per tenant (userName, a
+// group's displayName, or a tenant's own attribute), and a tenant's custom
+// attribute declared "indexed": true gets index entries the query planner
+// reads. The store runs requests with the types so extended
+// (ResourceStore::KeysOf).
 //
 // A custom index is used only once its entries are complete: its ready
 // marker lives under the tenant ("{tenant}/~ready/{type}/{path}"), so that
@@ -19,8 +20,9 @@
 
 namespace scim::identity {
 
-// `base` plus the unique and indexed attributes `schema`'s extensions
-// declare (their paths "urn:...:attr" or "urn:...:attr.sub").
+// `base` plus the unique attributes `schema` and its extensions declare, and
+// the indexed ones of a tenant's extensions (paths "userName",
+// "urn:...:attr" or "urn:...:attr.sub").
 ResourceType WithSchemaKeys(const ResourceType& base, const ResourceTypeSchema& schema);
 
 // Whether `path` is a custom attribute's (its index is per tenant).
