@@ -97,17 +97,30 @@ std::unique_ptr<Message> ResourceStore::NewResource(const ResourceType& type) co
 
 void ResourceStore::Return(Message* m, Message* out) const { FromSchemaMessage(*m, out); }
 
+Message* ResourceStore::OfStoreType(const ResourceType& type, Message* caller,
+                                    std::unique_ptr<Message>* own) const {
+  if (caller->GetDescriptor() == SchemaOf(type).prototype->GetDescriptor()) return caller;
+  *own = NewResource(type);
+  return own->get();
+}
+
+absl::StatusOr<Message*> ResourceStore::TakeInput(const ResourceType& type, Message* caller,
+                                                  std::unique_ptr<Message>* own,
+                                                  const ValidationOptions& validation) const {
+  Message* m = OfStoreType(type, caller, own);
+  RETURN_IF_ERROR(ToSchemaMessage(
+      *caller, m, {.reject_unknown_attributes = validation.enforce_canonical_values}));
+  return m;
+}
+
 void ResourceStore::Project(const ResourceType& type, const Projection& projection,
                             Message* resource) const {
-  if (resource->GetDescriptor() == SchemaOf(type).prototype->GetDescriptor()) {
-    projection.Apply(resource);
-    return;
-  }
-  std::unique_ptr<Message> typed = NewResource(type);
+  std::unique_ptr<Message> own;
+  Message* typed = OfStoreType(type, resource, &own);
   // The store made `resource`: its extensions are the schema's own.
-  ToSchemaMessage(*resource, typed.get()).IgnoreError();
-  projection.Apply(typed.get());
-  Return(typed.get(), resource);
+  ToSchemaMessage(*resource, typed).IgnoreError();
+  projection.Apply(typed);
+  Return(typed, resource);
 }
 
 absl::StatusOr<std::optional<int64_t>> ResourceStore::Count(const ResourceType& type,
@@ -184,17 +197,9 @@ absl::Status ResourceStore::Create(const ResourceType& type,
                                    const Projection* projection) {
   const ResourceTypeSchema& schema = SchemaOf(type);
   RETURN_IF_ERROR(outbox_->CheckCapacity());
-  // The request's resource as this store's type (the caller's own message
-  // when that is it already).
   Message* const caller = resource;
   std::unique_ptr<Message> typed;
-  if (caller->GetDescriptor() != schema.prototype->GetDescriptor()) {
-    typed = NewResource(type);
-    resource = typed.get();
-  }
-  RETURN_IF_ERROR(ToSchemaMessage(*caller, resource,
-                                  {.reject_unknown_attributes =
-                                       validation.enforce_canonical_values}));
+  ASSIGN_OR_RETURN(resource, TakeInput(type, caller, &typed, validation));
   ClearReadOnly(schema, resource);
   RETURN_IF_ERROR(ValidateResource(schema, *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
@@ -265,10 +270,7 @@ absl::Status ResourceStore::Get(const ResourceType& type,
                    kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
   Message* const caller = out;
   std::unique_ptr<Message> typed;
-  if (caller->GetDescriptor() != SchemaOf(type).prototype->GetDescriptor()) {
-    typed = NewResource(type);
-    out = typed.get();
-  }
+  out = OfStoreType(type, caller, &typed);
   RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
   for (const WriteOnlyPath& path : WriteOnlyPaths(SchemaOf(type))) ClearAt(out, path);
   RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
@@ -289,13 +291,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   Message* const caller = resource;
   std::unique_ptr<Message> typed;
-  if (caller->GetDescriptor() != schema.prototype->GetDescriptor()) {
-    typed = NewResource(type);
-    resource = typed.get();
-  }
-  RETURN_IF_ERROR(ToSchemaMessage(*caller, resource,
-                                  {.reject_unknown_attributes =
-                                       validation.enforce_canonical_values}));
+  ASSIGN_OR_RETURN(resource, TakeInput(type, caller, &typed, validation));
   std::string given_id = GetString(*resource, "id");
   if (!given_id.empty() && given_id != id) {
     return ScimError(absl::StatusCode::kInvalidArgument,

@@ -231,6 +231,18 @@ class ResourceStore {
   // resource_store.cc: a new message of `type` as this store's registry
   // has it (the tenant's, with its extension fields).
   std::unique_ptr<google::protobuf::Message> NewResource(const ResourceType& type) const;
+  // The caller's message if it is of this store's type, else `*own`, made
+  // here (empty).
+  google::protobuf::Message* OfStoreType(const ResourceType& type,
+                                         google::protobuf::Message* caller,
+                                         std::unique_ptr<google::protobuf::Message>* own) const;
+  // A request's resource as this store's type: its extensions map typed by
+  // the registry's schemas (400 for values that do not fit; unknown
+  // schemas dropped, or refused on a strict tenant).
+  absl::StatusOr<google::protobuf::Message*> TakeInput(
+      const ResourceType& type, google::protobuf::Message* caller,
+      std::unique_ptr<google::protobuf::Message>* own,
+      const ValidationOptions& validation) const;
   // Ends a request: `m` (this store's type) into the caller's `out`.
   void Return(google::protobuf::Message* m, google::protobuf::Message* out) const;
   // The side effects every write has.
