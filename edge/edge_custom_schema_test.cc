@@ -137,9 +137,9 @@ TEST_F(EdgeCustomSchemaTest, DiscoveryShowsTheTenantItsOwnSchemasOnly) {
   EXPECT_TRUE(listed) << user_type.dump();
 
   // Tenant beta: no such schema, in discovery or in data.
-  for (const auto& s : Get("/t/beta/scim/v2/Schemas", beta_key_)["Resources"]) {
-    EXPECT_NE(s["id"], kUrn);
-  }
+  const json beta_schemas = Get("/t/beta/scim/v2/Schemas", beta_key_);
+  ASSERT_FALSE(beta_schemas["Resources"].empty());
+  for (const auto& s : beta_schemas["Resources"]) EXPECT_NE(s["id"], kUrn);
   auto missing = client_->Get(absl::StrCat("/t/beta/scim/v2/Schemas/", kUrn).c_str(),
                               Auth(beta_key_));
   ExpectError(missing, 404);

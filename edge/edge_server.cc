@@ -46,6 +46,8 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
       resources_(&conditional_),
       bulk_(std::move(deps.identity)),
       discovery_(deps.registry, std::move(deps.schemas)),
+      clock_(deps.clock != nullptr ? deps.clock : Clock::Real()),
+      sessions_(clock_, deps.random != nullptr ? deps.random : RandomSource::Secure()),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
               &resources_, &bulk_, &discovery_, options.http.max_body_bytes),
       http_([&] {
@@ -90,6 +92,12 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   const absl::Duration latency = absl::Now() - start;
   RecordHttpMetrics(req.method, call.route, res.status, latency);
   if (access_log_) LogAccess(call, latency);
+}
+
+void EdgeServer::EnableAdmin(std::shared_ptr<v1::TokenService::StubInterface> token,
+                             absl::Duration session_ttl) {
+  admin_ = std::make_unique<AdminApi>(std::move(token), &sessions_, clock_, session_ttl);
+  router_.set_admin(admin_.get());
 }
 
 }  // namespace scim::edge

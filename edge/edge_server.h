@@ -29,6 +29,8 @@
 #include "edge/rate_limiter.h"
 #include "edge/resource_handler.h"
 #include "edge/resource_rpcs.h"
+#include "edge/admin/admin_api.h"
+#include "edge/admin/session_store.h"
 #include "edge/router.h"
 #include "edge/tenant_discovery.h"
 #include "grpcpp/impl/codegen/channel_interface.h"
@@ -79,6 +81,9 @@ class EdgeServer {
   void EnableOAuth(std::shared_ptr<v1::TokenService::StubInterface> token) {
     oauth_.set_token_service(std::move(token));
   }
+  // Serves the console's JSON API (/admin/api/) over `token`'s admin RPCs.
+  void EnableAdmin(std::shared_ptr<v1::TokenService::StubInterface> token,
+                   absl::Duration session_ttl = kDefaultSessionTtl);
   // GET If-None-Match is answered 304 from `cache` when it knows the
   // resource's current version: no identity-service call.
   void EnableEtagCache(EtagCache* cache) { conditional_.set_cache(cache); }
@@ -105,6 +110,9 @@ class EdgeServer {
   ResourceHandler resources_;
   BulkHandler bulk_;
   TenantDiscovery discovery_;
+  Clock* const clock_;
+  SessionStore sessions_;
+  std::unique_ptr<AdminApi> admin_;
   Router router_;
   // Last: destroyed (stopped) first, while the handlers it calls still live.
   HttpServer http_;

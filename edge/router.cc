@@ -1,6 +1,9 @@
 // The route table and the health endpoints (see router.h).
 #include "edge/router.h"
 
+#include "absl/strings/match.h"
+#include "edge/admin/console_handler.h"
+
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -58,6 +61,14 @@ void Router::Dispatch(Call& call) {
   if (oauth_->enabled() && path == "/.well-known/jwks.json") {
     call.route = "/.well-known/jwks.json";
     oauth_->HandleJwks(call);
+    return;
+  }
+  if (admin_ != nullptr && absl::StartsWith(path, "/admin/api/")) {
+    admin_->Handle(call);
+    return;
+  }
+  if (admin_ != nullptr && (path == "/admin" || absl::StartsWith(path, "/admin/"))) {
+    HandleConsole(call);
     return;
   }
   if (path == "/metrics") {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "edge/admin/admin_api.h"
 #include "edge/admission.h"
 #include "edge/bulk_handler.h"
 #include "edge/call.h"
@@ -50,6 +51,9 @@ class Router {
 
   // Answers `call` (and sets call.route, call.tenant) by its path.
   void Dispatch(Call& call);
+  // /admin/api/ goes to `admin`, and /admin/ is the console on top of it
+  // (null: no such routes).
+  void set_admin(AdminApi* admin) { admin_ = admin; }
 
  private:
   const Readiness* readiness_;
@@ -61,6 +65,7 @@ class Router {
   BulkHandler* bulk_;
   const TenantDiscovery* discovery_;
   const size_t max_body_bytes_;
+  AdminApi* admin_ = nullptr;
 };
 
 }  // namespace scim::edge

@@ -15,10 +15,11 @@ namespace scimctl {
 // tenant_commands.cc
 int RunTenantCommand(const Session& session,
                      const std::vector<std::string>& args);
-// key_commands.cc: API keys and OAuth clients
+// key_commands.cc: API keys, OAuth clients and setup links
 int RunKeyCommand(const Session& session, const std::vector<std::string>& args);
 int RunClientCommand(const Session& session,
                      const std::vector<std::string>& args);
+int RunSetupLinkCommand(const Session& session, const std::vector<std::string>& args);
 // audit_commands.cc
 int RunAuditCommand(const Session& session,
                     const std::vector<std::string>& args);

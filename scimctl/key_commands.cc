@@ -1,9 +1,11 @@
-// scimctl's credential commands: API keys (`key`) and OAuth clients (`client`).
+// scimctl's credential commands: API keys (`key`), OAuth clients (`client`)
+// and setup links (`setup-link`).
 #include <iostream>
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
 #include "scim/v1/token.grpc.pb.h"
+#include "common/console_url.h"
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
 
@@ -13,6 +15,12 @@ ABSL_FLAG(absl::Duration, grace, absl::ZeroDuration(),
           "key rotate: how long the old key keeps working (e.g. 24h)");
 ABSL_FLAG(absl::Duration, expires_in, absl::ZeroDuration(),
           "key create: expire the key after this long (0 = never)");
+ABSL_FLAG(absl::Duration, ttl, absl::ZeroDuration(),
+          "setup-link create: how long the link works (0 = 24h; at most 30 days)");
+ABSL_FLAG(std::string, console_url, "http://127.0.0.1:8080",
+          "setup-link create: where the edge serves the console, as the customer reaches it "
+          "(scheme://host[:port])");
+ABSL_FLAG(std::string, link_id, "", "setup-link revoke: the link's id");
 
 namespace scimctl {
 namespace {
@@ -95,7 +103,57 @@ int RevokeClient(const Session& session, const std::vector<std::string>&) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int CreateSetupLink(const Session& session, const std::vector<std::string>&) {
+  scim::v1::CreateSetupLinkRequest request;
+  request.set_tenant(RequireTenant());
+  request.set_ttl_seconds(absl::ToInt64Seconds(absl::GetFlag(FLAGS_ttl)));
+  scim::v1::CreateSetupLinkResponse response;
+  grpc::Status s = session.tokens->CreateSetupLink(AdminContext(session.token).get(), request,
+                                                   &response);
+  if (!s.ok()) return Fail(s);
+  std::string base = absl::GetFlag(FLAGS_console_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::cout << scim::SetupUrl(base, response.secret()) << "\n";
+  return 0;
+}
+
+int ListSetupLinks(const Session& session, const std::vector<std::string>&) {
+  scim::v1::ListSetupLinksRequest request;
+  request.set_tenant(RequireTenant());
+  scim::v1::ListSetupLinksResponse response;
+  grpc::Status s = session.tokens->ListSetupLinks(AdminContext(session.token).get(), request,
+                                                  &response);
+  if (!s.ok()) return Fail(s);
+  PrintListing(response.links(), [](const scim::v1::SetupLink& l) {
+    return l.id() + " " + Time(l.created()) + " " + Time(l.expires()) + " " + l.state();
+  });
+  return 0;
+}
+
+int RevokeSetupLink(const Session& session, const std::vector<std::string>&) {
+  scim::v1::RevokeSetupLinkRequest request;
+  request.set_tenant(RequireTenant());
+  request.set_link_id(absl::GetFlag(FLAGS_link_id));
+  if (request.link_id().empty()) {
+    std::cerr << "scimctl: --link_id=ID is required\n";
+    return 2;
+  }
+  scim::v1::SetupLink link;
+  grpc::Status s = session.tokens->RevokeSetupLink(AdminContext(session.token).get(), request,
+                                                   &link);
+  return s.ok() ? 0 : Fail(s);
+}
+
 }  // namespace
+
+int RunSetupLinkCommand(const Session& session, const std::vector<std::string>& args) {
+  static const std::vector<Command> kCommands = {
+      {"create", 2, CreateSetupLink},
+      {"list", 2, ListSetupLinks},
+      {"revoke", 2, RevokeSetupLink},
+  };
+  return Dispatch(kCommands, session, args);
+}
 
 int RunKeyCommand(const Session& session,
                   const std::vector<std::string>& args) {

@@ -36,6 +36,12 @@ commands:
   client create --tenant=NAME
                             two lines: the OAuth client id, then its secret
   client revoke --tenant=NAME --client_id=ID
+  setup-link create --tenant=NAME [--ttl=DURATION] [--console_url=URL]
+                            print the setup URL (shown only this once): it
+                            opens the console for that tenant's keys alone
+  setup-link list --tenant=NAME
+                            one line per live link: id created expiry state
+  setup-link revoke --tenant=NAME --link_id=ID
   audit tail --tenant=NAME [--limit=N] [--follow]
                             one JSON event per line (--follow: keep streaming)
   audit verify --tenant=NAME
@@ -86,6 +92,7 @@ const std::map<std::string_view, Group> kGroups = {
     {"tenant", scimctl::RunTenantCommand},
     {"key", scimctl::RunKeyCommand},
     {"client", scimctl::RunClientCommand},
+    {"setup-link", scimctl::RunSetupLinkCommand},
     {"audit", scimctl::RunAuditCommand},
     {"credential", scimctl::RunCredentialCommand},
     {"events", scimctl::RunEventsCommand},

@@ -34,11 +34,13 @@ scim_ensure_packages() {
 }
 
 # The npm packages the tests use (tests/node/package.json: the Standard
-# Webhooks reference library that verifies our webhook signatures). A no-op
+# Webhooks reference library that verifies our webhook signatures, and
+# puppeteer-core for the console's browser test). A no-op
 # once installed. Node 20 and npm come with the machine (Debian's nodejs
 # would replace them: never install it).
 scim_ensure_node_packages() {
-  if [ -f tests/node/node_modules/standardwebhooks/package.json ]; then
+  if [ -f tests/node/node_modules/standardwebhooks/package.json ] &&
+     [ -f tests/node/node_modules/puppeteer-core/package.json ]; then
     return 0
   fi
   if ! command -v npm >/dev/null; then
@@ -46,7 +48,9 @@ scim_ensure_node_packages() {
     return 1
   fi
   echo "installing npm packages for tests (tests/node)" >&2
-  npm install --prefix tests/node --no-package-lock --no-audit --no-fund >&2
+  # puppeteer-core drives Debian's chromium: never a browser download.
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix tests/node --no-package-lock --no-audit \
+    --no-fund >&2
 }
 
 # Configures (once) and builds everything into build/ (binaries in build/bin).

@@ -11,10 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+# chromium: the console's browser test (tests/node/console_browser_test.mjs).
 if [ "${SCIM_SKIP_BAZEL:-0}" != 1 ]; then
-  scim_ensure_packages bazel-bootstrap
+  scim_ensure_packages bazel-bootstrap chromium
 else
-  scim_ensure_packages
+  scim_ensure_packages chromium
 fi
 scim_ensure_node_packages
 scim_build

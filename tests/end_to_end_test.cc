@@ -99,6 +99,32 @@ void RunScenario(int http_port, const Ctl& ctl) {
 
   httplib::Client http("127.0.0.1", http_port);
   http.set_url_encode(false);
+
+  // A setup link: scimctl prints its URL once; it opens a console session
+  // for acme; revoked, it no longer does.
+  const std::string link_url = Line(ctl.MustRun(
+      absl::StrCat("setup-link create --tenant=acme --ttl=2h --console_url=http://127.0.0.1:",
+                   http_port, "/")));
+  const std::string link_prefix =
+      absl::StrCat("http://127.0.0.1:", http_port, "/admin/#setup=scl_");
+  ASSERT_TRUE(absl::StartsWith(link_url, link_prefix)) << link_url;
+  const std::string link_secret = link_url.substr(link_url.find("scl_"));
+  auto open_link = [&] {
+    return http.Post("/admin/api/session", json{{"setupLink", link_secret}}.dump(),
+                     "application/json");
+  };
+  auto opened = open_link();
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->status, 200) << opened->body;
+  EXPECT_EQ(json::parse(opened->body)["tenant"], "acme");
+  const std::string links = ctl.MustRun("setup-link list --tenant=acme");
+  std::vector<std::string> link_fields = absl::StrSplit(Line(links), ' ');
+  ASSERT_EQ(link_fields.size(), 4u) << links;
+  EXPECT_EQ(link_fields[3], "active");
+  EXPECT_FALSE(absl::StrContains(links, link_secret.substr(25)));  // no secret
+  ctl.MustRun("setup-link revoke --tenant=acme --link_id=" + link_fields[0]);
+  EXPECT_EQ(open_link()->status, 401);
+
   const httplib::Headers acme = {{"Authorization", "Bearer " + acme_key}};
   const httplib::Headers beta = {{"Authorization", "Bearer " + beta_key}};
   const std::string users = "/t/acme/scim/v2/Users";
@@ -151,8 +177,8 @@ void RunScenario(int http_port, const Ctl& ctl) {
   // Every change to acme reaches its audit log through the outboxes of
   // token-service and identity-service.
   const std::vector<std::string> expected = {
-      "tenant.create", "key.create", "user.create", "user.replace",
-      "user.delete"};
+      "tenant.create", "key.create", "setup_link.create", "setup_link.revoke",
+      "user.create", "user.replace", "user.delete"};
   std::vector<std::string> ops;
   for (int i = 0; i < 100 && ops.size() < expected.size(); ++i) {
     ops.clear();

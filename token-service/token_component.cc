@@ -19,7 +19,8 @@ TokenComponent::TokenComponent(std::unique_ptr<KvStore> kv,
       outbox_(kv_.get(), TokenStore::kOutboxCf, "token"),
       store_(kv_.get(), &outbox_, runtime.clock, runtime.random),
       oauth_(kv_.get(), &outbox_, &store_, runtime.clock, runtime.random, kek),
-      service_(&store_, &oauth_, admin_token) {}
+      links_(kv_.get(), &outbox_, &store_, runtime.clock, runtime.random),
+      service_(&store_, &oauth_, &links_, admin_token) {}
 
 TokenComponent::~TokenComponent() { StopShipping(); }
 

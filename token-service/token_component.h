@@ -34,6 +34,7 @@ class TokenComponent {
   grpc::Service* service() { return &service_; }
   TokenStore& store() { return store_; }
   OAuthStore& oauth() { return oauth_; }
+  SetupLinkStore& setup_links() { return links_; }
   audit::Outbox& outbox() { return outbox_; }
 
  private:
@@ -44,6 +45,7 @@ class TokenComponent {
   audit::Outbox outbox_;
   TokenStore store_;
   OAuthStore oauth_;
+  SetupLinkStore links_;
   TokenServiceImpl service_;
 };
 

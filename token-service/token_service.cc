@@ -1,5 +1,6 @@
 #include "token-service/token_service.h"
 
+#include "absl/strings/match.h"
 #include "common/admin_token.h"
 #include "common/status.h"
 
@@ -18,7 +19,7 @@ grpc::Status TokenServiceImpl::CreateTenant(
 grpc::Status TokenServiceImpl::GetTenant(grpc::ServerContext* context,
                                          const v1::GetTenantRequest* request,
                                          v1::Tenant* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+  return AsAdminOrLink(*context, request->id(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(*response, store_->GetTenant(request->id()));
     return absl::OkStatus();
   });
@@ -67,7 +68,7 @@ grpc::Status TokenServiceImpl::UpdateTenantSettings(
 grpc::Status TokenServiceImpl::CreateApiKey(
     grpc::ServerContext* context, const v1::CreateApiKeyRequest* request,
     v1::CreateApiKeyResponse* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+  return AsAdminOrLink(*context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(
         CreatedKey created,
         store_->CreateApiKey(request->tenant(), request->label(),
@@ -82,7 +83,7 @@ grpc::Status TokenServiceImpl::CreateApiKey(
 grpc::Status TokenServiceImpl::RotateApiKey(
     grpc::ServerContext* context, const v1::RotateApiKeyRequest* request,
     v1::CreateApiKeyResponse* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+  return AsAdminOrLink(*context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(
         CreatedKey created,
         store_->RotateApiKey(request->tenant(), request->key_id(),
@@ -97,7 +98,7 @@ grpc::Status TokenServiceImpl::RotateApiKey(
 grpc::Status TokenServiceImpl::RevokeApiKey(
     grpc::ServerContext* context, const v1::RevokeApiKeyRequest* request,
     v1::ApiKey* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+  return AsAdminOrLink(*context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(*response,
                      store_->RevokeApiKey(request->tenant(), request->key_id(),
                                           audit::EventContextFromGrpc(*context)));
@@ -108,7 +109,7 @@ grpc::Status TokenServiceImpl::RevokeApiKey(
 grpc::Status TokenServiceImpl::ListApiKeys(
     grpc::ServerContext* context, const v1::ListApiKeysRequest* request,
     v1::ListApiKeysResponse* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+  return AsAdminOrLink(*context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(auto keys, store_->ListApiKeys(request->tenant()));
     for (auto& k : keys) *response->add_keys() = std::move(k);
     return absl::OkStatus();
@@ -187,6 +188,61 @@ grpc::Status TokenServiceImpl::GetTenantStatus(
   response->set_tenant_disabled(tenant->disabled());
   *response->mutable_settings() = tenant->settings();
   return grpc::Status::OK;
+}
+
+grpc::Status TokenServiceImpl::CreateSetupLink(grpc::ServerContext* context,
+                                              const v1::CreateSetupLinkRequest* request,
+                                              v1::CreateSetupLinkResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    if (request->ttl_seconds() < 0) return InvalidValue("ttl_seconds must not be negative");
+    ASSIGN_OR_RETURN(CreatedSetupLink created,
+                     links_->Create(request->tenant(), absl::Seconds(request->ttl_seconds()),
+                                    audit::EventContextFromGrpc(*context)));
+    *response->mutable_link() = std::move(created.link);
+    response->set_secret(std::move(created.secret));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::ListSetupLinks(grpc::ServerContext* context,
+                                             const v1::ListSetupLinksRequest* request,
+                                             v1::ListSetupLinksResponse* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<v1::SetupLink> links, links_->List(request->tenant()));
+    for (auto& l : links) *response->add_links() = std::move(l);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::RevokeSetupLink(grpc::ServerContext* context,
+                                              const v1::RevokeSetupLinkRequest* request,
+                                              v1::SetupLink* response) {
+  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, links_->Revoke(request->tenant(), request->link_id(),
+                                               audit::EventContextFromGrpc(*context)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TokenServiceImpl::RedeemSetupLink(grpc::ServerContext*,
+                                              const v1::RedeemSetupLinkRequest* request,
+                                              v1::SetupLink* response) {
+  absl::StatusOr<v1::SetupLink> link = links_->Verify(request->secret());
+  if (!link.ok()) return ToGrpcStatus(link.status());
+  *response = *std::move(link);
+  return grpc::Status::OK;
+}
+
+absl::Status TokenServiceImpl::CheckAdminOrLink(const grpc::ServerContext& context,
+                                                const std::string& tenant) {
+  const std::string bearer = BearerFromMetadata(context);
+  if (!absl::StartsWith(bearer, kSetupLinkPrefix)) return CheckAdmin(context, admin_token_);
+  ASSIGN_OR_RETURN(v1::SetupLink link, links_->Verify(bearer));
+  if (link.tenant() != tenant) {
+    return ScimError(absl::StatusCode::kPermissionDenied, "",
+                     "a setup link acts on its own tenant only");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace scim::token

@@ -4,16 +4,19 @@
 
 #include <string>
 
+#include "common/status.h"
 #include "scim/v1/token.grpc.pb.h"
 #include "token-service/oauth_store.h"
+#include "token-service/setup_link_store.h"
 #include "token-service/token_store.h"
 
 namespace scim::token {
 
 class TokenServiceImpl final : public v1::TokenService::Service {
  public:
-  TokenServiceImpl(TokenStore* store, OAuthStore* oauth, std::string admin_token)
-      : store_(store), oauth_(oauth), admin_token_(std::move(admin_token)) {}
+  TokenServiceImpl(TokenStore* store, OAuthStore* oauth, SetupLinkStore* links,
+                   std::string admin_token)
+      : store_(store), oauth_(oauth), links_(links), admin_token_(std::move(admin_token)) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const v1::CreateTenantRequest* request,
@@ -70,9 +73,35 @@ class TokenServiceImpl final : public v1::TokenService::Service {
                                const v1::GetTenantStatusRequest* request,
                                v1::VerifyApiKeyResponse* response) override;
 
+  grpc::Status CreateSetupLink(grpc::ServerContext* context,
+                               const v1::CreateSetupLinkRequest* request,
+                               v1::CreateSetupLinkResponse* response) override;
+  grpc::Status ListSetupLinks(grpc::ServerContext* context,
+                              const v1::ListSetupLinksRequest* request,
+                              v1::ListSetupLinksResponse* response) override;
+  grpc::Status RevokeSetupLink(grpc::ServerContext* context,
+                               const v1::RevokeSetupLinkRequest* request,
+                               v1::SetupLink* response) override;
+  // Open: the link's secret is the credential.
+  grpc::Status RedeemSetupLink(grpc::ServerContext* context,
+                               const v1::RedeemSetupLinkRequest* request,
+                               v1::SetupLink* response) override;
+
  private:
+  // The admin token, or a live setup link of `tenant` (its GetTenant and
+  // API key RPCs only).
+  absl::Status CheckAdminOrLink(const grpc::ServerContext& context, const std::string& tenant);
+  template <typename Fn>
+  grpc::Status AsAdminOrLink(const grpc::ServerContext& context, const std::string& tenant,
+                             Fn body) {
+    absl::Status status = CheckAdminOrLink(context, tenant);
+    if (status.ok()) status = body();
+    return ToGrpcStatus(status);
+  }
+
   TokenStore* store_;
   OAuthStore* oauth_;
+  SetupLinkStore* links_;
   std::string admin_token_;
 };
 

@@ -1,14 +1,23 @@
 #include "token-service/token_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 #include "token-service/oauth_store.h"
+#include "token-service/setup_link_store.h"
 
 namespace scim::token {
+
+bool IsIdentityProvider(absl::string_view name) {
+  return std::find(kIdentityProviders.begin(), kIdentityProviders.end(), name) !=
+         kIdentityProviders.end();
+}
 namespace {
 
 constexpr char kTenantsCf[] = "tenants";
@@ -32,6 +41,7 @@ const std::vector<std::string>& ColumnFamilies() {
     auto* all = new std::vector<std::string>{kTenantsCf, kApiKeysCf,
                                              kTenantKeysCf, TokenStore::kOutboxCf};
     for (const auto& cf : OAuthColumnFamilies()) all->push_back(cf);
+    for (const auto& cf : SetupLinkColumnFamilies()) all->push_back(cf);
     return all;
   }();
   return *cfs;
@@ -153,6 +163,11 @@ absl::StatusOr<v1::Tenant> TokenStore::UpdateTenantSettings(
       request.unknown_attributes() != "reject") {
     return InvalidValue("unknown_attributes must be 'ignore' or 'reject'");
   }
+  if (request.has_identity_provider() && !IsIdentityProvider(request.identity_provider())) {
+    return InvalidValue(absl::StrCat("identity_provider must be one of ",
+                                     absl::StrJoin(kIdentityProviders, ", "), "; got \"",
+                                     request.identity_provider(), "\""));
+  }
   if ((request.has_rate_limit() && request.rate_limit() < 0) ||
       (request.has_rate_burst() && request.rate_burst() < 0)) {
     return InvalidValue("rate_limit and rate_burst must not be negative");
@@ -180,6 +195,10 @@ absl::StatusOr<v1::Tenant> TokenStore::UpdateTenantSettings(
         if (request.has_groups_as_roles()) {
           s->set_groups_as_roles(request.groups_as_roles());
           changed.push_back("groupsAsRoles");
+        }
+        if (request.has_identity_provider()) {
+          s->set_identity_provider(request.identity_provider());
+          changed.push_back("identityProvider");
         }
         return absl::OkStatus();
       },

@@ -27,6 +27,11 @@ namespace scim::token {
 
 const std::vector<std::string>& ColumnFamilies();
 
+// The identity providers a tenant may name (TenantSettings.identity_provider).
+inline const std::vector<std::string> kIdentityProviders = {
+    "okta", "entra", "jumpcloud", "onelogin", "ping", "google", "sailpoint", "lumos", "other"};
+bool IsIdentityProvider(absl::string_view name);
+
 struct CreatedKey {
   v1::ApiKey key;     // without secret_hash
   std::string secret; // the whole bearer key

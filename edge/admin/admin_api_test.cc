@@ -1,0 +1,296 @@
+// The console's JSON API against the real services: sign-in, the session
+// cookie and CSRF rules, tenants and keys, and the refusals (issue 18).
+#include "edge/admin/admin_api.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "edge/admin/session_store.h"
+#include "edge/edge_test_fixture.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace scim::edge {
+namespace {
+
+using json = nlohmann::json;
+
+class AdminApiTest : public EdgeTest {
+ protected:
+  // Signs in with `token`; on success keeps the cookie and CSRF token.
+  httplib::Result SignIn(const std::string& token) {
+    auto res = client_->Post("/admin/api/session", json{{"token", token}}.dump(),
+                             "application/json");
+    if (res && res->status == 200) {
+      const std::string set_cookie = res->get_header_value("Set-Cookie");
+      cookie_ = set_cookie.substr(0, set_cookie.find(';'));
+      csrf_ = json::parse(res->body)["csrfToken"];
+    }
+    return res;
+  }
+  httplib::Headers Headers(bool with_csrf = true) const {
+    httplib::Headers h;
+    if (!cookie_.empty()) h.emplace("Cookie", cookie_);
+    if (with_csrf && !csrf_.empty()) h.emplace(kCsrfHeader, csrf_);
+    return h;
+  }
+  httplib::Result Get(const std::string& path) { return client_->Get(path.c_str(), Headers()); }
+  httplib::Result PostJson(const std::string& path, const json& body, bool with_csrf = true) {
+    return client_->Post(path.c_str(), Headers(with_csrf), body.dump(), "application/json");
+  }
+  httplib::Result Delete(const std::string& path, bool with_csrf = true) {
+    return client_->Delete(path.c_str(), Headers(with_csrf));
+  }
+
+  std::string cookie_, csrf_;
+};
+
+TEST_F(AdminApiTest, SignInGivesAnHttpOnlyStrictCookieAndACsrfToken) {
+  ExpectError(Get("/admin/api/tenants"), 401);
+  ExpectError(SignIn("not-the-token"), 401);
+  ExpectError(client_->Post("/admin/api/session", "{}", "application/json"), 400);
+  auto res = SignIn("admin");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string set_cookie = res->get_header_value("Set-Cookie");
+  EXPECT_TRUE(absl::StartsWith(set_cookie, std::string(kSessionCookie) + "=")) << set_cookie;
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("Path=/admin"), std::string::npos) << set_cookie;
+  // Plain HTTP here: not Secure (a TLS edge adds it).
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << set_cookie;
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  // The credential stays server-side: not in the cookie, not in the body.
+  EXPECT_EQ(res->body.find("\"admin\"}"), std::string::npos);
+  EXPECT_EQ(cookie_.find("admin"), std::string::npos);
+  const json who = json::parse(Get("/admin/api/session")->body);
+  EXPECT_EQ(who["kind"], "admin");
+  EXPECT_EQ(who["csrfToken"], csrf_);
+}
+
+TEST_F(AdminApiTest, TenantsAndKeysThroughTheApi) {
+  ASSERT_EQ(SignIn("admin")->status, 200);
+  auto listed = Get("/admin/api/tenants");
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  std::vector<std::string> ids;
+  const json tenants = json::parse(listed->body);
+  for (const auto& t : tenants["tenants"]) ids.push_back(t["id"]);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "acme"), ids.end()) << listed->body;
+
+  // A state change without the CSRF token is refused, and changes nothing.
+  ExpectError(PostJson("/admin/api/tenants", {{"name", "gamma"}}, false), 403);
+  ExpectError(client_->Get("/admin/api/tenants/gamma", Headers()), 404);
+  ExpectError(PostJson("/admin/api/tenants", {{"name", "gamma"}, {"identityProvider", "myspace"}}),
+              400);
+  ExpectError(client_->Get("/admin/api/tenants/gamma", Headers()), 404);
+  auto created = PostJson("/admin/api/tenants", {{"name", "gamma"}, {"identityProvider", "okta"}});
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(json::parse(created->body)["settings"]["identityProvider"], "okta");
+  ExpectError(PostJson("/admin/api/tenants", {{"name", "Bad Name"}}), 400);
+
+  // A key: its secret once, usable for SCIM; never listed.
+  auto key = PostJson("/admin/api/tenants/gamma/keys", json::object());
+  ASSERT_EQ(key->status, 201) << key->body;
+  const json made = json::parse(key->body);
+  const std::string secret = made["secret"];
+  const std::string key_id = made["key"]["id"];
+  EXPECT_FALSE(made["key"].contains("secretHash")) << key->body;
+  auto scim = client_->Get("/t/gamma/scim/v2/Users", Auth(secret));
+  EXPECT_EQ(scim->status, 200) << scim->body;
+  auto keys = Get("/admin/api/tenants/gamma/keys");
+  ASSERT_EQ(keys->status, 200);
+  EXPECT_EQ(keys->body.find(secret.substr(secret.size() - 20)), std::string::npos);
+  EXPECT_EQ(keys->body.find("secretHash"), std::string::npos);
+  EXPECT_EQ(json::parse(keys->body)["keys"][0]["id"], key_id);
+
+  auto rotated = PostJson(absl::StrCat("/admin/api/tenants/gamma/keys/", key_id, "/rotate"),
+                          {{"graceSeconds", 0}});
+  ASSERT_EQ(rotated->status, 201) << rotated->body;
+  EXPECT_NE(json::parse(rotated->body)["secret"], secret);
+  auto revoked = Delete(absl::StrCat("/admin/api/tenants/gamma/keys/",
+                                     std::string(json::parse(rotated->body)["key"]["id"])));
+  ASSERT_EQ(revoked->status, 200) << revoked->body;
+  EXPECT_EQ(json::parse(revoked->body)["state"], "revoked");
+
+  // Settings, disable, enable.
+  auto settings = client_->Patch("/admin/api/tenants/gamma/settings", Headers(),
+                                 R"({"deleteMode":"soft","rateLimit":50})", "application/json");
+  ASSERT_EQ(settings->status, 200) << settings->body;
+  EXPECT_EQ(json::parse(settings->body)["settings"]["deleteMode"], "soft");
+  ExpectError(client_->Patch("/admin/api/tenants/gamma/settings", Headers(),
+                             R"({"nope":1})", "application/json"),
+              400);
+  auto disabled = PostJson("/admin/api/tenants/gamma/disable", json::object());
+  ASSERT_EQ(disabled->status, 200);
+  EXPECT_TRUE(json::parse(disabled->body)["disabled"].get<bool>());
+  EXPECT_FALSE(json::parse(PostJson("/admin/api/tenants/gamma/enable", json::object())->body)
+                   ["disabled"].get<bool>());
+
+  // An OAuth client: its secret once.
+  auto client = PostJson("/admin/api/tenants/gamma/clients", json::object());
+  ASSERT_EQ(client->status, 201) << client->body;
+  EXPECT_FALSE(json::parse(client->body)["secret"].get<std::string>().empty());
+
+  // Delete needs the name typed again.
+  ExpectError(Delete("/admin/api/tenants/gamma"), 400);
+  ExpectError(Delete("/admin/api/tenants/gamma?confirm=acme"), 400);
+  EXPECT_EQ(Delete("/admin/api/tenants/gamma?confirm=gamma")->status, 204);
+  ExpectError(Get("/admin/api/tenants/gamma"), 404);
+}
+
+TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysOnly) {
+  ASSERT_EQ(SignIn("admin")->status, 200);
+  ASSERT_EQ(PostJson("/admin/api/tenants", {{"name", "gamma"}})->status, 201);
+  auto made = PostJson("/admin/api/tenants/gamma/setup-links", {{"ttlSeconds", 3600}});
+  ASSERT_EQ(made->status, 201) << made->body;
+  const json link = json::parse(made->body);
+  const std::string secret = link["secret"];
+  EXPECT_TRUE(absl::StartsWith(secret, "scl_")) << secret;
+  EXPECT_NE(std::string(link["url"]).find("/admin/#setup=" + secret), std::string::npos);
+  auto listed = Get("/admin/api/tenants/gamma/setup-links");
+  ASSERT_EQ(listed->status, 200);
+  EXPECT_EQ(listed->body.find("secretHash"), std::string::npos);
+  EXPECT_EQ(listed->body.find(secret.substr(20)), std::string::npos);
+  const std::string admin_cookie = cookie_, admin_csrf = csrf_;
+
+  // A fresh browser opens the link.
+  cookie_.clear();
+  csrf_.clear();
+  ExpectError(client_->Post("/admin/api/session", json{{"setupLink", "scl_nope"}}.dump(),
+                            "application/json"),
+              401);
+  auto opened = client_->Post("/admin/api/session", json{{"setupLink", secret}}.dump(),
+                              "application/json");
+  ASSERT_EQ(opened->status, 200) << opened->body;
+  const std::string set_cookie = opened->get_header_value("Set-Cookie");
+  cookie_ = set_cookie.substr(0, set_cookie.find(';'));
+  csrf_ = json::parse(opened->body)["csrfToken"];
+  EXPECT_EQ(json::parse(opened->body)["tenant"], "gamma");
+  EXPECT_EQ(json::parse(Get("/admin/api/session")->body)["kind"], "setupLink");
+
+  EXPECT_EQ(Get("/admin/api/tenants/gamma")->status, 200);
+  auto key = PostJson("/admin/api/tenants/gamma/keys", json::object());
+  ASSERT_EQ(key->status, 201) << key->body;
+  EXPECT_EQ(client_->Get("/t/gamma/scim/v2/Users",
+                         Auth(json::parse(key->body)["secret"].get<std::string>()))
+                ->status,
+            200);
+  // Nothing else: no other tenant, no listing, no settings, no deletion.
+  ExpectError(Get("/admin/api/tenants"), 403);
+  ExpectError(Get("/admin/api/tenants/acme"), 403);
+  ExpectError(Get("/admin/api/tenants/acme/keys"), 403);
+  ExpectError(PostJson("/admin/api/tenants/acme/keys", json::object()), 403);
+  ExpectError(PostJson("/admin/api/tenants/gamma/disable", json::object()), 403);
+  ExpectError(Delete("/admin/api/tenants/gamma?confirm=gamma"), 403);
+  ExpectError(Get("/admin/api/tenants/gamma/setup-links"), 403);
+  ExpectError(PostJson("/admin/api/tenants/gamma/clients", json::object()), 403);
+
+  // token-service checks the link itself: straight over gRPC it reaches
+  // gamma's keys and nothing else.
+  auto stub = v1::TokenService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+  auto as_link = [&] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->AddMetadata("authorization", "Bearer " + secret);
+    return c;
+  };
+  v1::ListApiKeysRequest keys;
+  keys.set_tenant("gamma");
+  v1::ListApiKeysResponse listed_keys;
+  EXPECT_TRUE(stub->ListApiKeys(as_link().get(), keys, &listed_keys).ok());
+  keys.set_tenant("acme");
+  EXPECT_EQ(stub->ListApiKeys(as_link().get(), keys, &listed_keys).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListTenantsResponse tenants;
+  EXPECT_EQ(stub->ListTenants(as_link().get(), {}, &tenants).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // Revoked by the admin: the open session stops working at once.
+  const std::string link_cookie = cookie_, link_csrf = csrf_;
+  cookie_ = admin_cookie;
+  csrf_ = admin_csrf;
+  ASSERT_EQ(Delete(absl::StrCat("/admin/api/tenants/gamma/setup-links/",
+                                std::string(link["link"]["id"])))
+                ->status,
+            200);
+  cookie_ = link_cookie;
+  csrf_ = link_csrf;
+  ExpectError(Get("/admin/api/tenants/gamma/keys"), 401);
+  ExpectError(client_->Post("/admin/api/session", json{{"setupLink", secret}}.dump(),
+                            "application/json"),
+              401);
+}
+
+TEST_F(AdminApiTest, SignOutRevokesTheSessionAndUnknownRoutesAre404) {
+  ASSERT_EQ(SignIn("admin")->status, 200);
+  ExpectError(Get("/admin/api/nope"), 404);
+  ExpectError(Delete("/admin/api/session", /*with_csrf=*/false), 403);
+  EXPECT_EQ(Delete("/admin/api/session")->status, 204);
+  ExpectError(Get("/admin/api/tenants"), 401);
+  // A forged cookie is no session either.
+  cookie_ = absl::StrCat(kSessionCookie, "=", std::string(64, 'a'));
+  ExpectError(Get("/admin/api/tenants"), 401);
+}
+
+TEST_F(AdminApiTest, TheConsoleIsServedWithAStrictPolicy) {
+  auto index = client_->Get("/admin/");
+  ASSERT_TRUE(index);
+  ASSERT_EQ(index->status, 200);
+  EXPECT_TRUE(absl::StartsWith(index->get_header_value("Content-Type"), "text/html"));
+  const std::string csp = index->get_header_value("Content-Security-Policy");
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
+  // No inline script: every <script> has a src.
+  EXPECT_EQ(index->body.find("<script>"), std::string::npos);
+  EXPECT_NE(index->body.find("/admin/console.js"), std::string::npos);
+  auto script = client_->Get("/admin/console.js");
+  ASSERT_EQ(script->status, 200);
+  EXPECT_TRUE(absl::StartsWith(script->get_header_value("Content-Type"), "text/javascript"));
+  EXPECT_NE(script->body.find("Admin token"), std::string::npos);
+  EXPECT_EQ(client_->Get("/admin/guides.js")->status, 200);
+  EXPECT_EQ(client_->Get("/admin/console.css")->status, 200);
+  auto bare = client_->Get("/admin");
+  EXPECT_EQ(bare->status, 308);
+  EXPECT_EQ(bare->get_header_value("Location"), "/admin/");
+  ExpectError(client_->Get("/admin/../etc/passwd"), 404);
+  ExpectError(client_->Get("/admin/nope.js"), 404);
+  ExpectError(client_->Post("/admin/", "", "text/plain"), 405);
+}
+
+TEST(SessionStoreTest, SessionsExpireAndTheStoreIsBounded) {
+  FakeClock clock;
+  SessionStore store(&clock, RandomSource::Secure(), /*max_sessions=*/3);
+  Session s;
+  s.credential = "c";
+  s.expires = clock.Now() + absl::Minutes(10);
+  const std::string a = store.Create(s);
+  EXPECT_EQ(a.size(), 64u);
+  ASSERT_TRUE(store.Find(a).has_value());
+  EXPECT_FALSE(store.Find("").has_value());
+  clock.Advance(absl::Minutes(11));
+  EXPECT_FALSE(store.Find(a).has_value()) << "an expired session";
+  // Full: the one nearest its expiry goes first.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    s.expires = clock.Now() + absl::Minutes(10 + i);
+    ids.push_back(store.Create(s));
+  }
+  EXPECT_FALSE(store.Find(ids[0]).has_value());
+  for (int i = 1; i < 4; ++i) EXPECT_TRUE(store.Find(ids[i]).has_value()) << i;
+  store.Revoke(ids[3]);
+  EXPECT_FALSE(store.Find(ids[3]).has_value());
+}
+
+TEST(CookieValueTest, FindsTheNamedCookieOnly) {
+  EXPECT_EQ(CookieValue("a=1; scim_console=xyz; b=2", "scim_console"), "xyz");
+  EXPECT_EQ(CookieValue("scim_consolex=1", "scim_console"), "");
+  EXPECT_EQ(CookieValue("", "scim_console"), "");
+  EXPECT_EQ(CookieValue("scim_console", "scim_console"), "");
+}
+
+}  // namespace
+}  // namespace scim::edge

@@ -1,0 +1,45 @@
+#include "edge/admin/session_store.h"
+
+#include <utility>
+
+namespace scim::edge {
+
+std::string SessionStore::NewToken() { return HexEncode(random_->Bytes(32)); }
+
+std::string SessionStore::Create(Session session) {
+  std::string id = NewToken();
+  absl::MutexLock lock(&mu_);
+  if (sessions_.size() >= max_sessions_) EvictLocked();
+  sessions_[id] = std::move(session);
+  return id;
+}
+
+std::optional<Session> SessionStore::Find(const std::string& id) {
+  if (id.empty()) return std::nullopt;
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  if (clock_->Now() >= it->second.expires) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void SessionStore::Revoke(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  sessions_.erase(id);
+}
+
+void SessionStore::EvictLocked() {
+  const absl::Time now = clock_->Now();
+  absl::erase_if(sessions_, [&](const auto& entry) { return now >= entry.second.expires; });
+  if (sessions_.size() < max_sessions_) return;
+  auto nearest = sessions_.begin();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.expires < nearest->second.expires) nearest = it;
+  }
+  sessions_.erase(nearest);
+}
+
+}  // namespace scim::edge
