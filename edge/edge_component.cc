@@ -21,7 +21,7 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
                runtime.clock, std::move(peers.schemas)},
       std::move(options));
   if (etags != nullptr) server_->EnableEtagCache(etags);
-  server_->EnableAdmin(peers.token);
+  server_->EnableAdmin(peers.token, peers.console_audit);
   server_->EnableOAuth(std::move(peers.token));
 }
 

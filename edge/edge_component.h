@@ -33,6 +33,9 @@ struct EdgePeers {
   std::string denial_token;
   // Each tenant's own schemas, which discovery shows; null: only the core.
   std::shared_ptr<v1::SchemaService::StubInterface> schemas;
+  // What the console's activity screen reads, with the signed-in admin's
+  // token; null: no activity screen.
+  std::shared_ptr<v1::AuditService::StubInterface> console_audit;
 };
 
 class EdgeComponent {

@@ -95,8 +95,11 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
 }
 
 void EdgeServer::EnableAdmin(std::shared_ptr<v1::TokenService::StubInterface> token,
+                             std::shared_ptr<v1::AuditService::StubInterface> audit,
                              absl::Duration session_ttl) {
-  admin_ = std::make_unique<AdminApi>(std::move(token), &sessions_, clock_, session_ttl);
+  admin_ = std::make_unique<AdminApi>(
+      std::move(token), AdminApi::Readers{users_.get(), groups_.get(), std::move(audit), &discovery_},
+      &sessions_, clock_, session_ttl);
   router_.set_admin(admin_.get());
 }
 

@@ -81,8 +81,10 @@ class EdgeServer {
   void EnableOAuth(std::shared_ptr<v1::TokenService::StubInterface> token) {
     oauth_.set_token_service(std::move(token));
   }
-  // Serves the console's JSON API (/admin/api/) over `token`'s admin RPCs.
+  // Serves the console and its JSON API (/admin/, /admin/api/) over
+  // `token`'s admin RPCs; its activity screen reads `audit` (null: none).
   void EnableAdmin(std::shared_ptr<v1::TokenService::StubInterface> token,
+                   std::shared_ptr<v1::AuditService::StubInterface> audit,
                    absl::Duration session_ttl = kDefaultSessionTtl);
   // GET If-None-Match is answered 304 from `cache` when it knows the
   // resource's current version: no identity-service call.

@@ -64,7 +64,7 @@ class EdgeTest : public ::testing::Test {
     Customize(options, deps);
     edge_ = std::make_unique<EdgeServer>(std::move(deps), options);
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));
-    edge_->EnableAdmin(v1::TokenService::NewStub(channel));
+    edge_->EnableAdmin(v1::TokenService::NewStub(channel), v1::AuditService::NewStub(channel));
     auto http_port = edge_->Start("127.0.0.1", 0);
     ASSERT_TRUE(http_port.ok());
     http_port_ = *http_port;

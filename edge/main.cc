@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
                               scim::v1::TokenService::NewStub(token_channel),
                               nullptr, "",
                               // identity-service serves the schemas too.
-                              scim::v1::SchemaService::NewStub(identity_channel)};
+                              scim::v1::SchemaService::NewStub(identity_channel),
+                              // The console's activity, with the admin's token.
+                              scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds)};
   if (const std::string path = absl::GetFlag(FLAGS_denial_token_file);
       !path.empty()) {
     auto token = scim::LoadSecretFile(path);

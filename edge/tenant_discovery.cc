@@ -34,12 +34,16 @@ absl::StatusOr<std::shared_ptr<const SchemaRegistry>> RegistryOf(
 
 absl::StatusOr<std::shared_ptr<const SchemaRegistry>> TenantDiscovery::For(
     const Call& call) const {
+  return For(call.GrpcContext().get(), call.tenant);
+}
+
+absl::StatusOr<std::shared_ptr<const SchemaRegistry>> TenantDiscovery::For(
+    grpc::ClientContext* context, const std::string& tenant) const {
   v1::ListSchemasResponse listed;
   if (schemas_ != nullptr) {
     v1::ListSchemasRequest request;
-    request.set_tenant(call.tenant);
-    RETURN_IF_ERROR(FromGrpcStatus(schemas_->ListSchemas(call.GrpcContext().get(), request,
-                                                         &listed)));
+    request.set_tenant(tenant);
+    RETURN_IF_ERROR(FromGrpcStatus(schemas_->ListSchemas(context, request, &listed)));
   }
   return RegistryOf(core_, listed);
 }

@@ -25,7 +25,10 @@ class TenantDiscovery {
                   std::shared_ptr<v1::SchemaService::StubInterface> schemas)
       : core_(core), schemas_(std::move(schemas)) {}
 
+  // With the caller's credential.
   absl::StatusOr<std::shared_ptr<const SchemaRegistry>> For(const Call& call) const;
+  absl::StatusOr<std::shared_ptr<const SchemaRegistry>> For(grpc::ClientContext* context,
+                                                            const std::string& tenant) const;
 
  private:
   const SchemaRegistry* const core_;

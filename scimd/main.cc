@@ -155,7 +155,8 @@ int main(int argc, char** argv) {
        scim::v1::TokenService::NewStub(channel),
        scim::v1::AuditService::NewStub(channel),
        scim::DenialRecorderToken(*admin),
-       scim::v1::SchemaService::NewStub(channel)},
+       scim::v1::SchemaService::NewStub(channel),
+       scim::v1::AuditService::NewStub(channel)},
       redis->client, etags, registry.get(), *edge_options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   auto http_port = edge.Start(http->host, http->port);

@@ -18,19 +18,10 @@
 namespace scim::edge {
 namespace {
 
-// A message as the console reads it: camelCase names, defaults included.
-Json ToJson(const google::protobuf::Message& m) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string text;
-  if (!google::protobuf::util::MessageToJsonString(m, &text, options).ok()) return Json();
-  return Json::parse(text, nullptr, false);
-}
-
 // Key, client and link records without their secret hashes.
 template <typename M>
 Json WithoutHash(const M& m) {
-  Json j = ToJson(m);
+  Json j = MessageJson(m);
   if (j.is_object()) j.erase("secretHash");
   return j;
 }
@@ -51,6 +42,14 @@ bool BodyOf(Call& call, Json* out) {
 }
 
 }  // namespace
+
+Json MessageJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(m, &text, options).ok()) return Json();
+  return Json::parse(text, nullptr, false);
+}
 
 std::string CookieValue(absl::string_view header, absl::string_view name) {
   for (absl::string_view part : absl::StrSplit(header, ';')) {
@@ -261,7 +260,7 @@ void AdminApi::Tenants(Call& call, const Session& session,
       grpc::Status s = token_->ListTenants(Context(call, session).get(), {}, &out);
       if (!s.ok()) return call.Error(FromGrpcStatus(s));
       Json tenants = Json::array();
-      for (const v1::Tenant& t : out.tenants()) tenants.push_back(ToJson(t));
+      for (const v1::Tenant& t : out.tenants()) tenants.push_back(MessageJson(t));
       return call.Json(200, Json{{"tenants", std::move(tenants)}});
     }
     if (method != "POST") return call.MethodNotAllowed("GET, POST");
@@ -286,7 +285,7 @@ void AdminApi::Tenants(Call& call, const Session& session,
         return call.Error(FromGrpcStatus(s));
       }
     }
-    return call.Json(201, ToJson(tenant));
+    return call.Json(201, MessageJson(tenant));
   }
   const std::string& tenant = parts[1];
   if (parts.size() == 2) {
@@ -296,7 +295,7 @@ void AdminApi::Tenants(Call& call, const Session& session,
       v1::Tenant out;
       grpc::Status s = token_->GetTenant(Context(call, session).get(), get, &out);
       if (!s.ok()) return call.Error(FromGrpcStatus(s));
-      return call.Json(200, ToJson(out));
+      return call.Json(200, MessageJson(out));
     }
     if (method != "DELETE") return call.MethodNotAllowed("GET, DELETE");
     if (call.req.get_param_value("confirm") != tenant) {
@@ -320,7 +319,7 @@ void AdminApi::Tenants(Call& call, const Session& session,
     v1::Tenant out;
     grpc::Status s = token_->SetTenantDisabled(Context(call, session).get(), set, &out);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
-    return call.Json(200, ToJson(out));
+    return call.Json(200, MessageJson(out));
   }
   if (parts.size() == 3 && what == "settings") {
     if (method != "PATCH") return call.MethodNotAllowed("PATCH");
@@ -338,10 +337,16 @@ void AdminApi::Tenants(Call& call, const Session& session,
     v1::Tenant out;
     grpc::Status s = token_->UpdateTenantSettings(Context(call, session).get(), update, &out);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
-    return call.Json(200, ToJson(out));
+    return call.Json(200, MessageJson(out));
   }
   if (what == "keys") return Keys(call, session, tenant, parts);
   if (what == "setup-links") return SetupLinks(call, session, tenant, parts);
+  if (what == "users" || what == "groups") return Directory(call, session, tenant, parts);
+  if (what == "activity") return Activity(call, session, tenant, parts);
+  if (what == "test" && parts.size() == 3) {
+    if (method != "POST") return call.MethodNotAllowed("POST");
+    return TestConnection(call, session, tenant);
+  }
   if (what == "clients") return Clients(call, session, tenant, parts);
   call.Error(404, "", absl::StrCat("no such admin endpoint: ", call.req.path));
 }

@@ -20,6 +20,14 @@
 //   GET    /admin/api/tenants/{t}/setup-links
 //   POST   /admin/api/tenants/{t}/setup-links {"ttlSeconds"}: {"link", "secret", "url"} (once)
 //   DELETE /admin/api/tenants/{t}/setup-links/{id}
+//   GET    /admin/api/tenants/{t}/users       ?filter=&startIndex=&count= (SCIM JSON)
+//   GET    /admin/api/tenants/{t}/users/{id}
+//   GET    /admin/api/tenants/{t}/groups      ?filter=&startIndex=&count= (without members)
+//   GET    /admin/api/tenants/{t}/groups/{id} (without members)
+//   GET    /admin/api/tenants/{t}/groups/{id}/members  ?startIndex=&count=
+//   GET    /admin/api/tenants/{t}/activity    ?after=&operation=&limit= (audit events)
+//   GET    /admin/api/tenants/{t}/activity/verify      the hash chain's state
+//   POST   /admin/api/tenants/{t}/test        Test connection: each step's result
 //
 // A setup link's session reaches its own tenant only: GET of the tenant and
 // its keys (create, list, rotate, revoke); anything else is 403. The link's
@@ -40,6 +48,9 @@
 #include "common/clock.h"
 #include "edge/admin/session_store.h"
 #include "edge/call.h"
+#include "edge/resource_rpcs.h"
+#include "edge/tenant_discovery.h"
+#include "scim/v1/audit.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 
 namespace scim::edge {
@@ -50,9 +61,23 @@ inline constexpr absl::Duration kDefaultSessionTtl = absl::Hours(8);
 
 class AdminApi {
  public:
-  AdminApi(std::shared_ptr<v1::TokenService::StubInterface> token, SessionStore* sessions,
-           Clock* clock, absl::Duration session_ttl = kDefaultSessionTtl)
-      : token_(std::move(token)), sessions_(sessions), clock_(clock), ttl_(session_ttl) {}
+  // What the console reads besides token-service: the directory (`users`,
+  // `groups`), the audit trail (`audit`, may be null: no activity) and each
+  // tenant's schemas (`discovery`, for Test connection).
+  struct Readers {
+    ResourceRpcs* users = nullptr;
+    ResourceRpcs* groups = nullptr;
+    std::shared_ptr<v1::AuditService::StubInterface> audit;
+    const TenantDiscovery* discovery = nullptr;
+  };
+
+  AdminApi(std::shared_ptr<v1::TokenService::StubInterface> token, Readers readers,
+           SessionStore* sessions, Clock* clock, absl::Duration session_ttl = kDefaultSessionTtl)
+      : token_(std::move(token)),
+        readers_(std::move(readers)),
+        sessions_(sessions),
+        clock_(clock),
+        ttl_(session_ttl) {}
 
   // Answers a request whose path starts with /admin/api/.
   void Handle(Call& call);
@@ -66,6 +91,12 @@ class AdminApi {
                       const std::vector<std::string>& parts);
   void SetupLinks(Call& call, const Session& session, const std::string& tenant,
                   const std::vector<std::string>& parts);
+  // admin_directory.cc: users and groups (read-only), activity, Test connection.
+  void Directory(Call& call, const Session& session, const std::string& tenant,
+                 const std::vector<std::string>& parts);
+  void Activity(Call& call, const Session& session, const std::string& tenant,
+                const std::vector<std::string>& parts);
+  void TestConnection(Call& call, const Session& session, const std::string& tenant);
   void Tenants(Call& call, const Session& session, const std::vector<std::string>& parts);
   void Keys(Call& call, const Session& session, const std::string& tenant,
             const std::vector<std::string>& parts);
@@ -75,10 +106,14 @@ class AdminApi {
   std::unique_ptr<grpc::ClientContext> Context(const Call& call, const Session& session) const;
 
   std::shared_ptr<v1::TokenService::StubInterface> token_;
+  const Readers readers_;
   SessionStore* const sessions_;
   Clock* const clock_;
   const absl::Duration ttl_;
 };
+
+// A message as the console reads it: camelCase names, defaults included.
+Json MessageJson(const google::protobuf::Message& m);
 
 // The value of cookie `name` in a Cookie header, or "".
 std::string CookieValue(absl::string_view header, absl::string_view name);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "edge/admin/session_store.h"
@@ -221,6 +222,64 @@ TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysOnly) {
   ExpectError(client_->Post("/admin/api/session", json{{"setupLink", secret}}.dump(),
                             "application/json"),
               401);
+}
+
+TEST_F(AdminApiTest, DirectoryActivityAndTestConnection) {
+  ASSERT_EQ(SignIn("admin")->status, 200);
+  // Data through SCIM, as an IdP writes it.
+  auto ann = Post(users_, R"({"userName":"ann@example.com","displayName":"Ann"})");
+  ASSERT_EQ(ann->status, 201) << ann->body;
+  const std::string ann_id = json::parse(ann->body)["id"];
+  ASSERT_EQ(Post(users_, R"({"userName":"bob@example.com"})")->status, 201);
+  auto group = Post("/t/acme/scim/v2/Groups",
+                    absl::StrCat(R"({"displayName":"Staff","members":[{"value":")", ann_id, R"("}]})"));
+  ASSERT_EQ(group->status, 201) << group->body;
+  const std::string group_id = json::parse(group->body)["id"];
+
+  auto users = Get("/admin/api/tenants/acme/users?filter=userName%20sw%20%22ann%22");
+  ASSERT_EQ(users->status, 200) << users->body;
+  const json listed = json::parse(users->body);
+  EXPECT_EQ(listed["totalResults"], 1);
+  EXPECT_EQ(listed["Resources"][0]["userName"], "ann@example.com");
+  ExpectError(Get("/admin/api/tenants/acme/users?filter=nope%20eq"), 400);
+  auto one = Get("/admin/api/tenants/acme/users/" + ann_id);
+  ASSERT_EQ(one->status, 200);
+  EXPECT_EQ(json::parse(one->body)["displayName"], "Ann");
+  auto staff = Get("/admin/api/tenants/acme/groups/" + group_id);
+  ASSERT_EQ(staff->status, 200);
+  EXPECT_FALSE(json::parse(staff->body).contains("members")) << staff->body;
+  auto members = Get("/admin/api/tenants/acme/groups/" + group_id + "/members?count=10");
+  ASSERT_EQ(members->status, 200) << members->body;
+  EXPECT_EQ(json::parse(members->body)["Resources"][0]["userName"], "ann@example.com");
+  // Read-only.
+  ExpectError(PostJson("/admin/api/tenants/acme/users", json::object()), 405);
+
+  // Activity: the writes, once shipped to the audit trail, and its chain.
+  json events;
+  for (int i = 0; i < 200; ++i) {
+    events = json::parse(Get("/admin/api/tenants/acme/activity?operation=user.")->body)["events"];
+    if (events.size() >= 2) break;
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  ASSERT_GE(events.size(), 2u) << events.dump();
+  EXPECT_EQ(events[0]["operation"], "user.create");
+  EXPECT_FALSE(events[0].contains("hash"));
+  ExpectError(Get("/admin/api/tenants/acme/activity?limit=0"), 400);
+  auto verified = Get("/admin/api/tenants/acme/activity/verify");
+  ASSERT_EQ(verified->status, 200) << verified->body;
+  EXPECT_TRUE(json::parse(verified->body)["ok"].get<bool>()) << verified->body;
+
+  // Test connection: every step passes; a disabled tenant fails the first.
+  auto test = PostJson("/admin/api/tenants/acme/test", json::object());
+  ASSERT_EQ(test->status, 200) << test->body;
+  const json report = json::parse(test->body);
+  EXPECT_TRUE(report["ok"].get<bool>()) << test->body;
+  ASSERT_EQ(report["steps"].size(), 4u) << test->body;
+  EXPECT_EQ(report["steps"][2]["detail"], "2 users");
+  ASSERT_EQ(PostJson("/admin/api/tenants/acme/disable", json::object())->status, 200);
+  const json failed = json::parse(PostJson("/admin/api/tenants/acme/test", json::object())->body);
+  EXPECT_FALSE(failed["ok"].get<bool>());
+  EXPECT_NE(failed["steps"][0]["detail"].get<std::string>().find("disabled"), std::string::npos);
 }
 
 TEST_F(AdminApiTest, SignOutRevokesTheSessionAndUnknownRoutesAre404) {

@@ -128,6 +128,15 @@ try {
   assert.notEqual(rotated, key);
   assert.equal(await scimStatus(rotated, 'shop'), 200);
 
+  // A user through SCIM, then Test connection: every step passes.
+  const created = await fetch(`${origin}/t/shop/scim/v2/Users`, {
+    method: 'POST', headers: { Authorization: `Bearer ${rotated}`, 'Content-Type': 'application/scim+json' },
+    body: JSON.stringify({ userName: 'ann@example.com', displayName: 'Ann' }) });
+  assert.equal(created.status, 201);
+  await page.locator(byName('Test connection', 'button')).click();
+  await page.waitForFunction(() => document.querySelectorAll('#test-results li.ok').length === 4, { timeout: 10000 });
+  await shot(page, 'test-connection');
+
   // Disable: SCIM calls get 403 (within the edge's 5 s verification cache).
   await page.locator(byName('Disable', 'button')).click();
   await page.waitForSelector(byName('Enable', 'button'));
@@ -135,6 +144,31 @@ try {
   for (let i = 0; i < 40 && status !== 403; i++) { status = await scimStatus(rotated, 'shop'); if (status !== 403) await sleep(250); }
   assert.equal(status, 403);
   await shot(page, 'tenant-disabled');
+  // The refusal, with its reason, on the activity screen (live: it polls).
+  await page.locator(byName('Activity', 'link')).click();
+  await page.waitForSelector('#pick-tenant');
+  await page.evaluate(() => { location.hash = '#/activity/shop'; });
+  await page.waitForFunction(() => [...document.querySelectorAll('td')].some((td) => td.textContent === 'request.denied'),
+    { timeout: 20000 });
+  const refusal = await page.evaluate(() => document.body.innerText);
+  assert.match(refusal, /disabled/i);
+  assert.match(refusal, /Hash chain verified/);
+  await shot(page, 'activity');
+
+  // The directory: a SCIM filter, a user's raw JSON.
+  await page.locator(byName('Directory', 'link')).click();
+  await page.waitForSelector('#pick-tenant');
+  await page.evaluate(() => { location.hash = '#/directory/shop/users'; });
+  await page.waitForFunction(() => document.getElementById('pick-tenant')?.value === 'shop');
+  await page.locator(byName('SCIM filter')).fill('userName sw "ann"');
+  await page.locator(byName('Search', 'button')).click();
+  await page.locator(byName('ann@example.com', 'link')).click();
+  await page.waitForFunction(() => (document.getElementById('raw-json') || {}).textContent?.includes('"userName": "ann@example.com"'),
+    { timeout: 10000 });
+  await shot(page, 'directory-user');
+
+  await page.goto(`${origin}/admin/#/tenants/shop`);
+  await heading(page, 'shop');
   await page.locator(byName('Enable', 'button')).click();
   await page.waitForSelector(byName('Disable', 'button'));
 
@@ -170,6 +204,20 @@ try {
   });
   assert.deepEqual(reach, { tenants: 403, demo: 403, demoKeys: 403, noCsrf: 403 });
   await customer.close();
+
+  // At 360 px wide: nothing runs off the side.
+  await page.setViewport({ width: 360, height: 740 });
+  await page.goto(`${origin}/admin/#/tenants/shop`);
+  await heading(page, 'shop');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 360, `the tenant page is ${overflow} px wide at 360`);
+  // Every control is still there (wide tables scroll; nothing is hidden).
+  for (const name of ['Rotate', 'Revoke', 'Create API key', 'Copy base URL', 'Disable']) {
+    const control = await page.$(byName(name, 'button'));
+    assert.ok(control && (await control.boundingBox()), `${name} at 360 px`);
+  }
+  await shot(page, 'tenant-360px');
+  await page.setViewport({ width: 1100, height: 900 });
 
   // Sign out: the session is gone.
   await page.locator(byName('Sign out', 'button')).click();

@@ -221,8 +221,128 @@ async function tenantView(id) {
       }, h('label', { for: 'confirm-name' }, 'Type the tenant name to delete it'), confirmName,
          h('button', { type: 'submit' }, 'Delete tenant')));
   }
+  if (admin) {
+    const results = h('ul', { id: 'test-results', 'aria-live': 'polite' });
+    parts.push(h('h2', {}, 'Test connection'),
+      h('button', {
+        type: 'button',
+        onclick: async () => {
+          results.replaceChildren(h('li', {}, 'Testing…'));
+          try {
+            const report = await api('POST', `/tenants/${encodeURIComponent(id)}/test`, {});
+            results.replaceChildren(...report.steps.map((s) => h('li', { class: s.ok ? 'ok' : 'error' },
+              `${s.ok ? '✓' : '✗'} ${s.step}: ${s.detail}`)));
+          } catch (err) { results.replaceChildren(h('li', { class: 'error' }, err.message)); }
+        },
+      }, 'Test connection'), results);
+  }
   parts.push(guideSection(tenant.settings.identityProvider));
   return parts;
+}
+
+// A tenant picker for the screens that look at one tenant at a time.
+async function tenantPicker(current, go) {
+  const { tenants } = await api('GET', '/tenants');
+  const select = h('select', { id: 'pick-tenant', onchange: () => go(select.value) },
+    tenants.map((t) => h('option', { value: t.id, selected: t.id === current }, t.id)));
+  return { select, first: tenants.length ? tenants[0].id : '', label: h('label', { for: 'pick-tenant' }, 'Tenant') };
+}
+
+let activityTimer = null;
+
+async function activityView(tenant) {
+  const picker = await tenantPicker(tenant, (t) => { location.hash = `#/activity/${encodeURIComponent(t)}`; });
+  tenant = tenant || picker.first;
+  const kind = h('select', { id: 'activity-kind' },
+    [['', 'All operations'], ['user.', 'Users'], ['group.', 'Groups'], ['request.denied', 'Refused requests'],
+     ['key.', 'API keys'], ['tenant.', 'Tenant'], ['setup_link.', 'Setup links']]
+      .map(([v, l]) => h('option', { value: v }, l)));
+  const text = h('input', { id: 'activity-text', type: 'search' });
+  const chain = h('p', { id: 'chain' });
+  const body = h('tbody');
+  let events = [];
+  let after = 0;
+  const render = () => {
+    const needle = text.value.toLowerCase();
+    const rows = events.filter((e) => (!kind.value || e.operation.startsWith(kind.value)) &&
+      (!needle || JSON.stringify(e).toLowerCase().includes(needle)));
+    body.replaceChildren(...rows.slice().reverse().map((e) => h('tr', {},
+      h('td', {}, when(e.time)), h('td', {}, e.operation), h('td', {}, [e.resourceType, e.resourceId].filter(Boolean).join(' ')),
+      h('td', {}, e.actor), h('td', {}, e.clientAddress), h('td', {}, e.outcome || 'success'))));
+  };
+  kind.addEventListener('change', render);
+  text.addEventListener('input', render);
+  const poll = async () => {
+    if (!tenant || !document.body.contains(body)) { clearInterval(activityTimer); return; }
+    try {
+      for (;;) {
+        const page = await api('GET', `/tenants/${encodeURIComponent(tenant)}/activity?after=${after}&limit=500`);
+        events = events.concat(page.events).slice(-2000);
+        if (page.events.length) after = page.events[page.events.length - 1].sequence;
+        if (!page.next) break;
+      }
+      const v = await api('GET', `/tenants/${encodeURIComponent(tenant)}/activity/verify`);
+      chain.textContent = v.ok ? `Hash chain verified: ${v.events} events` : `Hash chain BROKEN at ${v.firstBrokenSequence}: ${v.detail}`;
+      chain.className = v.ok ? 'ok' : 'error';
+      render();
+    } catch (err) { say(err.message, false); }
+  };
+  clearInterval(activityTimer);
+  await poll();
+  activityTimer = setInterval(poll, 3000);
+  return [h('h1', {}, 'Activity'), h('div', { class: 'row' }, picker.label, picker.select,
+    h('label', { for: 'activity-kind' }, 'Show'), kind, h('label', { for: 'activity-text' }, 'Filter'), text), chain,
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Operation'), h('th', {}, 'Resource'),
+      h('th', {}, 'Credential'), h('th', {}, 'Client address'), h('th', {}, 'Result'))), body)];
+}
+
+async function directoryView(tenant, what = 'users', id = '') {
+  const picker = await tenantPicker(tenant, (t) => { location.hash = `#/directory/${encodeURIComponent(t)}`; });
+  tenant = tenant || picker.first;
+  const base = `/tenants/${encodeURIComponent(tenant)}`;
+  const head = [h('h1', {}, 'Directory'), h('div', { class: 'row' }, picker.label, picker.select,
+    h('a', { href: `#/directory/${encodeURIComponent(tenant)}/users` }, 'Users'),
+    h('a', { href: `#/directory/${encodeURIComponent(tenant)}/groups` }, 'Groups'))];
+  if (!tenant) return head;
+  if (id) {
+    const resource = await api('GET', `${base}/${what}/${encodeURIComponent(id)}`);
+    const parts = [...head, h('h2', {}, resource.userName || resource.displayName || id),
+      h('pre', { id: 'raw-json' }, JSON.stringify(resource, null, 2))];
+    if (what === 'groups') {
+      const list = h('ul', { id: 'members' });
+      let start = 1;
+      const more = h('button', {
+        type: 'button',
+        onclick: async () => {
+          const page = await api('GET', `${base}/groups/${encodeURIComponent(id)}/members?startIndex=${start}&count=50`);
+          list.append(...page.Resources.map((u) => h('li', {}, h('a', { href: `#/directory/${encodeURIComponent(tenant)}/users/${u.id}` }, u.userName))));
+          start += page.Resources.length;
+          more.hidden = start > page.totalResults;
+        },
+      }, 'More members');
+      parts.push(h('h3', {}, 'Members'), list, more);
+      more.click();
+    }
+    return parts;
+  }
+  const filter = h('input', { id: 'scim-filter', type: 'search', placeholder: what === 'users' ? 'userName sw "a"' : 'displayName sw "a"' });
+  const body = h('tbody');
+  const total = h('p');
+  const search = async () => {
+    try {
+      const q = filter.value ? `&filter=${encodeURIComponent(filter.value)}` : '';
+      const page = await api('GET', `${base}/${what}?count=50${q}`);
+      total.textContent = `${page.totalResults} ${what}`;
+      body.replaceChildren(...page.Resources.map((r) => h('tr', {},
+        h('td', {}, h('a', { href: `#/directory/${encodeURIComponent(tenant)}/${what}/${r.id}` }, r.userName || r.displayName || r.id)),
+        h('td', {}, r.displayName || ''), h('td', {}, r.active === false ? 'inactive' : ''))));
+    } catch (err) { say(err.message, false); }
+  };
+  const form = h('form', { onsubmit: (e) => { e.preventDefault(); search(); } },
+    h('label', { for: 'scim-filter' }, 'SCIM filter'), filter, h('button', { type: 'submit' }, 'Search'));
+  await search();
+  return [...head, h('h2', {}, what === 'users' ? 'Users' : 'Groups'), form, total,
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Display name'), h('th', {}, 'State'))), body)];
 }
 
 async function show() {
@@ -241,9 +361,12 @@ async function show() {
     nav.hidden = session.kind !== 'admin';
     const route = location.hash.replace(/^#\/?/, '');
     const [page, id] = route.split('/').map(decodeURIComponent);
+    const rest = route.split('/').map(decodeURIComponent);
     let view;
     if (session.kind !== 'admin') view = await tenantView(session.tenant);
     else if (page === 'tenants' && id) view = await tenantView(id);
+    else if (page === 'activity') view = await activityView(id);
+    else if (page === 'directory') view = await directoryView(id, rest[2] || 'users', rest[3] || '');
     else view = await tenantsView();
     main.replaceChildren(...view);
   } catch (err) {
