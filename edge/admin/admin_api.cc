@@ -28,6 +28,18 @@ Json WithoutHash(const M& m) {
 Json KeyJson(const v1::ApiKey& key) { return WithoutHash(key); }
 Json ClientJson(const v1::OAuthClient& client) { return WithoutHash(client); }
 
+// `body[name]`, a count of seconds (0 when absent); false once answered 400.
+bool SecondsField(Call& call, const Json& body, const char* name, int64_t* out) {
+  *out = 0;
+  if (!body.contains(name)) return true;
+  if (!body[name].is_number_integer() || body[name].get<int64_t>() < 0) {
+    call.Error(400, "invalidValue", absl::StrCat(name, " must be a whole number of seconds"));
+    return false;
+  }
+  *out = body[name].get<int64_t>();
+  return true;
+}
+
 bool IsStateChange(const std::string& method) {
   return method != "GET" && method != "HEAD";
 }
@@ -223,12 +235,9 @@ void AdminApi::SetupLinks(Call& call, const Session& session, const std::string&
     if (!BodyOf(call, &body)) return;
     v1::CreateSetupLinkRequest create;
     create.set_tenant(tenant);
-    if (body.contains("ttlSeconds")) {
-      if (!body["ttlSeconds"].is_number_integer() || body["ttlSeconds"].get<int64_t>() < 0) {
-        return call.Error(400, "invalidValue", "ttlSeconds must be a whole number of seconds");
-      }
-      create.set_ttl_seconds(body["ttlSeconds"].get<int64_t>());
-    }
+    int64_t ttl = 0;
+    if (!SecondsField(call, body, "ttlSeconds", &ttl)) return;
+    create.set_ttl_seconds(ttl);
     v1::CreateSetupLinkResponse out;
     grpc::Status s = token_->CreateSetupLink(Context(call, session).get(), create, &out);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
@@ -384,12 +393,9 @@ void AdminApi::Keys(Call& call, const Session& session, const std::string& tenan
     v1::RotateApiKeyRequest rotate;
     rotate.set_tenant(tenant);
     rotate.set_key_id(key_id);
-    if (body.contains("graceSeconds")) {
-      if (!body["graceSeconds"].is_number_integer() || body["graceSeconds"].get<int64_t>() < 0) {
-        return call.Error(400, "invalidValue", "graceSeconds must be a whole number of seconds");
-      }
-      rotate.set_grace_seconds(body["graceSeconds"].get<int64_t>());
-    }
+    int64_t grace = 0;
+    if (!SecondsField(call, body, "graceSeconds", &grace)) return;
+    rotate.set_grace_seconds(grace);
     v1::CreateApiKeyResponse out;
     grpc::Status s = token_->RotateApiKey(Context(call, session).get(), rotate, &out);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));

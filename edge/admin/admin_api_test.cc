@@ -107,6 +107,12 @@ TEST_F(AdminApiTest, TenantsAndKeysThroughTheApi) {
   EXPECT_EQ(keys->body.find("secretHash"), std::string::npos);
   EXPECT_EQ(json::parse(keys->body)["keys"][0]["id"], key_id);
 
+  ExpectError(PostJson(absl::StrCat("/admin/api/tenants/gamma/keys/", key_id, "/rotate"),
+                       {{"graceSeconds", -1}}),
+              400, "invalidValue");
+  ExpectError(PostJson(absl::StrCat("/admin/api/tenants/gamma/keys/", key_id, "/rotate"),
+                       {{"graceSeconds", "a day"}}),
+              400, "invalidValue");
   auto rotated = PostJson(absl::StrCat("/admin/api/tenants/gamma/keys/", key_id, "/rotate"),
                           {{"graceSeconds", 0}});
   ASSERT_EQ(rotated->status, 201) << rotated->body;
@@ -145,6 +151,8 @@ TEST_F(AdminApiTest, TenantsAndKeysThroughTheApi) {
 TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysOnly) {
   ASSERT_EQ(SignIn("admin")->status, 200);
   ASSERT_EQ(PostJson("/admin/api/tenants", {{"name", "gamma"}})->status, 201);
+  ExpectError(PostJson("/admin/api/tenants/gamma/setup-links", {{"ttlSeconds", 1.5}}), 400);
+  ExpectError(PostJson("/admin/api/tenants/gamma/setup-links", {{"ttlSeconds", 10}}), 400);
   auto made = PostJson("/admin/api/tenants/gamma/setup-links", {{"ttlSeconds", 3600}});
   ASSERT_EQ(made->status, 201) << made->body;
   const json link = json::parse(made->body);

@@ -21,18 +21,18 @@ function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 async function startScimd() {
   const out = [];
   const err = [];
+  // With the access log on: the test checks the admin token is never logged.
   const proc = spawn(join(binDir, 'scimd'), [
-    `--data_dir=${work}/data`, '--http_addr=127.0.0.1:0', '--grpc_addr=127.0.0.1:0',
-    '--access_log=false', '--demo']);
+    `--data_dir=${work}/data`, '--http_addr=127.0.0.1:0', '--grpc_addr=127.0.0.1:0', '--demo']);
   proc.stdout.on('data', (d) => out.push(d.toString()));
   proc.stderr.on('data', (d) => err.push(d.toString()));
   for (let i = 0; i < 600 && !err.join('').includes('"serving"'); i++) await sleep(50);
   const url = out.join('').match(/http:\/\/\S+/);
   assert.ok(url, `scimd did not start: ${err.join('')}`);
-  return { proc, origin: new URL(url[0]).origin };
+  return { proc, origin: new URL(url[0]).origin, logs: () => out.join('') + err.join('') };
 }
 
-const { proc, origin } = await startScimd();
+const { proc, origin, logs } = await startScimd();
 const adminToken = readFileSync(join(work, 'data', 'admin.token'), 'utf8').trim();
 const browser = await puppeteer.launch({
   executablePath: chromium, headless: true,
@@ -227,6 +227,10 @@ try {
   await shot(page, 'signed-out');
 
   assert.deepEqual(problems, [], 'console errors or third-party requests');
+  const logged = logs();
+  assert.ok(logged.includes('/admin/api/session'), 'the access log is on');
+  assert.ok(!logged.includes(adminToken), 'the admin token is in the logs');
+  assert.ok(!logged.includes(link.slice(link.indexOf('scl_') + 22)), 'a setup link secret is in the logs');
   console.log(`console_browser_test: ok (${step} screenshots in ${artifacts})`);
 } finally {
   await browser.close();
