@@ -89,7 +89,9 @@ void AdminApi::Handle(Call& call) {
   std::vector<std::string> parts =
       absl::StrSplit(absl::string_view(call.req.path).substr(sizeof("/admin/api/") - 1), '/',
                      absl::SkipEmpty());
-  call.route = absl::StrCat("/admin/api/", parts.empty() ? "" : parts[0]);
+  // A fixed set of route labels (metrics): never the client's own words.
+  const bool known = !parts.empty() && (parts[0] == "session" || parts[0] == "tenants");
+  call.route = known ? absl::StrCat("/admin/api/", parts[0]) : "/admin/api/{unknown}";
   // Never cached: answers carry secrets shown once.
   call.res.set_header("Cache-Control", "no-store");
   if (parts.size() == 1 && parts[0] == "session" && call.req.method == "POST") {

@@ -293,6 +293,9 @@ TEST_F(AdminApiTest, DirectoryActivityAndTestConnection) {
 TEST_F(AdminApiTest, SignOutRevokesTheSessionAndUnknownRoutesAre404) {
   ASSERT_EQ(SignIn("admin")->status, 200);
   ExpectError(Get("/admin/api/nope"), 404);
+  // A client's own path words never become metric labels (unbounded).
+  ExpectError(Get("/admin/api/zz-label-9f1"), 404);
+  EXPECT_EQ(client_->Get("/metrics")->body.find("zz-label-9f1"), std::string::npos);
   ExpectError(Delete("/admin/api/session", /*with_csrf=*/false), 403);
   EXPECT_EQ(Delete("/admin/api/session")->status, 204);
   ExpectError(Get("/admin/api/tenants"), 401);
