@@ -15,11 +15,12 @@ namespace scimctl {
 // tenant_commands.cc
 int RunTenantCommand(const Session& session,
                      const std::vector<std::string>& args);
-// key_commands.cc: API keys, OAuth clients and setup links
+// key_commands.cc: API keys, OAuth clients, setup links and the signing key
 int RunKeyCommand(const Session& session, const std::vector<std::string>& args);
 int RunClientCommand(const Session& session,
                      const std::vector<std::string>& args);
 int RunSetupLinkCommand(const Session& session, const std::vector<std::string>& args);
+int RunSigningKeyCommand(const Session& session, const std::vector<std::string>& args);
 // audit_commands.cc
 int RunAuditCommand(const Session& session,
                     const std::vector<std::string>& args);

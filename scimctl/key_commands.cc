@@ -144,7 +144,23 @@ int RevokeSetupLink(const Session& session, const std::vector<std::string>&) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int RotateSigningKey(const Session& session, const std::vector<std::string>&) {
+  scim::v1::GetJwksResponse response;
+  grpc::Status s = session.tokens->RotateSigningKey(AdminContext(session.token).get(),
+                                                    scim::v1::RotateSigningKeyRequest(), &response);
+  if (!s.ok()) return Fail(s);
+  std::cout << response.current_kid() << "\n";
+  return 0;
+}
+
 }  // namespace
+
+int RunSigningKeyCommand(const Session& session, const std::vector<std::string>& args) {
+  static const std::vector<Command> kCommands = {
+      {"rotate", 2, RotateSigningKey},
+  };
+  return Dispatch(kCommands, session, args);
+}
 
 int RunSetupLinkCommand(const Session& session, const std::vector<std::string>& args) {
   static const std::vector<Command> kCommands = {

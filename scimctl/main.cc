@@ -42,6 +42,9 @@ commands:
   setup-link list --tenant=NAME
                             one line per live link: id created expiry state
   setup-link revoke --tenant=NAME --link_id=ID
+  signing-key rotate        print the id of the new key OAuth tokens are signed
+                            with; tokens signed with the old one stay valid
+                            until they expire
   audit tail --tenant=NAME [--limit=N] [--follow]
                             one JSON event per line (--follow: keep streaming)
   audit verify --tenant=NAME
@@ -93,6 +96,7 @@ const std::map<std::string_view, Group> kGroups = {
     {"key", scimctl::RunKeyCommand},
     {"client", scimctl::RunClientCommand},
     {"setup-link", scimctl::RunSetupLinkCommand},
+    {"signing-key", scimctl::RunSigningKeyCommand},
     {"audit", scimctl::RunAuditCommand},
     {"credential", scimctl::RunCredentialCommand},
     {"events", scimctl::RunEventsCommand},

@@ -100,6 +100,14 @@ void RunScenario(int http_port, const Ctl& ctl) {
   httplib::Client http("127.0.0.1", http_port);
   http.set_url_encode(false);
 
+  // The signing key: rotated, the new key is published beside the old one.
+  const std::string kid = Line(ctl.MustRun("signing-key rotate"));
+  EXPECT_FALSE(kid.empty());
+  auto jwks = http.Get("/.well-known/jwks.json");
+  ASSERT_TRUE(jwks);
+  EXPECT_NE(jwks->body.find("\"" + kid + "\""), std::string::npos) << kid << " " << jwks->body;
+  EXPECT_NE(Line(ctl.MustRun("signing-key rotate")), kid);
+
   // A setup link: scimctl prints its URL once; it opens a console session
   // for acme; revoked, it no longer does.
   const std::string link_url = Line(ctl.MustRun(

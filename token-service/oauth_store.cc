@@ -176,6 +176,11 @@ absl::StatusOr<std::vector<v1::Jwk>> OAuthStore::Jwks() {
   return keys;
 }
 
+absl::StatusOr<std::string> OAuthStore::CurrentKid() {
+  ASSIGN_OR_RETURN(v1::SigningKeyRecord current, CurrentKey());
+  return current.kid();
+}
+
 absl::StatusOr<std::vector<v1::Jwk>> OAuthStore::RotateSigningKey() {
   ASSIGN_OR_RETURN(v1::SigningKeyRecord old, CurrentKey());
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {

@@ -49,6 +49,8 @@ class OAuthStore {
       const audit::EventContext& context);
   absl::StatusOr<std::vector<v1::Jwk>> Jwks();
   absl::StatusOr<std::vector<v1::Jwk>> RotateSigningKey();
+  // The id of the key new tokens are signed with.
+  absl::StatusOr<std::string> CurrentKid();
 
  private:
   // The key of a stored record (its seed opened with kek_ if sealed).

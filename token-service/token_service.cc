@@ -175,6 +175,7 @@ grpc::Status TokenServiceImpl::RotateSigningKey(
   return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(auto keys, oauth_->RotateSigningKey());
     for (auto& k : keys) *response->add_keys() = std::move(k);
+    ASSIGN_OR_RETURN(*response->mutable_current_kid(), oauth_->CurrentKid());
     return absl::OkStatus();
   });
 }
