@@ -63,6 +63,7 @@ ResourceStore::ResourceStore(KvStore* kv, audit::Outbox* outbox,
   for (const ResourceType* type : {&UserResourceType(), &GroupResourceType()}) {
     if (registry->FindResourceType(type->name) == nullptr) continue;
     keyed_types_.emplace(type->name, WithSchemaKeys(*type, SchemaOf(*type)));
+    write_only_.emplace(type->name, WriteOnlyPaths(SchemaOf(*type)));
   }
 }
 
@@ -79,6 +80,12 @@ std::unique_ptr<ResourceStore> ResourceStore::WithRegistry(
   store->events_ = events_;
   store->list_scan_limit_ = list_scan_limit_;
   return store;
+}
+
+const std::vector<WriteOnlyPath>& ResourceStore::WriteOnlyOf(const ResourceType& type) const {
+  static const std::vector<WriteOnlyPath>* const kNone = new std::vector<WriteOnlyPath>();
+  auto it = write_only_.find(type.name);
+  return it == write_only_.end() ? *kNone : it->second;
 }
 
 const ResourceType& ResourceStore::KeysOf(const ResourceType& type) const {
@@ -217,7 +224,7 @@ absl::Status ResourceStore::Create(const ResourceType& type,
 
   std::unique_ptr<Message> stored(resource->New());
   stored->CopyFrom(*resource);
-  for (const WriteOnlyPath& path : WriteOnlyPaths(schema)) {
+  for (const WriteOnlyPath& path : WriteOnlyOf(type)) {
     if (!HasAt(*stored, path)) continue;
     SetAt(stored.get(), path, HashPassword(GetAt(*stored, path), *random_));
     ClearAt(resource, path);
@@ -272,7 +279,7 @@ absl::Status ResourceStore::Get(const ResourceType& type,
   std::unique_ptr<Message> typed;
   out = OfStoreType(type, caller, &typed);
   RETURN_IF_ERROR(ParseStored(bytes, type, id, out));
-  for (const WriteOnlyPath& path : WriteOnlyPaths(SchemaOf(type))) ClearAt(out, path);
+  for (const WriteOnlyPath& path : WriteOnlyOf(type)) ClearAt(out, path);
   RETURN_IF_ERROR(ReadEdges(type, tenant, out, projection));
   if (projection != nullptr) projection->Apply(out);
   Return(out, caller);
@@ -303,7 +310,7 @@ absl::Status ResourceStore::Replace(const ResourceType& type,
   RETURN_IF_ERROR(ValidateResource(schema, *resource, validation));
   const std::vector<v1::ResourceReference> members = TakeMembers(type, resource);
   // Each write-only value sent, hashed; nullopt: not sent.
-  const std::vector<WriteOnlyPath> write_only = WriteOnlyPaths(schema);
+  const std::vector<WriteOnlyPath>& write_only = WriteOnlyOf(type);
   std::vector<std::optional<std::string>> hashes;
   for (const WriteOnlyPath& path : write_only) {
     hashes.push_back(HasAt(*resource, path) ? std::make_optional(HashPassword(
@@ -379,7 +386,7 @@ absl::Status ResourceStore::Patch(const ResourceType& type,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   std::unique_ptr<Message> old = NewResource(type);
   std::unique_ptr<Message> patched = NewResource(type);
-  const std::vector<WriteOnlyPath> write_only = WriteOnlyPaths(schema);
+  const std::vector<WriteOnlyPath>& write_only = WriteOnlyOf(type);
   bool unchanged = false;
   events::EventLog::Batch batch(events_);
   RETURN_IF_ERROR(RunWrite(*kv_, *random_, context.deadline, [&](KvTransaction& txn) {

@@ -26,6 +26,7 @@
 #include "identity-service/deadline.h"
 #include "identity-service/membership.h"
 #include "identity-service/resource_types.h"
+#include "identity-service/write_only.h"
 #include "scim/attribute_resolver.h"
 #include "scim/filter_eval.h"
 #include "scim/limits.h"
@@ -228,7 +229,10 @@ class ResourceStore {
   // resource_store_tombstones.cc, query_executor.cc,
   // resource_store_tenant_data.cc, resource_counts.cc and index_backfill.cc.
 
-  // resource_store.cc: a new message of `type` as this store's registry
+  // resource_store.cc: the writeOnly attributes of `type` in this store's
+  // registry (write_only.h).
+  const std::vector<WriteOnlyPath>& WriteOnlyOf(const ResourceType& type) const;
+  // A new message of `type` as this store's registry
   // has it (the tenant's, with its extension fields).
   std::unique_ptr<google::protobuf::Message> NewResource(const ResourceType& type) const;
   // The caller's message if it is of this store's type, else `*own`, made
@@ -309,6 +313,8 @@ class ResourceStore {
   // KeysOf's types: the given ones with the registry's unique and indexed
   // attributes.
   std::map<std::string, ResourceType> keyed_types_;
+  // WriteOnlyOf's paths, by type name: found once, not per request.
+  std::map<std::string, std::vector<WriteOnlyPath>> write_only_;
   Clock* clock_;
   RandomSource* random_;
   // Shared with the tenant stores made by WithRegistry: one id sequence,
