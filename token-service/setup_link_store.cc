@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "common/proto_util.h"
 #include "common/status.h"
+#include "token-service/bearer_secret.h"
 
 namespace scim::token {
 namespace {
@@ -46,14 +47,14 @@ absl::StatusOr<CreatedSetupLink> SetupLinkStore::Create(absl::string_view tenant
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   CreatedSetupLink created;
   v1::SetupLink& link = created.link;
-  link.set_id(HexEncode(random_->Bytes(kLinkIdLength / 2)));
+  const NewBearerSecret made = MakeBearerSecret(*random_, kSetupLinkPrefix, kLinkIdLength);
+  link.set_id(made.id);
   link.set_tenant(std::string(tenant));
   const absl::Time now = clock_->Now();
   *link.mutable_created() = ToTimestamp(now);
   *link.mutable_expires() = ToTimestamp(now + ttl);
   link.set_state("active");
-  const std::string secret = Base64UrlEncode(random_->Bytes(32));
-  link.set_secret_hash(Sha256(secret));
+  link.set_secret_hash(made.hash);
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
     RETURN_IF_ERROR(txn.Put(kSetupLinksCf, link.id(), link.SerializeAsString()));
     return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant, "setup_link.create",
@@ -61,7 +62,7 @@ absl::StatusOr<CreatedSetupLink> SetupLinkStore::Create(absl::string_view tenant
   }));
   outbox_->Committed();
   link.clear_secret_hash();
-  created.secret = absl::StrCat(kSetupLinkPrefix, link.id(), "_", secret);
+  created.secret = made.text;
   return created;
 }
 
@@ -114,16 +115,13 @@ absl::StatusOr<v1::SetupLink> SetupLinkStore::Revoke(absl::string_view tenant,
 }
 
 absl::StatusOr<v1::SetupLink> SetupLinkStore::Verify(absl::string_view secret) {
-  absl::string_view rest = secret;
-  if (!absl::ConsumePrefix(&rest, kSetupLinkPrefix) || rest.size() <= kLinkIdLength + 1 ||
-      rest[kLinkIdLength] != '_') {
-    return BadLink();
-  }
-  const absl::string_view id = rest.substr(0, kLinkIdLength);
-  ASSIGN_OR_RETURN(auto bytes, kv_->Get(kSetupLinksCf, id));
+  const std::optional<PresentedSecret> parts =
+      ParseBearerSecret(secret, kSetupLinkPrefix, kLinkIdLength);
+  if (!parts.has_value()) return BadLink();
+  ASSIGN_OR_RETURN(auto bytes, kv_->Get(kSetupLinksCf, parts->id));
   if (!bytes.has_value()) return BadLink();
   ASSIGN_OR_RETURN(v1::SetupLink link, ParseRecord<v1::SetupLink>(*bytes));
-  if (!ConstantTimeEquals(Sha256(rest.substr(kLinkIdLength + 1)), link.secret_hash()) ||
+  if (!SecretMatches(parts->secret, link.secret_hash()) ||
       link.state() != "active" || FromTimestamp(link.expires()) <= clock_->Now() ||
       !tenants_->GetTenant(link.tenant()).ok()) {
     return BadLink();

@@ -9,6 +9,7 @@
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
+#include "token-service/bearer_secret.h"
 #include "token-service/oauth_store.h"
 #include "token-service/setup_link_store.h"
 
@@ -222,8 +223,8 @@ absl::StatusOr<std::vector<v1::Tenant>> TokenStore::ListTenants() {
 absl::StatusOr<std::string> TokenStore::AddKey(
     KvTransaction& txn, absl::string_view tenant, absl::string_view label,
     absl::Duration ttl, const audit::EventContext& context, v1::ApiKey* key) {
-  const std::string key_id = HexEncode(random_->Bytes(kKeyIdLength / 2));
-  const std::string secret = Base64UrlEncode(random_->Bytes(32));
+  const NewBearerSecret made = MakeBearerSecret(*random_, kKeyPrefix, kKeyIdLength);
+  const std::string& key_id = made.id;
   key->set_id(key_id);
   key->set_tenant(std::string(tenant));
   *key->mutable_created() = ToTimestamp(clock_->Now());
@@ -232,7 +233,7 @@ absl::StatusOr<std::string> TokenStore::AddKey(
   }
   key->set_state("active");
   key->set_label(std::string(label));
-  key->set_secret_hash(Sha256(secret));
+  key->set_secret_hash(made.hash);
   RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key->SerializeAsString()));
   RETURN_IF_ERROR(txn.Put(kTenantKeysCf, absl::StrCat(tenant, "/", key_id), ""));
   // The key id only: the event never carries the secret or its hash.
@@ -240,7 +241,7 @@ absl::StatusOr<std::string> TokenStore::AddKey(
       txn, audit::NewEvent(*clock_, *random_, tenant, "key.create", "ApiKey",
                            key_id, context)));
   key->clear_secret_hash();
-  return absl::StrCat(kKeyPrefix, key_id, "_", secret);
+  return made.text;
 }
 
 absl::StatusOr<CreatedKey> TokenStore::CreateApiKey(
@@ -356,19 +357,14 @@ absl::StatusOr<std::vector<v1::ApiKey>> TokenStore::ListApiKeys(
 
 absl::StatusOr<v1::VerifyApiKeyResponse> TokenStore::VerifyApiKey(
     absl::string_view presented) {
-  if (!absl::StartsWith(presented, kKeyPrefix)) return BadCredential();
-  absl::string_view rest = presented.substr(sizeof(kKeyPrefix) - 1);
-  if (rest.size() <= kKeyIdLength + 1 || rest[kKeyIdLength] != '_') {
-    return BadCredential();
-  }
-  const std::string key_id(rest.substr(0, kKeyIdLength));
-  const absl::string_view secret = rest.substr(kKeyIdLength + 1);
+  const std::optional<PresentedSecret> parts =
+      ParseBearerSecret(presented, kKeyPrefix, kKeyIdLength);
+  if (!parts.has_value()) return BadCredential();
+  const std::string& key_id = parts->id;
   ASSIGN_OR_RETURN(auto bytes, kv_->Get(kApiKeysCf, key_id));
   if (!bytes.has_value()) return BadCredential();
   ASSIGN_OR_RETURN(v1::ApiKey key, ParseRecord<v1::ApiKey>(*bytes));
-  if (!ConstantTimeEquals(Sha256(secret), key.secret_hash())) {
-    return BadCredential();
-  }
+  if (!SecretMatches(parts->secret, key.secret_hash())) return BadCredential();
   const absl::Time now = clock_->Now();
   if (key.state() != "active" ||
       (key.has_expires() && FromTimestamp(key.expires()) <= now)) {
