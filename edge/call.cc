@@ -83,14 +83,19 @@ std::string Call::Base() const {
 }
 
 std::unique_ptr<grpc::ClientContext> Call::GrpcContext() const {
+  // identity-service checks the caller's credential itself.
+  return GrpcContextAs(principal.credential_id, req.get_header_value("Authorization"));
+}
+
+std::unique_ptr<grpc::ClientContext> Call::GrpcContextAs(
+    const std::string& actor, const std::string& authorization) const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(10));
   context->AddMetadata(kRequestIdMetadata, request_id);
-  context->AddMetadata(kActorMetadata, principal.credential_id);
+  context->AddMetadata(kActorMetadata, actor);
   context->AddMetadata(kClientAddressMetadata, origin.address);
-  // identity-service checks the caller's credential itself.
-  context->AddMetadata("authorization", req.get_header_value("Authorization"));
+  context->AddMetadata("authorization", authorization);
   return context;
 }
 

@@ -47,6 +47,10 @@ struct Call {
   std::string Base() const;
 
   std::unique_ptr<grpc::ClientContext> GrpcContext() const;
+  // The same for a call made on another's behalf (the console's session):
+  // `actor` for the audit trail, `authorization` the header's value.
+  std::unique_ptr<grpc::ClientContext> GrpcContextAs(const std::string& actor,
+                                                     const std::string& authorization) const;
 
   // Parses the request body as a JSON object, answering 415/400 itself.
   bool ParseBody(::scim::Json* out);

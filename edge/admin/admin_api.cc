@@ -1,7 +1,6 @@
 #include "edge/admin/admin_api.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -10,7 +9,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/console_url.h"
-#include "common/request_metadata.h"
 #include "common/status.h"
 #include "google/protobuf/util/json_util.h"
 #include "httplib.h"
@@ -75,14 +73,8 @@ std::string CookieValue(absl::string_view header, absl::string_view name) {
 
 std::unique_ptr<grpc::ClientContext> AdminApi::Context(const Call& call,
                                                       const Session& session) const {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  context->AddMetadata(kRequestIdMetadata, call.request_id);
-  context->AddMetadata(kActorMetadata, session.kind == Session::Kind::kAdmin ? "console"
-                                                                              : "setup-link");
-  context->AddMetadata(kClientAddressMetadata, call.origin.address);
-  context->AddMetadata("authorization", "Bearer " + session.credential);
-  return context;
+  return call.GrpcContextAs(session.kind == Session::Kind::kAdmin ? "console" : "setup-link",
+                            "Bearer " + session.credential);
 }
 
 void AdminApi::Handle(Call& call) {
@@ -180,10 +172,9 @@ void AdminApi::OpenSetupLink(Call& call, const std::string& secret) {
   v1::RedeemSetupLinkRequest redeem;
   redeem.set_secret(secret);
   v1::SetupLink link;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  context.AddMetadata(kRequestIdMetadata, call.request_id);
-  grpc::Status s = token_->RedeemSetupLink(&context, redeem, &link);
+  // Open at token-service: the secret in the request is the credential.
+  grpc::Status s = token_->RedeemSetupLink(call.GrpcContextAs("setup-link", "").get(), redeem,
+                                           &link);
   if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     call.Error(401, "", "this setup link is not valid: it may have expired or been revoked");
     return;
