@@ -11,7 +11,6 @@
 #include "absl/time/time.h"
 #include "common/proto_util.h"
 #include "gtest/gtest.h"
-#include "identity-service/counting_kv_store_for_tests.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/store_test_fixture.h"
 
@@ -27,19 +26,11 @@ std::string Since(absl::Time t) {
                       "\"");
 }
 
-class IndexSyncTest : public StoreTest {
+class IndexSyncTest : public CountingStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
-    counting_ = std::make_unique<CountingKvStore>(kv_.get());
-    store_ = std::make_unique<ResourceStore>(counting_.get(), outbox_.get(),
-                                             &CoreRegistryForTests(), &clock_, &random_);
+    CountingStoreTest::SetUp();
     store_->set_tombstone_retention(absl::Hours(24));
-  }
-  void TearDown() override {
-    store_.reset();
-    counting_.reset();
-    StoreTest::TearDown();
   }
   std::string NewUser(int i) {
     clock_.Advance(absl::Milliseconds(10));
@@ -83,7 +74,6 @@ class IndexSyncTest : public StoreTest {
     return n;
   }
 
-  std::unique_ptr<CountingKvStore> counting_;
 };
 
 TEST_P(IndexSyncTest, IncrementalSyncReadsOnlyWhatChanged) {

@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
-#include "identity-service/counting_kv_store_for_tests.h"
 #include "identity-service/keys.h"
 #include "identity-service/store_test_fixture.h"
 
@@ -18,14 +17,8 @@ namespace {
 
 using v1::User;
 
-class ListCostTest : public StoreTest {
+class ListCostTest : public CountingStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    counting_ = std::make_unique<CountingKvStore>(kv_.get());
-    store_ = std::make_unique<ResourceStore>(counting_.get(), outbox_.get(),
-                                             &CoreRegistryForTests(), &clock_, &random_);
-  }
   // `n` users, created 20 ms apart (as an import spreads ids over time).
   std::vector<std::string> Seed(int n) {
     std::vector<std::string> ids;
@@ -49,7 +42,6 @@ class ListCostTest : public StoreTest {
     for (const auto& m : r.resources) ids.push_back(static_cast<const User&>(*m).id());
     return ids;
   }
-  std::unique_ptr<CountingKvStore> counting_;
 };
 
 TEST_P(ListCostTest, IndexPagesReadOnlyTheirRecordsWhereverTheyStart) {

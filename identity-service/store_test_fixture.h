@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "gtest/gtest.h"
+#include "identity-service/counting_kv_store_for_tests.h"
 #include "identity-service/keys.h"
 #include "identity-service/resource_store.h"
 #include "scim/core_registry_for_tests.h"
@@ -41,6 +42,25 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   TestKvStore kv_;
   std::unique_ptr<audit::Outbox> outbox_;
   std::unique_ptr<ResourceStore> store_;
+};
+
+// A StoreTest whose store reads through a CountingKvStore (`counting_`), for
+// the tests that check what an operation reads.
+class CountingStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    counting_ = std::make_unique<CountingKvStore>(kv_.get());
+    store_ = std::make_unique<ResourceStore>(counting_.get(), outbox_.get(),
+                                             &CoreRegistryForTests(), &clock_, &random_);
+  }
+  void TearDown() override {
+    store_.reset();
+    counting_.reset();
+    StoreTest::TearDown();
+  }
+
+  std::unique_ptr<CountingKvStore> counting_;
 };
 
 }  // namespace scim::identity

@@ -20,10 +20,10 @@ namespace {
 
 constexpr char kUrn[] = "urn:ietf:params:scim:schemas:extension:Acme:2.0:User";
 
-std::string Doc(const std::string& attributes) {
-  return absl::StrCat(R"({"id":")", kUrn,
-                      R"(","name":"Acme","resourceType":"User","attributes":[)", attributes,
-                      "]}");
+std::string Doc(const std::string& attributes, const std::string& urn = kUrn,
+                const std::string& resource_type = "User") {
+  return absl::StrCat(R"({"id":")", urn, R"(","name":"Acme","resourceType":")", resource_type,
+                      R"(","attributes":[)", attributes, "]}");
 }
 
 constexpr char kCostCenter[] = R"({"name":"costCenter","type":"string"})";
@@ -129,13 +129,7 @@ TEST_P(TenantRegistryTest, EvolutionChecksReadTypedValues) {
 TEST_P(TenantRegistryTest, EachSchemaHasItsOwnNumberNeverReusedAndCallersSeeThem) {
   const std::string other = "urn:example:groups:2.0:Group";
   ASSERT_TRUE(Put(Doc(kCostCenter)).ok());
-  ASSERT_TRUE(schemas_
-                  ->Put("acme",
-                        absl::StrCat(R"({"id":")", other,
-                                     R"(","name":"G","resourceType":"Group","attributes":[)",
-                                     kBadge, "]}"),
-                        who_)
-                  .ok());
+  ASSERT_TRUE(Put(Doc(kBadge, other, "Group")).ok());
   auto first = schemas_->Get("acme", kUrn);
   auto second = schemas_->Get("acme", other);
   ASSERT_TRUE(first.ok() && second.ok());
@@ -148,13 +142,7 @@ TEST_P(TenantRegistryTest, EachSchemaHasItsOwnNumberNeverReusedAndCallersSeeThem
   // Deleted and replaced by a new schema: the new one gets a new number.
   ASSERT_TRUE(schemas_->Delete("acme", kUrn, who_).ok());
   const std::string third = "urn:example:third:2.0:User";
-  ASSERT_TRUE(schemas_
-                  ->Put("acme",
-                        absl::StrCat(R"({"id":")", third,
-                                     R"(","name":"T","resourceType":"User","attributes":[)",
-                                     kBadge, "]}"),
-                        who_)
-                  .ok());
+  ASSERT_TRUE(Put(Doc(kBadge, third)).ok());
   auto got = schemas_->Get("acme", third);
   ASSERT_TRUE(got.ok());
   EXPECT_GT(got->field_number(), second->field_number());

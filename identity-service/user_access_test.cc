@@ -9,21 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
-#include "identity-service/counting_kv_store_for_tests.h"
 #include "identity-service/keys.h"
 #include "identity-service/store_test_fixture.h"
 
 namespace scim::identity {
 namespace {
 
-class UserAccessStoreTest : public StoreTest {
+class UserAccessStoreTest : public CountingStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    counting_ = std::make_unique<CountingKvStore>(kv_.get());
-    store_ = std::make_unique<ResourceStore>(counting_.get(), outbox_.get(),
-                                             &CoreRegistryForTests(), &clock_, &random_);
-  }
   std::string User(const std::string& name, const std::string& tenant = "acme") {
     v1::User u;
     u.set_user_name(name);
@@ -40,7 +33,6 @@ class UserAccessStoreTest : public StoreTest {
     EXPECT_TRUE(s.ok()) << s;
     return g.id();
   }
-  std::unique_ptr<CountingKvStore> counting_;
 };
 
 TEST_P(UserAccessStoreTest, CostsTheUsersGroupsNotTheTenant) {

@@ -10,6 +10,7 @@
 #include "scim/core_registry_for_tests.h"
 #include "scim/filter_eval.h"
 #include "scim/json_codec.h"
+#include "scim/json_pointer_expectations_for_tests.h"
 #include "scim/limits.h"
 #include "scim/patch.h"
 #include "scim/patch_values.h"
@@ -203,17 +204,7 @@ TEST_P(RolesPatchTest, Applies) {
     return;
   }
   ASSERT_TRUE(s.ok()) << s;
-  const nlohmann::json out = nlohmann::json::parse(EncodeResource(user).dump());
-  const nlohmann::json wants = nlohmann::json::parse(c.want);
-  for (const auto& [pointer, want] : wants.items()) {
-    nlohmann::json::json_pointer p(pointer);
-    if (want.is_null()) {
-      EXPECT_FALSE(out.contains(p)) << pointer << " in " << out.dump();
-    } else {
-      ASSERT_TRUE(out.contains(p)) << pointer << " missing in " << out.dump();
-      EXPECT_EQ(out[p], want) << pointer << " in " << out.dump();
-    }
-  }
+  ExpectJsonPointers(EncodeResource(user), c.want);
 }
 
 const PatchCase kPatchCases[] = {
@@ -327,17 +318,7 @@ class RolesProjectionTest : public testing::TestWithParam<ProjectionCase> {};
 TEST_P(RolesProjectionTest, Keeps) {
   v1::User user = Babs();
   Projection(UserType(), GetParam().attributes, GetParam().excluded).Apply(&user);
-  const nlohmann::json out = nlohmann::json::parse(EncodeResource(user).dump());
-  const nlohmann::json wants = nlohmann::json::parse(GetParam().want);
-  for (const auto& [pointer, want] : wants.items()) {
-    nlohmann::json::json_pointer p(pointer);
-    if (want.is_null()) {
-      EXPECT_FALSE(out.contains(p)) << pointer << " in " << out.dump();
-    } else {
-      ASSERT_TRUE(out.contains(p)) << pointer << " missing in " << out.dump();
-      EXPECT_EQ(out[p], want) << pointer << " in " << out.dump();
-    }
-  }
+  ExpectJsonPointers(EncodeResource(user), GetParam().want);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -221,12 +221,17 @@ void RunScenario(int http_port, const Ctl& ctl) {
       << exported;
 }
 
+// scimd on free ports, its data under `dir`.
+absl::StatusOr<std::unique_ptr<TestProcess>> StartScimd(const std::string& dir) {
+  return TestProcess::Start("scimd",
+                            {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
+                             "--grpc_addr=127.0.0.1:0", "--access_log=false"},
+                            dir);
+}
+
 TEST(EndToEndTest, Scimd) {
   const std::string dir = MakeTempDir("scimd_e2e");
-  auto scimd = TestProcess::Start(
-      "scimd", {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
-                "--grpc_addr=127.0.0.1:0", "--access_log=false"},
-      dir);
+  auto scimd = StartScimd(dir);
   ASSERT_TRUE(scimd.ok()) << scimd.status();
   Ctl ctl{{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "",
            dir + "/data/admin.token"}};
@@ -351,10 +356,7 @@ TEST(EndToEndTest, Scimd) {
 // outputs and exit codes.
 TEST(EndToEndTest, SchemaCommands) {
   const std::string dir = MakeTempDir("schema_e2e");
-  auto scimd = TestProcess::Start(
-      "scimd", {"--data_dir=" + dir + "/data", "--http_addr=127.0.0.1:0",
-                "--grpc_addr=127.0.0.1:0", "--access_log=false"},
-      dir);
+  auto scimd = StartScimd(dir);
   ASSERT_TRUE(scimd.ok()) << scimd.status();
   Ctl ctl{{"127.0.0.1:" + (*scimd)->Field("grpc_port"), "", dir + "/data/admin.token"}};
   ctl.MustRun("tenant create acme");
