@@ -1,6 +1,9 @@
 #include "audit-service/audit_component.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/admin_token.h"
 #include "common/log.h"
+#include "common/status.h"
 
 namespace scim::audit {
 
@@ -25,6 +28,26 @@ AuditComponent::AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,
       signer_(std::move(signer)),
       store_(kv_.get(), &signer_, runtime.clock),
       service_(&store_, admin_token) {}
+
+void AuditComponent::EnableTenantReaders(
+    std::shared_ptr<v1::TokenService::StubInterface> token) {
+  if (readers_ != nullptr) return;
+  readers_ = std::make_unique<token::Authenticator>(std::move(token), runtime_.clock);
+  token::Authenticator* readers = readers_.get();
+  service_.EnableTenantReaders(
+      [readers](const grpc::ServerContext& context, const std::string& tenant) -> absl::Status {
+        ASSIGN_OR_RETURN(token::Principal principal,
+                         readers->Verify(BearerFromMetadata(context)));
+        // The tenant's own API keys are for its IdP, which has no business
+        // in the audit trail: only the console of a setup link reads here.
+        if (!principal.read_only || principal.tenant != tenant) {
+          return ScimError(absl::StatusCode::kPermissionDenied, "",
+                           absl::StrCat("this credential cannot read the audit trail of '",
+                                        tenant, "'"));
+        }
+        return absl::OkStatus();
+      });
+}
 
 AuditComponent::~AuditComponent() {
   if (pruner_) pruner_->Stop();

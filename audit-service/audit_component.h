@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "clients/token/authenticator.h"
 #include "common/metrics.h"
 #include "common/periodic_worker.h"
 #include "common/runtime.h"
@@ -32,6 +33,10 @@ class AuditComponent {
   void StartRetention(absl::Duration retention,
                       absl::Duration every = absl::Minutes(10));
 
+  // Lets a setup link's console read its own tenant's trail (Query, Verify):
+  // credentials are checked with `token` (token-service).
+  void EnableTenantReaders(std::shared_ptr<v1::TokenService::StubInterface> token);
+
   grpc::Service* service() { return &service_; }
   // The retention loop once started, else null (tests wait on its runs).
   PeriodicWorker* retention_loop() { return pruner_.get(); }
@@ -45,6 +50,7 @@ class AuditComponent {
   SigningKey signer_;
   AuditStore store_;
   AuditServiceImpl service_;
+  std::unique_ptr<token::Authenticator> readers_;
   std::unique_ptr<PeriodicWorker> pruner_;
 };
 

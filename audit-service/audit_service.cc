@@ -5,6 +5,26 @@
 #include "common/status.h"
 
 namespace scim::audit {
+
+void AuditServiceImpl::EnableTenantReaders(TenantAuthorizer reader) {
+  auto shared = std::make_shared<const TenantAuthorizer>(std::move(reader));
+  absl::MutexLock lock(&mu_);
+  reader_ = std::move(shared);
+}
+
+absl::Status AuditServiceImpl::CheckAdminOrReader(const grpc::ServerContext& context,
+                                                  const std::string& tenant) {
+  absl::Status admin = CheckAdmin(context, admin_token_);
+  if (admin.ok() || tenant.empty()) return admin;
+  std::shared_ptr<const TenantAuthorizer> reader;
+  {
+    absl::MutexLock lock(&mu_);
+    reader = reader_;
+  }
+  if (reader == nullptr || BearerFromMetadata(context).empty()) return admin;
+  return (*reader)(context, tenant);
+}
+
 grpc::Status AuditServiceImpl::Append(grpc::ServerContext* context,
                                       const v1::AppendRequest* request,
                                       v1::AppendResponse* response) {
@@ -49,10 +69,13 @@ grpc::Status AuditServiceImpl::Tail(grpc::ServerContext* context,
 grpc::Status AuditServiceImpl::Query(grpc::ServerContext* context,
                                      const v1::QueryRequest* request,
                                      v1::QueryResponse* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response, store_->Query(*request));
-    return absl::OkStatus();
-  });
+  absl::Status status = CheckAdminOrReader(*context, request->tenant());
+  if (status.ok()) {
+    absl::StatusOr<v1::QueryResponse> page = store_->Query(*request);
+    if (page.ok()) *response = std::move(*page);
+    status = page.status();
+  }
+  return ToGrpcStatus(status);
 }
 
 grpc::Status AuditServiceImpl::Follow(
@@ -82,11 +105,14 @@ grpc::Status AuditServiceImpl::Follow(
 grpc::Status AuditServiceImpl::Verify(grpc::ServerContext* context,
                                       const v1::VerifyRequest* request,
                                       v1::VerifyResponse* response) {
-  return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
-    if (request->tenant().empty()) return InvalidValue("tenant is required");
-    ASSIGN_OR_RETURN(*response, store_->Verify(request->tenant()));
-    return absl::OkStatus();
-  });
+  absl::Status status = CheckAdminOrReader(*context, request->tenant());
+  if (status.ok() && request->tenant().empty()) status = InvalidValue("tenant is required");
+  if (status.ok()) {
+    absl::StatusOr<v1::VerifyResponse> verified = store_->Verify(request->tenant());
+    if (verified.ok()) *response = std::move(*verified);
+    status = verified.status();
+  }
+  return ToGrpcStatus(status);
 }
 
 grpc::Status AuditServiceImpl::Prune(grpc::ServerContext* context,

@@ -1,9 +1,15 @@
 // AuditService over gRPC; every RPC requires the admin token, except that
-// Append also takes the denial recorder's credential for refused requests.
+// Append also takes the denial recorder's credential for refused requests,
+// and Query and Verify of one tenant also admit that tenant's readers (a
+// setup link's console) once EnableTenantReaders has run.
 #ifndef SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_
 #define SCIM_AUDIT_SERVICE_AUDIT_SERVICE_H_
 
+#include <memory>
 #include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "audit-service/audit_store.h"
 #include "common/admin_token.h"
@@ -20,6 +26,10 @@ class AuditServiceImpl final : public v1::AuditService::Service {
       : store_(store),
         admin_token_(std::move(admin_token)),
         denial_token_(DenialRecorderToken(admin_token_)) {}
+
+  // From now on Query and Verify of a tenant also admit callers `reader`
+  // lets read it. May be called while serving.
+  void EnableTenantReaders(TenantAuthorizer reader) ABSL_LOCKS_EXCLUDED(mu_);
 
   grpc::Status Append(grpc::ServerContext* context,
                       const v1::AppendRequest* request,
@@ -41,9 +51,16 @@ class AuditServiceImpl final : public v1::AuditService::Service {
                      v1::PruneResponse* response) override;
 
  private:
+  // OK for the admin token, or for a reader of `tenant` (never for all
+  // tenants at once).
+  absl::Status CheckAdminOrReader(const grpc::ServerContext& context,
+                                  const std::string& tenant) ABSL_LOCKS_EXCLUDED(mu_);
+
   AuditStore* store_;
   std::string admin_token_;
   const std::string denial_token_;
+  absl::Mutex mu_;
+  std::shared_ptr<const TenantAuthorizer> reader_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scim::audit

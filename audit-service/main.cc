@@ -7,10 +7,14 @@
 #include "common/log.h"
 #include "common/server.h"
 #include "common/service_main.h"
+#include "grpcpp/create_channel.h"
 
 ABSL_FLAG(std::string, data_dir, "./data", "RocksDB lives in <data_dir>/audit");
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:50054",
           "gRPC listen address (port 0 = any free port)");
+ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
+          "token-service address, where a setup link's console credential is checked "
+          "when it reads its tenant's trail");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
@@ -33,6 +37,10 @@ int main(int argc, char** argv) {
     component = std::move(*opened);
     component->StartRetention(absl::GetFlag(FLAGS_audit_retention));
     return std::vector<grpc::Service*>{component->service()};
+  };
+  hooks.started = [&](const std::string&, std::shared_ptr<grpc::ChannelCredentials> channel) {
+    component->EnableTenantReaders(scim::v1::TokenService::NewStub(
+        grpc::CreateChannel(absl::GetFlag(FLAGS_token_addr), channel)));
   };
   return scim::RunServiceMain("audit-service", data_dir,
                               absl::GetFlag(FLAGS_admin_token_file),

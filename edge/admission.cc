@@ -47,6 +47,15 @@ bool Admission::Admit(Call& call) {
     Deny(call, 401, "the bearer token is not valid for this tenant");
     return false;
   }
+  if (principal->read_only) {
+    // A setup link opens the console; the IdP needs an API key made there.
+    call.res.set_header("WWW-Authenticate",
+                        "Bearer realm=\"scim\", error=\"invalid_token\"");
+    Deny(call, 401,
+         "a setup link is not a SCIM credential: create an API key for the identity "
+         "provider in the console it opens");
+    return false;
+  }
   if (principal->tenant_disabled) {
     Deny(call, 403,
          absl::StrCat("the SCIM integration for tenant '", call.tenant,

@@ -48,6 +48,7 @@ class EdgeTest : public ::testing::Test {
     auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
     identity_->EnableAuthorization(v1::TokenService::NewStub(channel), "admin");
     identity_->StartShipping(v1::AuditService::NewStub(channel), "admin");
+    audit_->EnableTenantReaders(v1::TokenService::NewStub(channel));
     auth_ = std::make_unique<token::Authenticator>(v1::TokenService::NewStub(channel),
                                             Clock::Real());
     EdgeOptions options;
@@ -86,6 +87,7 @@ class EdgeTest : public ::testing::Test {
     edge_->Stop();
     denials_.reset();
     identity_->StopShipping();
+    token_->StopShipping();
     grpc_->Shutdown();
   }
 

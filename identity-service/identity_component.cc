@@ -54,6 +54,9 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
       schema_service_(&schemas_,
                       [this](const grpc::ServerContext& context, const std::string& tenant) {
                         return service_.AuthorizeTenant(context, tenant);
+                      },
+                      [this](const grpc::ServerContext& context, const std::string& tenant) {
+                        return service_.AuthorizeTenantRead(context, tenant);
                       }),
       tenant_stores_(&store_, &schemas_),
       index_builder_(&tenant_stores_, &schemas_, runtime.clock) {

@@ -26,6 +26,7 @@ RequestContext ContextOf(const grpc::ServerContext& context) {
 
 absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
                                             const std::string& tenant,
+                                            Access access,
                                             ValidationOptions* validation,
                                             std::optional<token::Principal>* caller) {
   if (tenant.empty()) return InvalidValue("tenant is required");
@@ -48,6 +49,10 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
   if (principal.tenant_disabled) {
     return ScimError(absl::StatusCode::kPermissionDenied, "",
                      absl::StrCat("tenant '", tenant, "' is disabled"));
+  }
+  if (principal.read_only && access != Access::kRead) {
+    return ScimError(absl::StatusCode::kPermissionDenied, "",
+                     "a setup link's credential reads its tenant; it cannot change it");
   }
   if (validation != nullptr) {
     validation->enforce_canonical_values = principal.strict_schema;
@@ -78,7 +83,7 @@ grpc::Status IdentityServiceImpl::Create(
   const ResourceType& type = ResourceTypeOf<R>();
   *response = ResourceTraits<R>::Of(request);
   ValidationOptions validation;
-  if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), Access::kWrite, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
@@ -93,7 +98,7 @@ grpc::Status IdentityServiceImpl::Get(
     const grpc::ServerContext& context,
     const typename ResourceTraits<R>::GetRequest& request, R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
-  if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(context, request.tenant(), Access::kRead); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
   const auto p = (*store)->ProjectionOf(type, request.projection());
@@ -107,7 +112,7 @@ grpc::Status IdentityServiceImpl::Replace(
   const ResourceType& type = ResourceTypeOf<R>();
   *response = ResourceTraits<R>::Of(request);
   ValidationOptions validation;
-  if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), Access::kWrite, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
@@ -123,7 +128,7 @@ grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
                                         R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
   ValidationOptions validation;
-  if (auto s = Authorize(context, request.tenant(), &validation); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), Access::kWrite, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   std::vector<PatchOp> ops;
@@ -144,7 +149,7 @@ grpc::Status IdentityServiceImpl::Delete(
     const grpc::ServerContext& context,
     const typename ResourceTraits<R>::DeleteRequest& request) {
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(context, request.tenant(), nullptr, &principal); !s.ok()) {
+  if (auto s = Authorize(context, request.tenant(), Access::kWrite, nullptr, &principal); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<bool> soft = SoftDelete(request.tenant(), principal);
@@ -161,7 +166,7 @@ grpc::Status IdentityServiceImpl::List(
     const grpc::ServerContext& context,
     const typename ResourceTraits<R>::ListRequest& request,
     typename ResourceTraits<R>::ListResponse* response) {
-  if (auto s = Authorize(context, request.tenant()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(context, request.tenant(), Access::kRead); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
   ListResult result;
@@ -272,7 +277,7 @@ void ToDeletedUser(const v1::Tombstone& tombstone, const ResourceStore& store,
 grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
                                                  const v1::GetUserRequest* request,
                                                  v1::DeletedUser* response) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+  if (auto s = Authorize(*context, request->tenant(), Access::kRead); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
@@ -289,7 +294,7 @@ grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
 grpc::Status IdentityServiceImpl::ListDeletedUsers(
     grpc::ServerContext* context, const v1::ListDeletedUsersRequest* request,
     v1::ListDeletedUsersResponse* response) {
-  if (auto s = Authorize(*context, request->tenant()); !s.ok()) {
+  if (auto s = Authorize(*context, request->tenant(), Access::kRead); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
@@ -311,7 +316,7 @@ grpc::Status IdentityServiceImpl::GetUserAccess(grpc::ServerContext* context,
                                                 const v1::GetUserAccessRequest* request,
                                                 v1::UserAccess* response) {
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(*context, request->tenant(), nullptr, &principal); !s.ok()) {
+  if (auto s = Authorize(*context, request->tenant(), Access::kRead, nullptr, &principal); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<token::Principal> settings =
@@ -328,7 +333,7 @@ grpc::Status IdentityServiceImpl::Bulk(grpc::ServerContext* context,
                                        v1::BulkResponse* response) {
   BulkPolicy policy;
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(*context, request->tenant(), &policy.validation, &principal);
+  if (auto s = Authorize(*context, request->tenant(), Access::kWrite, &policy.validation, &principal);
       !s.ok()) {
     return ToGrpcStatus(s);
   }

@@ -37,7 +37,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   // (events, webhooks): the admin token, or a credential of `tenant`.
   absl::Status AuthorizeTenant(const grpc::ServerContext& context,
                                const std::string& tenant) {
-    return Authorize(context, tenant);
+    return Authorize(context, tenant, Access::kWrite);
+  }
+  // The same rule for reads: a setup link's read-only credential passes too.
+  absl::Status AuthorizeTenantRead(const grpc::ServerContext& context,
+                                   const std::string& tenant) {
+    return Authorize(context, tenant, Access::kRead);
   }
   // Runs after DeleteTenantData erased a tenant's directory data (its
   // webhooks go too).
@@ -106,8 +111,10 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
  private:
   // OK for the admin token or a credential of `tenant`; `validation` gets
   // the tenant's schema strictness.
+  // kRead also admits a read-only credential (a setup link's console).
+  enum class Access { kRead, kWrite };
   absl::Status Authorize(const grpc::ServerContext& context,
-                         const std::string& tenant,
+                         const std::string& tenant, Access access,
                          ValidationOptions* validation = nullptr,
                          std::optional<token::Principal>* principal = nullptr);
   // Whether `tenant` keeps deleted users as tombstones; `principal` is the

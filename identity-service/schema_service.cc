@@ -22,7 +22,7 @@ grpc::Status SchemaServiceImpl::PutSchema(grpc::ServerContext* context,
 grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context,
                                           const v1::GetSchemaRequest* request,
                                           v1::TenantSchema* response) {
-  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_read_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(v1::StoredSchema stored, schemas_->Get(request->tenant(), request->urn()));
     *response = TenantSchemas::Visible(stored);
     return absl::OkStatus();
@@ -32,7 +32,7 @@ grpc::Status SchemaServiceImpl::GetSchema(grpc::ServerContext* context,
 grpc::Status SchemaServiceImpl::ListSchemas(grpc::ServerContext* context,
                                             const v1::ListSchemasRequest* request,
                                             v1::ListSchemasResponse* response) {
-  return AsTenant(authorize_, *context, request->tenant(), [&]() -> absl::Status {
+  return AsTenant(authorize_read_, *context, request->tenant(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(TenantSchemaSet set, schemas_->Load(request->tenant()));
     for (const LoadedSchema& loaded : set.schemas) {
       *response->add_schemas() = TenantSchemas::Visible(loaded.record);

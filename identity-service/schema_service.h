@@ -14,13 +14,16 @@
 
 namespace scim::identity {
 
-// OK when the caller may manage `tenant`'s schemas; otherwise the status to
-// answer with (UNAUTHENTICATED, PERMISSION_DENIED).
-
+// A tenant's schemas over gRPC. `authorize` admits callers that may change
+// them; `authorize_read` those that may read them (also a setup link's
+// read-only console, whose Test connection runs discovery).
 class SchemaServiceImpl final : public v1::SchemaService::Service {
  public:
-  SchemaServiceImpl(TenantSchemas* schemas, TenantAuthorizer authorize)
-      : schemas_(schemas), authorize_(std::move(authorize)) {}
+  SchemaServiceImpl(TenantSchemas* schemas, TenantAuthorizer authorize,
+                    TenantAuthorizer authorize_read)
+      : schemas_(schemas),
+        authorize_(std::move(authorize)),
+        authorize_read_(std::move(authorize_read)) {}
 
   grpc::Status PutSchema(grpc::ServerContext* context, const v1::PutSchemaRequest* request,
                          v1::PutSchemaResponse* response) override;
@@ -34,6 +37,7 @@ class SchemaServiceImpl final : public v1::SchemaService::Service {
  private:
   TenantSchemas* const schemas_;
   const TenantAuthorizer authorize_;
+  const TenantAuthorizer authorize_read_;
 };
 
 }  // namespace scim::identity

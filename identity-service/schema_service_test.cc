@@ -27,13 +27,17 @@ class SchemaServiceTest : public ::testing::Test {
     outbox_ = std::make_unique<audit::Outbox>(kv_.get(), kOutboxCf);
     schemas_ = std::make_unique<TenantSchemas>(kv_.get(), outbox_.get(),
                                                Runtime{&clock_, &random_});
-    // The admin token, or "key-<tenant>" for that tenant.
-    service_ = std::make_unique<SchemaServiceImpl>(
-        schemas_.get(), [](const grpc::ServerContext& context, const std::string& tenant) {
-          const std::string bearer = BearerFromMetadata(context);
-          if (bearer == "admin" || bearer == "key-" + tenant) return absl::OkStatus();
-          return ScimError(absl::StatusCode::kPermissionDenied, "", "not this tenant");
-        });
+    // The admin token, or "key-<tenant>" for that tenant; "reader-<tenant>"
+    // (a setup link's console) may read only.
+    auto rule = [](bool read) {
+      return [read](const grpc::ServerContext& context, const std::string& tenant) {
+        const std::string bearer = BearerFromMetadata(context);
+        if (bearer == "admin" || bearer == "key-" + tenant) return absl::OkStatus();
+        if (read && bearer == "reader-" + tenant) return absl::OkStatus();
+        return ScimError(absl::StatusCode::kPermissionDenied, "", "not this tenant");
+      };
+    };
+    service_ = std::make_unique<SchemaServiceImpl>(schemas_.get(), rule(false), rule(true));
     int port = 0;
     auto server = StartGrpcServer("127.0.0.1:0", {service_.get()}, &port);
     ASSERT_TRUE(server.ok());
@@ -102,6 +106,31 @@ TEST_F(SchemaServiceTest, TheTenantManagesItsOwnSchemas) {
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(stub_->DeleteSchema(As("key-acme").get(), del, &deleted).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(SchemaServiceTest, AReadOnlyCredentialReadsButCannotChange) {
+  v1::PutSchemaResponse put;
+  ASSERT_TRUE(Put("key-acme", "acme", kDoc, &put).ok());
+  EXPECT_EQ(Put("reader-acme", "acme", kDoc, &put).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListSchemasRequest list;
+  list.set_tenant("acme");
+  v1::ListSchemasResponse listed;
+  ASSERT_TRUE(stub_->ListSchemas(As("reader-acme").get(), list, &listed).ok());
+  EXPECT_EQ(listed.schemas_size(), 1);
+  v1::GetSchemaRequest get;
+  get.set_tenant("acme");
+  get.set_urn("urn:acme:hr:2.0:User");
+  v1::TenantSchema schema;
+  EXPECT_TRUE(stub_->GetSchema(As("reader-acme").get(), get, &schema).ok());
+  v1::DeleteSchemaRequest del;
+  del.set_tenant("acme");
+  del.set_urn(get.urn());
+  v1::DeleteSchemaResponse deleted;
+  EXPECT_EQ(stub_->DeleteSchema(As("reader-acme").get(), del, &deleted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListSchemas(As("reader-beta").get(), list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(SchemaServiceTest, AnotherTenantsCredentialIsRefusedEverywhere) {

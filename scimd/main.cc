@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
                      absl::GetFlag(FLAGS_tombstone_retention));
   (*token)->StartShipping(scim::v1::AuditService::NewStub(channel), *admin);
   (*audit)->StartRetention(absl::GetFlag(FLAGS_audit_retention));
+  (*audit)->EnableTenantReaders(scim::v1::TokenService::NewStub(channel));
   edge_options->http.tls = tls;
   scim::edge::EdgeComponent edge_component(
       {scim::v1::IdentityService::NewStub(channel),

@@ -1,6 +1,7 @@
 #include "token-service/token_service.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/admin_token.h"
 #include "common/status.h"
 
@@ -119,6 +120,20 @@ grpc::Status TokenServiceImpl::ListApiKeys(
 grpc::Status TokenServiceImpl::VerifyApiKey(
     grpc::ServerContext*, const v1::VerifyApiKeyRequest* request,
     v1::VerifyApiKeyResponse* response) {
+  if (absl::StartsWith(request->api_key(), kSetupLinkPrefix)) {
+    // The console of a setup link reads its tenant's directory and activity
+    // through the other services with it: read-only, and never for SCIM.
+    absl::StatusOr<v1::SetupLink> link = links_->Verify(request->api_key());
+    if (!link.ok()) return ToGrpcStatus(link.status());
+    auto tenant = store_->GetTenant(link->tenant());
+    if (!tenant.ok()) return ToGrpcStatus(tenant.status());
+    response->set_tenant(tenant->id());
+    response->set_key_id(absl::StrCat("setup-link:", link->id()));
+    response->set_tenant_disabled(tenant->disabled());
+    *response->mutable_settings() = tenant->settings();
+    response->set_read_only(true);
+    return grpc::Status::OK;
+  }
   auto verified = store_->VerifyApiKey(request->api_key());
   if (!verified.ok()) return ToGrpcStatus(verified.status());
   *response = std::move(*verified);

@@ -85,7 +85,8 @@ absl::StatusOr<v1::VerifyApiKeyResponse> Authenticator::TenantStatus(
 namespace {
 
 Principal PrincipalOf(std::string tenant, std::string credential_id,
-                      bool tenant_disabled, const v1::TenantSettings& settings) {
+                      bool tenant_disabled, const v1::TenantSettings& settings,
+                      bool read_only = false) {
   return Principal{std::move(tenant),
                    std::move(credential_id),
                    tenant_disabled,
@@ -93,7 +94,8 @@ Principal PrincipalOf(std::string tenant, std::string credential_id,
                    settings.rate_burst(),
                    settings.unknown_attributes() == "reject",
                    settings.delete_mode() == "soft",
-                   settings.groups_as_roles()};
+                   settings.groups_as_roles(),
+                   read_only};
 }
 
 }  // namespace
@@ -145,7 +147,7 @@ absl::StatusOr<Principal> Authenticator::Verify(const std::string& bearer) {
   if (!status.ok()) return Unavailable(status);
   Principal principal = PrincipalOf(response.tenant(), response.key_id(),
                                     response.tenant_disabled(),
-                                    response.settings());
+                                    response.settings(), response.read_only());
   absl::MutexLock lock(&mu_);
   // Bounded: when full, start over rather than track recency per hit.
   if (cache_.size() >= max_entries_) cache_.clear();

@@ -33,6 +33,9 @@ struct Principal {
   bool soft_delete = false;
   // Group memberships also count as roles (GetUserAccess).
   bool groups_as_roles = false;
+  // A setup link's credential: it reads its tenant, never writes, and is no
+  // SCIM credential.
+  bool read_only = false;
 };
 
 class Authenticator {

@@ -119,7 +119,8 @@ void AdminApi::Handle(Call& call) {
     return;
   }
   if (!InScope(*session, call.req.method, parts)) {
-    call.Error(403, "", "a setup link reaches its own tenant's keys only");
+    call.Error(403, "",
+               "a setup link reaches its own tenant's keys, activity and Test connection only");
     return;
   }
   if (!parts.empty() && parts[0] == "tenants") {
@@ -204,9 +205,13 @@ void AdminApi::StartSession(Call& call, const Session& session) {
 bool AdminApi::InScope(const Session& session, const std::string& method,
                        const std::vector<std::string>& parts) {
   if (session.kind == Session::Kind::kAdmin) return true;
-  // A setup link: its own tenant, to read it, and its keys.
-  return parts.size() >= 2 && parts[0] == "tenants" && parts[1] == session.tenant &&
-         ((parts.size() == 2 && method == "GET") || (parts.size() > 2 && parts[2] == "keys"));
+  // A setup link: its own tenant, to read it, its keys, its activity (read)
+  // and Test connection (reads only: the other services hold the link's
+  // credential to read-only).
+  if (parts.size() < 2 || parts[0] != "tenants" || parts[1] != session.tenant) return false;
+  if (parts.size() == 2) return method == "GET";
+  return parts[2] == "keys" || (parts[2] == "activity" && method == "GET") ||
+         (parts[2] == "test" && parts.size() == 3);
 }
 
 void AdminApi::SetupLinks(Call& call, const Session& session, const std::string& tenant,

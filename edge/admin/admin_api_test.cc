@@ -148,7 +148,10 @@ TEST_F(AdminApiTest, TenantsAndKeysThroughTheApi) {
   ExpectError(Get("/admin/api/tenants/gamma"), 404);
 }
 
-TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysOnly) {
+TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysActivityAndTestOnly) {
+  // token-service's own events (keys, links) reach the trail too.
+  token_->StartShipping(
+      v1::AuditService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments())), "admin");
   ASSERT_EQ(SignIn("admin")->status, 200);
   ASSERT_EQ(PostJson("/admin/api/tenants", {{"name", "gamma"}})->status, 201);
   ExpectError(PostJson("/admin/api/tenants/gamma/setup-links", {{"ttlSeconds", 1.5}}), 400);
@@ -187,7 +190,67 @@ TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysOnly) {
                          Auth(json::parse(key->body)["secret"].get<std::string>()))
                 ->status,
             200);
-  // Nothing else: no other tenant, no listing, no settings, no deletion.
+  // Test connection and the activity, with the link's read-only credential
+  // (identity-service and audit-service check it through token-service).
+  auto test = PostJson("/admin/api/tenants/gamma/test", json::object());
+  ASSERT_EQ(test->status, 200) << test->body;
+  EXPECT_TRUE(json::parse(test->body)["ok"].get<bool>()) << test->body;
+  json events;
+  for (int i = 0; i < 200 && events.empty(); ++i) {
+    auto page = Get("/admin/api/tenants/gamma/activity?operation=key.");
+    ASSERT_EQ(page->status, 200) << page->body;
+    events = json::parse(page->body)["events"];
+    if (events.empty()) absl::SleepFor(absl::Milliseconds(25));
+  }
+  ASSERT_FALSE(events.empty());
+  auto chain = Get("/admin/api/tenants/gamma/activity/verify");
+  ASSERT_EQ(chain->status, 200) << chain->body;
+  EXPECT_TRUE(json::parse(chain->body)["ok"].get<bool>()) << chain->body;
+  // The link is not a SCIM credential, nor a way to write through gRPC.
+  EXPECT_EQ(client_->Get("/t/gamma/scim/v2/Users", Auth(secret))->status, 401);
+  {
+    auto identity = v1::IdentityService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + secret);
+    v1::CreateUserRequest create;
+    create.set_tenant("gamma");
+    create.mutable_user()->set_user_name("mallory");
+    v1::User created;
+    EXPECT_EQ(identity->CreateUser(&context, create, &created).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    grpc::ClientContext list_context;
+    list_context.AddMetadata("authorization", "Bearer " + secret);
+    v1::ListUsersRequest list;
+    list.set_tenant("acme");
+    v1::ListUsersResponse listed_users;
+    EXPECT_EQ(identity->ListUsers(&list_context, list, &listed_users).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  // audit-service reads a trail for the admin and a setup link only: the
+  // tenant's own API key (its IdP's) is refused.
+  {
+    auto audit = v1::AuditService::NewStub(grpc_->InProcessChannel(grpc::ChannelArguments()));
+    v1::QueryRequest query;
+    query.set_tenant("gamma");
+    v1::QueryResponse out;
+    grpc::ClientContext as_key;
+    as_key.AddMetadata("authorization",
+                       "Bearer " + json::parse(key->body)["secret"].get<std::string>());
+    EXPECT_EQ(audit->Query(&as_key, query, &out).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    grpc::ClientContext as_link;
+    as_link.AddMetadata("authorization", "Bearer " + secret);
+    EXPECT_TRUE(audit->Query(&as_link, query, &out).ok());
+    query.clear_tenant();  // every tenant at once: the admin's alone
+    grpc::ClientContext all;
+    all.AddMetadata("authorization", "Bearer " + secret);
+    EXPECT_EQ(audit->Query(&all, query, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // Nothing else: no other tenant, no listing, no settings, no deletion, no
+  // directory.
+  ExpectError(Get("/admin/api/tenants/gamma/users"), 403);
+  ExpectError(Get("/admin/api/tenants/acme/activity"), 403);
+  ExpectError(PostJson("/admin/api/tenants/acme/test", json::object()), 403);
   ExpectError(Get("/admin/api/tenants"), 403);
   ExpectError(Get("/admin/api/tenants/acme"), 403);
   ExpectError(Get("/admin/api/tenants/acme/keys"), 403);

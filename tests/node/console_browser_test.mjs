@@ -190,6 +190,24 @@ try {
   const guestKey = await guest.$eval('#shown-once .secret', (e) => e.textContent);
   assert.equal(await scimStatus(guestKey, 'shop'), 200);
   await shot(guest, 'setup-link-console');
+  // The link itself is no SCIM credential.
+  assert.equal(await scimStatus(link.slice(link.indexOf('scl_')), 'shop'), 401);
+  // Test connection and the tenant's activity, read with the link's
+  // read-only credential; no tenant list, no directory.
+  await guest.locator(byName('Test connection', 'button')).click();
+  await guest.waitForFunction(() => document.querySelectorAll('#test-results li.ok').length === 4,
+    { timeout: 10000 });
+  assert.ok(!(await guest.$(byName('Tenants', 'link'))), 'a setup link sees the tenant list link');
+  assert.ok(!(await guest.$(byName('Directory', 'link'))), 'a setup link sees the directory link');
+  await guest.locator(byName('Activity', 'link')).click();
+  await guest.waitForFunction(() => [...document.querySelectorAll('td')].some((td) => td.textContent.startsWith('key.')),
+    { timeout: 20000 });
+  await guest.waitForFunction(() => /Hash chain verified/.test(document.getElementById('chain')?.textContent || ''),
+    { timeout: 10000 });
+  assert.ok(!(await guest.$('#pick-tenant')), 'a setup link can pick another tenant');
+  await shot(guest, 'setup-link-activity');
+  await guest.locator(byName('Setup', 'link')).click();
+  await heading(guest, 'shop');
   // Other tenants stay out of reach: by URL, and through the API itself.
   await guest.goto(`${origin}/admin/#/tenants/demo`);
   await heading(guest, 'shop');
@@ -199,10 +217,12 @@ try {
     const post = async (p) => (await fetch(`/admin/api${p}`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': who.csrfToken }, body: '{}' })).status;
     return { tenants: await get('/tenants'), demo: await get('/tenants/demo'),
+             users: await get('/tenants/shop/users'), demoActivity: await get('/tenants/demo/activity'),
              demoKeys: await post('/tenants/demo/keys'), noCsrf: (await fetch('/admin/api/tenants/shop/keys', {
                method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status };
   });
-  assert.deepEqual(reach, { tenants: 403, demo: 403, demoKeys: 403, noCsrf: 403 });
+  assert.deepEqual(reach, { tenants: 403, demo: 403, users: 403, demoActivity: 403, demoKeys: 403,
+                            noCsrf: 403 });
   await customer.close();
 
   // At 360 px wide: nothing runs off the side.

@@ -221,7 +221,7 @@ async function tenantView(id) {
       }, h('label', { for: 'confirm-name' }, 'Type the tenant name to delete it'), confirmName,
          h('button', { type: 'submit' }, 'Delete tenant')));
   }
-  if (admin) {
+  {
     const results = h('ul', { id: 'test-results', 'aria-live': 'polite' });
     parts.push(h('h2', {}, 'Test connection'),
       h('button', {
@@ -251,7 +251,10 @@ async function tenantPicker(current, go) {
 let activityTimer = null;
 
 async function activityView(tenant) {
-  const picker = await tenantPicker(tenant, (t) => { location.hash = `#/activity/${encodeURIComponent(t)}`; });
+  // A setup link sees its own tenant only: no picker.
+  const picker = session.kind === 'admin'
+    ? await tenantPicker(tenant, (t) => { location.hash = `#/activity/${encodeURIComponent(t)}`; })
+    : { label: '', select: '', first: session.tenant };
   tenant = tenant || picker.first;
   const kind = h('select', { id: 'activity-kind' },
     [['', 'All operations'], ['user.', 'Users'], ['group.', 'Groups'], ['request.denied', 'Refused requests'],
@@ -358,12 +361,15 @@ async function show() {
       main.replaceChildren(...signInView());
       return;
     }
-    nav.hidden = session.kind !== 'admin';
+    const admin = session.kind === 'admin';
+    nav.hidden = false;
+    for (const a of nav.querySelectorAll('[data-for]')) a.hidden = !a.dataset.for.split(' ').includes(session.kind);
     const route = location.hash.replace(/^#\/?/, '');
     const [page, id] = route.split('/').map(decodeURIComponent);
     const rest = route.split('/').map(decodeURIComponent);
     let view;
-    if (session.kind !== 'admin') view = await tenantView(session.tenant);
+    if (!admin && page === 'activity') view = await activityView(session.tenant);
+    else if (!admin) view = await tenantView(session.tenant);
     else if (page === 'tenants' && id) view = await tenantView(id);
     else if (page === 'activity') view = await activityView(id);
     else if (page === 'directory') view = await directoryView(id, rest[2] || 'users', rest[3] || '');
