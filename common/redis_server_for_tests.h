@@ -33,6 +33,7 @@ class RedisServerForTests {
  public:
   explicit RedisServerForTests(int port) : port_(port) { Start(); }
   ~RedisServerForTests() { Stop(); }
+  int port() const { return port_; }
   static bool Installed() {
     return system("command -v redis-server >/dev/null") == 0;
   }

@@ -1,6 +1,7 @@
 #include "edge/edge_component.h"
 
 #include "clients/audit/audit_sink.h"
+#include "edge/admin/redis_session_store.h"
 #include "edge/edge_flags.h"
 
 namespace scim::edge {
@@ -9,7 +10,7 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
                              EtagCache* etags, const SchemaRegistry* registry,
                              EdgeOptions options, Runtime runtime)
     : authenticator_(peers.token, runtime.clock),
-      rate_limiter_(NewRateLimiter(std::move(redis), runtime.clock)) {
+      rate_limiter_(NewRateLimiter(redis, runtime.clock)) {
   if (peers.audit != nullptr) {
     denials_ = std::make_unique<DenialRecorder>(
         audit::NewGrpcAuditSink(std::move(peers.audit), peers.denial_token),
@@ -21,7 +22,11 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
                runtime.clock, std::move(peers.schemas)},
       std::move(options));
   if (etags != nullptr) server_->EnableEtagCache(etags);
-  server_->EnableAdmin(peers.token, peers.console_audit);
+  // With Redis, console sessions are shared by every edge replica.
+  server_->EnableAdmin(peers.token, peers.console_audit,
+                       redis == nullptr ? nullptr
+                                        : std::make_unique<RedisSessionStore>(
+                                              redis, runtime.clock, runtime.random));
   server_->EnableOAuth(std::move(peers.token));
 }
 

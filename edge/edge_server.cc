@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/random.h"
 #include "edge/access_log.h"
+#include "edge/admin/memory_session_store.h"
 #include "edge/call.h"
 #include "edge/client_origin.h"
 #include "edge/edge_metrics.h"
@@ -47,7 +48,6 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
       bulk_(std::move(deps.identity)),
       discovery_(deps.registry, std::move(deps.schemas)),
       clock_(deps.clock != nullptr ? deps.clock : Clock::Real()),
-      sessions_(clock_, deps.random != nullptr ? deps.random : RandomSource::Secure()),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),
               &resources_, &bulk_, &discovery_, options.http.max_body_bytes),
       http_([&] {
@@ -96,10 +96,15 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
 
 void EdgeServer::EnableAdmin(std::shared_ptr<v1::TokenService::StubInterface> token,
                              std::shared_ptr<v1::AuditService::StubInterface> audit,
+                             std::unique_ptr<SessionStore> sessions,
                              absl::Duration session_ttl) {
+  sessions_ = sessions != nullptr
+                  ? std::move(sessions)
+                  : std::make_unique<MemorySessionStore>(
+                        clock_, random_ != nullptr ? random_ : RandomSource::Secure());
   admin_ = std::make_unique<AdminApi>(
       std::move(token), AdminApi::Readers{users_.get(), groups_.get(), std::move(audit), &discovery_},
-      &sessions_, clock_, session_ttl);
+      sessions_.get(), clock_, session_ttl);
   router_.set_admin(admin_.get());
 }
 

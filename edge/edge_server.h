@@ -83,8 +83,10 @@ class EdgeServer {
   }
   // Serves the console and its JSON API (/admin/, /admin/api/) over
   // `token`'s admin RPCs; its activity screen reads `audit` (null: none).
+  // Sessions live in `sessions` (null: this edge's memory).
   void EnableAdmin(std::shared_ptr<v1::TokenService::StubInterface> token,
                    std::shared_ptr<v1::AuditService::StubInterface> audit,
+                   std::unique_ptr<SessionStore> sessions = nullptr,
                    absl::Duration session_ttl = kDefaultSessionTtl);
   // GET If-None-Match is answered 304 from `cache` when it knows the
   // resource's current version: no identity-service call.
@@ -113,7 +115,7 @@ class EdgeServer {
   BulkHandler bulk_;
   TenantDiscovery discovery_;
   Clock* const clock_;
-  SessionStore sessions_;
+  std::unique_ptr<SessionStore> sessions_;
   std::unique_ptr<AdminApi> admin_;
   Router router_;
   // Last: destroyed (stopped) first, while the handlers it calls still live.

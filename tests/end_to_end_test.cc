@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include <future>
 
 #include "grpcpp/create_channel.h"
@@ -16,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "common/redis_server_for_tests.h"
 #include "tests/test_process.h"
 
 namespace scim::testing {
@@ -454,6 +456,89 @@ TEST(EndToEndTest, SeparateBinaries) {
                   split->audit.get()}) {
     p->Signal(SIGTERM);
     EXPECT_EQ(p->Wait(), 0);
+  }
+}
+
+// The console behind a load balancer: two edges share their sessions
+// through Redis, and a setup link's console reads its tenant's activity from
+// audit-service, which checks the link with token-service.
+TEST(EndToEndTest, ConsoleSessionsAcrossEdgesAndASetupLinksActivity) {
+  ASSERT_TRUE(RedisServerForTests::Installed())
+      << "redis-server is missing: ./scripts/test.sh installs it";
+  RedisServerForTests redis(FreePort());
+  const std::string dir = MakeTempDir("console_e2e");
+  auto split = StartSplitDeployment(dir);
+  ASSERT_TRUE(split.ok()) << split.status();
+  std::vector<std::unique_ptr<TestProcess>> edges;
+  std::vector<std::unique_ptr<httplib::Client>> http;
+  for (int i = 0; i < 2; ++i) {
+    auto edge = TestProcess::Start(
+        "scim-edge",
+        {"--http_addr=127.0.0.1:0", "--access_log=false",
+         "--identity_addr=127.0.0.1:" + split->identity->Field("grpc_port"),
+         "--token_addr=" + split->token_addr, "--audit_addr=" + split->audit_addr,
+         "--denial_token_file=" + dir + "/denial.token",
+         absl::StrCat("--redis=redis://127.0.0.1:", redis.port())},
+        dir);
+    ASSERT_TRUE(edge.ok()) << edge.status();
+    http.push_back(std::make_unique<httplib::Client>(
+        "127.0.0.1", std::stoi((*edge)->Field("http_port"))));
+    edges.push_back(std::move(*edge));
+  }
+  Ctl ctl{split->ctl};
+  ctl.MustRun("tenant create shop");
+  std::string admin_token;
+  std::getline(std::ifstream(dir + "/admin.token"), admin_token);
+  auto sign_in = [&](httplib::Client& edge, const json& body, std::string* csrf) {
+    auto res = edge.Post("/admin/api/session", body.dump(), "application/json");
+    EXPECT_TRUE(res && res->status == 200) << (res ? res->body : "no answer");
+    if (!res || res->status != 200) return std::string();
+    *csrf = json::parse(res->body)["csrfToken"];
+    const std::string set_cookie = res->get_header_value("Set-Cookie");
+    return set_cookie.substr(0, set_cookie.find(';'));
+  };
+
+  // Signed in on one edge, served by the other; signed out there, gone here.
+  std::string csrf;
+  const std::string admin = sign_in(*http[0], {{"token", admin_token}}, &csrf);
+  auto listed = http[1]->Get("/admin/api/tenants", {{"Cookie", admin}});
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200) << listed->body;
+  auto out = http[1]->Delete("/admin/api/session", {{"Cookie", admin}, {"X-CSRF-Token", csrf}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+  EXPECT_EQ(http[0]->Get("/admin/api/tenants", {{"Cookie", admin}})->status, 401);
+
+  // A setup link opened on one edge: Test connection and the activity on
+  // the other, read with the link's credential by the separate services.
+  const std::string url = Line(ctl.MustRun("setup-link create --tenant=shop"));
+  const std::string secret = url.substr(url.find("scl_"));
+  const std::string link = sign_in(*http[1], {{"setupLink", secret}}, &csrf);
+  auto made = http[0]->Post("/admin/api/tenants/shop/keys", {{"Cookie", link}, {"X-CSRF-Token", csrf}},
+                            "{}", "application/json");
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 201) << made->body;
+  auto tested = http[0]->Post("/admin/api/tenants/shop/test",
+                              {{"Cookie", link}, {"X-CSRF-Token", csrf}}, "{}", "application/json");
+  ASSERT_TRUE(tested);
+  EXPECT_TRUE(json::parse(tested->body)["ok"].get<bool>()) << tested->body;
+  json events;
+  for (int i = 0; i < 200 && events.empty(); ++i) {
+    auto page = http[1]->Get("/admin/api/tenants/shop/activity?operation=key.", {{"Cookie", link}});
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200) << page->body;
+    events = json::parse(page->body)["events"];
+    if (events.empty()) absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0]["operation"], "key.create");
+  auto chain = http[0]->Get("/admin/api/tenants/shop/activity/verify", {{"Cookie", link}});
+  ASSERT_TRUE(chain);
+  EXPECT_TRUE(json::parse(chain->body)["ok"].get<bool>()) << chain->body;
+  EXPECT_EQ(http[0]->Get("/admin/api/tenants/beta/activity", {{"Cookie", link}})->status, 403);
+  for (auto& edge : edges) {
+    edge->Signal(SIGTERM);
+    EXPECT_EQ(edge->Wait(), 0);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/redis_server_for_tests.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -189,21 +190,35 @@ absl::StatusOr<SplitDeployment> StartSplitDeployment(
   SplitDeployment d;
   const std::string data = "--data_dir=" + dir + "/data";
   const std::string token_file = "--admin_token_file=" + dir + "/admin.token";
-  auto audit = TestProcess::Start(
-      "audit-service", with({data, token_file, "--grpc_addr=127.0.0.1:0"}), dir);
-  if (!audit.ok()) return audit.status();
-  d.audit = std::move(*audit);
-  d.audit_port = d.audit->Field("grpc_port");
-  d.audit_addr = "127.0.0.1:" + d.audit_port;
-  d.audit_args = with({data, token_file, "--grpc_addr=" + d.audit_addr});
-  auto token = TestProcess::Start(
-      "token-service",
-      with({data, token_file, "--grpc_addr=127.0.0.1:0",
-            "--audit_addr=" + d.audit_addr}),
-      dir);
-  if (!token.ok()) return token.status();
-  d.token = std::move(*token);
-  d.token_addr = "127.0.0.1:" + d.token->Field("grpc_port");
+  // audit-service calls token-service (a setup link's console reading the
+  // trail) and token-service ships to audit-service: token-service's port is
+  // chosen first, and chosen again should another process take it meanwhile.
+  absl::Status started = absl::UnavailableError("no free port for token-service");
+  for (int attempt = 0; attempt < 3 && !started.ok(); ++attempt) {
+    d.token_addr = absl::StrCat("127.0.0.1:", FreePort());
+    auto audit = TestProcess::Start(
+        "audit-service",
+        with({data, token_file, "--grpc_addr=127.0.0.1:0", "--token_addr=" + d.token_addr}),
+        dir);
+    if (!audit.ok()) return audit.status();
+    d.audit = std::move(*audit);
+    d.audit_port = d.audit->Field("grpc_port");
+    d.audit_addr = "127.0.0.1:" + d.audit_port;
+    d.audit_args =
+        with({data, token_file, "--grpc_addr=" + d.audit_addr, "--token_addr=" + d.token_addr});
+    auto token = TestProcess::Start(
+        "token-service",
+        with({data, token_file, "--grpc_addr=" + d.token_addr, "--audit_addr=" + d.audit_addr}),
+        dir);
+    started = token.status();
+    if (!token.ok()) {
+      d.audit->Signal(SIGKILL);
+      d.audit->Wait();
+      continue;
+    }
+    d.token = std::move(*token);
+  }
+  if (!started.ok()) return started;
   auto identity = TestProcess::Start(
       "identity-service",
       with({data, token_file, "--grpc_addr=127.0.0.1:0",

@@ -394,30 +394,6 @@ TEST_F(AdminApiTest, TheConsoleIsServedWithAStrictPolicy) {
   ExpectError(client_->Post("/admin/", "", "text/plain"), 405);
 }
 
-TEST(SessionStoreTest, SessionsExpireAndTheStoreIsBounded) {
-  FakeClock clock;
-  SessionStore store(&clock, RandomSource::Secure(), /*max_sessions=*/3);
-  Session s;
-  s.credential = "c";
-  s.expires = clock.Now() + absl::Minutes(10);
-  const std::string a = store.Create(s);
-  EXPECT_EQ(a.size(), 64u);
-  ASSERT_TRUE(store.Find(a).has_value());
-  EXPECT_FALSE(store.Find("").has_value());
-  clock.Advance(absl::Minutes(11));
-  EXPECT_FALSE(store.Find(a).has_value()) << "an expired session";
-  // Full: the one nearest its expiry goes first.
-  std::vector<std::string> ids;
-  for (int i = 0; i < 4; ++i) {
-    s.expires = clock.Now() + absl::Minutes(10 + i);
-    ids.push_back(store.Create(s));
-  }
-  EXPECT_FALSE(store.Find(ids[0]).has_value());
-  for (int i = 1; i < 4; ++i) EXPECT_TRUE(store.Find(ids[i]).has_value()) << i;
-  store.Revoke(ids[3]);
-  EXPECT_FALSE(store.Find(ids[3]).has_value());
-}
-
 TEST(CookieValueTest, FindsTheNamedCookieOnly) {
   EXPECT_EQ(CookieValue("a=1; scim_console=xyz; b=2", "scim_console"), "xyz");
   EXPECT_EQ(CookieValue("scim_consolex=1", "scim_console"), "");

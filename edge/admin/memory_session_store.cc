@@ -1,20 +1,24 @@
-#include "edge/admin/session_store.h"
+#include "edge/admin/memory_session_store.h"
 
 #include <utility>
 
 namespace scim::edge {
 
-std::string SessionStore::NewToken() { return HexEncode(random_->Bytes(32)); }
+std::string MemorySessionStore::NewToken() { return HexEncode(random_->Bytes(32)); }
 
-std::string SessionStore::Create(Session session) {
+std::string MemorySessionStore::Create(Session session) {
   std::string id = NewToken();
-  absl::MutexLock lock(&mu_);
-  if (sessions_.size() >= max_sessions_) EvictLocked();
-  sessions_[id] = std::move(session);
+  Put(id, std::move(session));
   return id;
 }
 
-std::optional<Session> SessionStore::Find(const std::string& id) {
+void MemorySessionStore::Put(const std::string& id, Session session) {
+  absl::MutexLock lock(&mu_);
+  if (sessions_.size() >= max_sessions_) EvictLocked();
+  sessions_[id] = std::move(session);
+}
+
+std::optional<Session> MemorySessionStore::Find(const std::string& id) {
   if (id.empty()) return std::nullopt;
   absl::MutexLock lock(&mu_);
   auto it = sessions_.find(id);
@@ -26,12 +30,12 @@ std::optional<Session> SessionStore::Find(const std::string& id) {
   return it->second;
 }
 
-void SessionStore::Revoke(const std::string& id) {
+void MemorySessionStore::Revoke(const std::string& id) {
   absl::MutexLock lock(&mu_);
   sessions_.erase(id);
 }
 
-void SessionStore::EvictLocked() {
+void MemorySessionStore::EvictLocked() {
   const absl::Time now = clock_->Now();
   absl::erase_if(sessions_, [&](const auto& entry) { return now >= entry.second.expires; });
   if (sessions_.size() < max_sessions_) return;
