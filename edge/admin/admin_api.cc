@@ -350,6 +350,10 @@ void AdminApi::Tenants(Call& call, const Session& session,
   if (what == "setup-links") return SetupLinks(call, session, tenant, parts);
   if (what == "users" || what == "groups") return Directory(call, session, tenant, parts);
   if (what == "activity") return Activity(call, session, tenant, parts);
+  if (what == "summary" && parts.size() == 3) {
+    if (method != "GET") return call.MethodNotAllowed("GET");
+    return Summary(call, session, tenant);
+  }
   if (what == "test" && parts.size() == 3) {
     if (method != "POST") return call.MethodNotAllowed("POST");
     return TestConnection(call, session, tenant);

@@ -97,6 +97,9 @@ class AdminApi {
   void Activity(Call& call, const Session& session, const std::string& tenant,
                 const std::vector<std::string>& parts);
   void TestConnection(Call& call, const Session& session, const std::string& tenant);
+  // The tenants list's figures for one tenant: users, groups (counters, O(1))
+  // and its newest audit event.
+  void Summary(Call& call, const Session& session, const std::string& tenant);
   void Tenants(Call& call, const Session& session, const std::vector<std::string>& parts);
   void Keys(Call& call, const Session& session, const std::string& tenant,
             const std::vector<std::string>& parts);

@@ -249,6 +249,7 @@ TEST_F(AdminApiTest, ASetupLinkReachesItsOwnTenantsKeysActivityAndTestOnly) {
   // Nothing else: no other tenant, no listing, no settings, no deletion, no
   // directory.
   ExpectError(Get("/admin/api/tenants/gamma/users"), 403);
+  ExpectError(Get("/admin/api/tenants/gamma/summary"), 403);
   ExpectError(Get("/admin/api/tenants/acme/activity"), 403);
   ExpectError(PostJson("/admin/api/tenants/acme/test", json::object()), 403);
   ExpectError(Get("/admin/api/tenants"), 403);
@@ -339,6 +340,15 @@ TEST_F(AdminApiTest, DirectoryActivityAndTestConnection) {
   auto verified = Get("/admin/api/tenants/acme/activity/verify");
   ASSERT_EQ(verified->status, 200) << verified->body;
   EXPECT_TRUE(json::parse(verified->body)["ok"].get<bool>()) << verified->body;
+
+  // The tenants list's figures: counters and the newest audit event.
+  auto summary = Get("/admin/api/tenants/acme/summary");
+  ASSERT_EQ(summary->status, 200) << summary->body;
+  const json figures = json::parse(summary->body);
+  EXPECT_EQ(figures["users"], 2) << summary->body;
+  EXPECT_EQ(figures["groups"], 1) << summary->body;
+  EXPECT_FALSE(figures["lastActivity"]["operation"].get<std::string>().empty()) << summary->body;
+  EXPECT_EQ(json::parse(Get("/admin/api/tenants/beta/summary")->body)["users"], 0);
 
   // Test connection: every step passes; a disabled tenant fails the first.
   auto test = PostJson("/admin/api/tenants/acme/test", json::object());

@@ -117,6 +117,35 @@ void AdminApi::Activity(Call& call, const Session& session, const std::string& t
   call.Json(200, Json{{"events", std::move(events)}, {"next", out.next_after_sequence()}});
 }
 
+void AdminApi::Summary(Call& call, const Session& session, const std::string& tenant) {
+  Json summary = Json::object();
+  for (ResourceRpcs* rpcs : {readers_.users, readers_.groups}) {
+    if (rpcs == nullptr) continue;
+    v1::ListRequest query;
+    query.set_count(0);  // the total alone: a counter read
+    ListPage page;
+    grpc::Status s = rpcs->List(Context(call, session).get(), tenant, query, &page);
+    if (!s.ok()) return call.Error(FromGrpcStatus(s));
+    summary[absl::AsciiStrToLower(rpcs->endpoint())] = page.total_results;
+  }
+  if (readers_.audit != nullptr) {
+    v1::TailRequest tail;
+    tail.set_tenant(tenant);
+    tail.set_limit(1);
+    v1::TailResponse out;
+    grpc::Status s = readers_.audit->Tail(Context(call, session).get(), tail, &out);
+    if (!s.ok()) return call.Error(FromGrpcStatus(s));
+    if (!out.events().empty()) {
+      const v1::AuditEvent& e = out.events(out.events_size() - 1);
+      Json last = MessageJson(e);
+      summary["lastActivity"] = Json{{"time", last.value("time", Json())},
+                                     {"operation", e.operation()},
+                                     {"outcome", last.value("outcome", Json())}};
+    }
+  }
+  call.Json(200, summary);
+}
+
 void AdminApi::TestConnection(Call& call, const Session& session, const std::string& tenant) {
   // What an IdP's own test does: the tenant answers, discovery works, and
   // users and groups can be listed.

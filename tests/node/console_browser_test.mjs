@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import puppeteer from 'puppeteer-core';
 
 const [binDir, artifacts] = process.argv.slice(2);
+// This run's screenshots only: an earlier run's numbering differs.
+rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'console-'));
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -68,6 +70,33 @@ async function heading(page, text) {
   await page.waitForFunction((t) => [...document.querySelectorAll('h1')].some((h) => h.textContent === t),
     { timeout: 10000 }, text);
 }
+// Every control has an accessible name, and Tab alone reaches every visible
+// one (item 4 of the issue).
+async function labelledAndKeyboardReachable(page, screen) {
+  const unnamed = [];
+  const walk = (n) => {
+    if (['button', 'link', 'textbox', 'combobox', 'searchbox', 'checkbox'].includes(n.role) && !(n.name || '').trim()) {
+      unnamed.push(n.role);
+    }
+    for (const c of n.children || []) walk(c);
+  };
+  walk(await page.accessibility.snapshot({ interestingOnly: false }));
+  assert.deepEqual(unnamed, [], `${screen}: controls without a name`);
+  const total = await page.evaluate(() => {
+    const controls = [...document.querySelectorAll('a[href], button, input, select, textarea')]
+      .filter((e) => !e.disabled && e.offsetParent !== null);
+    controls.forEach((e, i) => { e.dataset.kb = String(i); });
+    document.activeElement?.blur();
+    return controls.length;
+  });
+  const seen = new Set();
+  for (let i = 0; i < 3 * total + 10 && seen.size < total; i++) {
+    await page.keyboard.press('Tab');
+    const k = await page.evaluate(() => document.activeElement?.dataset?.kb);
+    if (k !== undefined) seen.add(k);
+  }
+  assert.equal(seen.size, total, `${screen}: Tab reaches ${seen.size} of ${total} controls`);
+}
 async function scimStatus(key, tenant) {
   const res = await fetch(`${origin}/t/${tenant}/scim/v2/Users`, { headers: { Authorization: `Bearer ${key}` } });
   return res.status;
@@ -104,6 +133,7 @@ try {
   assert.match(text, /Setup guide: Okta/);
   assert.match(text, /login/);
   await shot(page, 'tenant-okta-guide');
+  await labelledAndKeyboardReachable(page, 'tenant');
 
   // Base URL to the clipboard.
   await page.locator(byName('Copy base URL', 'button')).click();
@@ -154,6 +184,7 @@ try {
   assert.match(refusal, /disabled/i);
   assert.match(refusal, /Hash chain verified/);
   await shot(page, 'activity');
+  await labelledAndKeyboardReachable(page, 'activity');
 
   // The directory: a SCIM filter, a user's raw JSON.
   await page.locator(byName('Directory', 'link')).click();
@@ -166,6 +197,17 @@ try {
   await page.waitForFunction(() => (document.getElementById('raw-json') || {}).textContent?.includes('"userName": "ann@example.com"'),
     { timeout: 10000 });
   await shot(page, 'directory-user');
+  await labelledAndKeyboardReachable(page, 'directory');
+
+  // The tenants list: each tenant's users, groups and newest activity.
+  await page.locator(byName('Tenants', 'link')).click();
+  await page.waitForFunction(() => document.querySelector('tr[data-tenant="shop"] .users')?.textContent === '1',
+    { timeout: 10000 });
+  const lastActivity = await page.$eval('tr[data-tenant="shop"] .last', (e) => e.textContent);
+  assert.match(lastActivity, /\./, `last activity: ${lastActivity}`);
+  await shot(page, 'tenants-figures');
+  await page.locator(byName('New tenant', 'button')).click();
+  await labelledAndKeyboardReachable(page, 'tenants');
 
   await page.goto(`${origin}/admin/#/tenants/shop`);
   await heading(page, 'shop');
@@ -190,6 +232,7 @@ try {
   const guestKey = await guest.$eval('#shown-once .secret', (e) => e.textContent);
   assert.equal(await scimStatus(guestKey, 'shop'), 200);
   await shot(guest, 'setup-link-console');
+  await labelledAndKeyboardReachable(guest, 'setup-link console');
   // The link itself is no SCIM credential.
   assert.equal(await scimStatus(link.slice(link.indexOf('scl_')), 'shop'), 401);
   // Test connection and the tenant's activity, read with the link's

@@ -86,11 +86,31 @@ function signInView() {
 
 async function tenantsView() {
   const { tenants } = await api('GET', '/tenants');
-  const rows = tenants.map((t) => h('tr', {},
-    h('td', {}, h('a', { href: `#/tenants/${encodeURIComponent(t.id)}` }, t.id)),
-    h('td', {}, t.disabled ? 'disabled' : 'enabled'),
-    h('td', {}, providerName(t.settings.identityProvider)),
-    h('td', {}, when(t.created))));
+  const cells = new Map();
+  const rows = tenants.map((t) => {
+    const figures = [h('td', { class: 'users' }, '…'), h('td', { class: 'groups' }, '…'), h('td', { class: 'last' }, '…')];
+    cells.set(t.id, figures);
+    return h('tr', { 'data-tenant': t.id },
+      h('td', {}, h('a', { href: `#/tenants/${encodeURIComponent(t.id)}` }, t.id)),
+      h('td', {}, t.disabled ? 'disabled' : 'enabled'),
+      h('td', {}, providerName(t.settings.identityProvider)),
+      ...figures,
+      h('td', {}, when(t.created)));
+  });
+  // Each tenant's counts and newest activity, a few requests at a time.
+  const queue = tenants.map((t) => t.id);
+  const worker = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const [users, groups, last] = cells.get(id);
+      try {
+        const s = await api('GET', `/tenants/${encodeURIComponent(id)}/summary`);
+        users.textContent = String(s.users ?? '');
+        groups.textContent = String(s.groups ?? '');
+        last.textContent = s.lastActivity ? `${when(s.lastActivity.time)} ${s.lastActivity.operation}` : 'none';
+      } catch { users.textContent = groups.textContent = last.textContent = '?'; }
+    }
+  };
+  Promise.all([worker(), worker(), worker(), worker()]);
   const name = h('input', { id: 'tenant-name', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,62}' });
   const idp = h('select', { id: 'tenant-idp' }, PROVIDERS.map(([id, label]) => h('option', { value: id }, label)));
   const form = h('form', {
@@ -111,7 +131,8 @@ async function tenantsView() {
   const open = h('button', { type: 'button', onclick: () => { form.hidden = false; name.focus(); } }, 'New tenant');
   return [h('h1', {}, 'Tenants'), open, form,
     h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Tenant'), h('th', {}, 'Status'),
-      h('th', {}, 'Identity provider'), h('th', {}, 'Created'))), h('tbody', {}, rows))];
+      h('th', {}, 'Identity provider'), h('th', {}, 'Users'), h('th', {}, 'Groups'), h('th', {}, 'Last activity'),
+      h('th', {}, 'Created'))), h('tbody', {}, rows))];
 }
 
 function guideSection(idp) {
