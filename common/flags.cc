@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/version.h"
 
 namespace scim {
 namespace {
@@ -51,6 +52,12 @@ std::vector<std::string> ParseFlags(int argc, char** argv,
     absl::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h" || arg == "--helpfull") {
       PrintHelp(usage);
+      std::exit(0);
+    }
+    if (arg == "--version") {
+      absl::string_view program = argv[0];
+      program = program.substr(program.rfind('/') + 1);
+      std::cout << program << " " << Version() << "\n";
       std::exit(0);
     }
     if (arg == "--") break;

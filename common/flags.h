@@ -1,6 +1,7 @@
 // Command-line flags with environment equivalents: every flag `--name` can also
 // be given as SCIM_NAME (the command line wins). `--help` lists our flags with
-// their env names and exits 0.
+// their env names and exits 0; `--version` prints "<program> <version>" and
+// exits 0.
 #ifndef SCIM_COMMON_FLAGS_H_
 #define SCIM_COMMON_FLAGS_H_
 

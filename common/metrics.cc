@@ -3,10 +3,13 @@
 #include <exception>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/version.h"
 #include "prometheus/exposer.h"
+#include "prometheus/gauge.h"
 #include "prometheus/text_serializer.h"
 
 namespace scim {
@@ -16,11 +19,21 @@ namespace {
 // Live hooks; collected after the registry's own families.
 class Hooks : public prometheus::Collectable {
  public:
+  // Hooks of the same name (scimd's three stores) merge into one family:
+  // the text format allows one HELP and TYPE per name.
   std::vector<prometheus::MetricFamily> Collect() const override {
     absl::MutexLock lock(&mu_);
     std::vector<prometheus::MetricFamily> out;
+    absl::flat_hash_map<std::string, size_t> index;
     for (const GaugeHook* hook : hooks_) {
-      for (auto& family : hook->Collect()) out.push_back(std::move(family));
+      for (auto& family : hook->Collect()) {
+        auto [it, added] = index.try_emplace(family.name, out.size());
+        if (added) {
+          out.push_back(std::move(family));
+          continue;
+        }
+        for (auto& metric : family.metric) out[it->second].metric.push_back(std::move(metric));
+      }
     }
     return out;
   }
@@ -45,8 +58,18 @@ const std::shared_ptr<Hooks>& SharedHooks() {
 
 // Owning and never destroyed: the exposer keeps only a weak_ptr to it.
 const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
-  static auto* registry = new std::shared_ptr<prometheus::Registry>(
-      std::make_shared<prometheus::Registry>());
+  static auto* registry = [] {
+    auto* shared = new std::shared_ptr<prometheus::Registry>(
+        std::make_shared<prometheus::Registry>());
+    // What runs: the same version as --version prints.
+    prometheus::BuildGauge()
+        .Name("scim_build_info")
+        .Help("1, labelled with the running build's version")
+        .Register(**shared)
+        .Add({{"version", std::string(Version())}})
+        .Set(1);
+    return shared;
+  }();
   return *registry;
 }
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <map>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -559,6 +560,43 @@ TEST(EndToEndTest, EveryBinaryHasHelpWithEnvNames) {
     EXPECT_TRUE(absl::StrContains(out, flag)) << flag;
   }
   EXPECT_TRUE(absl::StrContains(out, "SCIM_DATA_DIR"));
+}
+
+// Every binary prints one semantic version, and scimd's metrics report the
+// same one as scim_build_info.
+TEST(EndToEndTest, EveryBinaryPrintsTheSameVersionAsItsBuildInfoMetric) {
+  std::string version;
+  for (const char* binary : {"scimd", "scim-edge", "identity-service",
+                             "token-service", "audit-service", "scimctl"}) {
+    int code = -1;
+    std::string out = Line(RunCommand(absl::StrCat(BinaryPath(binary), " --version"), &code));
+    EXPECT_EQ(code, 0) << binary;
+    std::vector<std::string> words = absl::StrSplit(out, ' ');
+    ASSERT_EQ(words.size(), 2u) << out;
+    EXPECT_EQ(words[0], binary);
+    std::vector<std::string> parts = absl::StrSplit(words[1], '.');
+    ASSERT_EQ(parts.size(), 3u) << "not MAJOR.MINOR.PATCH: " << words[1];
+    for (const std::string& p : parts) {
+      EXPECT_FALSE(p.empty() || !std::all_of(p.begin(), p.end(), ::isdigit)) << words[1];
+    }
+    if (version.empty()) version = words[1];
+    EXPECT_EQ(words[1], version) << binary;
+  }
+  const std::string dir = MakeTempDir("scimd_version");
+  auto demo = StartDemo(dir);
+  ASSERT_TRUE(demo.ok()) << demo.status();
+  auto metrics = httplib::Client("127.0.0.1", demo->port).Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_TRUE(absl::StrContains(metrics->body,
+                                absl::StrCat("scim_build_info{version=\"", version, "\"} 1")))
+      << metrics->body.substr(0, 2000);
+  // One HELP and TYPE per family, though three stores export the RocksDB ones.
+  std::map<std::string, int> types;
+  for (absl::string_view line : absl::StrSplit(metrics->body, '\n')) {
+    if (absl::StartsWith(line, "# TYPE ")) ++types[std::string(line)];
+  }
+  for (const auto& [line, count] : types) EXPECT_EQ(count, 1) << line;
+  EXPECT_GT(types.count("# TYPE scim_rocksdb_live_data_bytes gauge"), 0u);
 }
 
 TEST(EndToEndTest, FlagsComeFromTheEnvironment) {
