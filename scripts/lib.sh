@@ -34,13 +34,19 @@ scim_ensure_packages() {
 }
 
 # The npm packages the tests use (tests/node/package.json: the Standard
-# Webhooks reference library that verifies our webhook signatures, and
-# puppeteer-core for the console's browser test). A no-op
-# once installed. Node 20 and npm come with the machine (Debian's nodejs
-# would replace them: never install it).
+# Webhooks reference library that verifies our webhook signatures,
+# puppeteer-core for the console's browser test, kubernetes-models,
+# @kubernetes-models/prometheus-operator, yaml and Prometheus's PromQL parser
+# @prometheus-io/lezer-promql for the k8s schema test).
+# A no-op once installed. Node 20 and npm come with the machine (Debian's
+# nodejs would replace them: never install it).
 scim_ensure_node_packages() {
   if [ -f tests/node/node_modules/standardwebhooks/package.json ] &&
-     [ -f tests/node/node_modules/puppeteer-core/package.json ]; then
+     [ -f tests/node/node_modules/puppeteer-core/package.json ] &&
+     [ -f tests/node/node_modules/kubernetes-models/package.json ] &&
+     [ -f tests/node/node_modules/@kubernetes-models/prometheus-operator/package.json ] &&
+     [ -f tests/node/node_modules/yaml/package.json ] &&
+     [ -f tests/node/node_modules/@prometheus-io/lezer-promql/package.json ]; then
     return 0
   fi
   if ! command -v npm >/dev/null; then
