@@ -25,6 +25,9 @@
 namespace scim::audit {
 
 const std::vector<std::string>& ColumnFamilies();
+// The layout of this service's database (DataFormat, storage/kv_store.h):
+// raise it, with a migration, when the layout changes incompatibly.
+inline constexpr int kDataFormat = 1;
 
 // SHA-256(prev_hash || canonical bytes of `event` with `hash` cleared).
 std::string ChainHash(const v1::AuditEvent& event);

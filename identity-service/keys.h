@@ -45,6 +45,9 @@ inline constexpr char kWebhooksCf[] = "webhooks";
 inline constexpr char kSchemasCf[] = "schemas";
 
 const std::vector<std::string>& ColumnFamilies();
+// The layout of this service's database (DataFormat, storage/kv_store.h):
+// raise it, with a migration, when the layout changes incompatibly.
+inline constexpr int kDataFormat = 1;
 
 std::string ResourcePrefix(absl::string_view tenant, absl::string_view type);
 std::string ResourceKey(absl::string_view tenant, absl::string_view type,

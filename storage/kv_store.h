@@ -72,14 +72,26 @@ class KvStore {
   virtual std::vector<std::pair<std::string, double>> Stats() { return {}; }
 };
 
+// The layout a service's database is written in. Raise `version` when the
+// layout changes so that an older binary cannot read it; a newer one then
+// migrates (or refuses with a clear error until a migration exists).
+struct DataFormat {
+  std::string service;  // e.g. "identity": another service's data is refused
+  int version = 0;      // 0: not recorded or checked
+};
+
 struct RocksDbKvStoreOptions {
   // A writer waiting longer than this for a key lock loses the race
   // (IsLockConflict). Tests shorten it to provoke conflicts.
   int64_t lock_timeout_ms = 2000;
+  DataFormat format;
 };
 
 // Opens (creating if needed) a RocksDB TransactionDB at `path` with the given
-// column families.
+// column families. With options.format set, a new database records it and an
+// existing one must match it (FAILED_PRECONDITION saying what to do
+// otherwise); a database from before formats were recorded counts as
+// version 1.
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     const std::string& path, const std::vector<std::string>& column_families,
     const RocksDbKvStoreOptions& options = {});

@@ -377,5 +377,42 @@ TEST(RocksDbKvStoreTest, CreatesMissingParentDirectories) {
   std::filesystem::remove_all(root);
 }
 
+TEST(RocksDbKvStoreTest, RecordsAndChecksTheDataFormat) {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           absl::StrCat("kvformat_", getpid()))
+                              .string();
+  std::filesystem::remove_all(dir);
+  auto open = [&](const std::string& service, int version) {
+    RocksDbKvStoreOptions options;
+    options.format = DataFormat{service, version};
+    return OpenRocksDbKvStore(dir, kCfs, options);
+  };
+  ASSERT_TRUE(open("identity", 2).ok()) << "a new database records its format";
+  ASSERT_TRUE(open("identity", 2).ok()) << "and opens again";
+  // Another service's data, a newer format, an older one: each refused,
+  // saying what to do.
+  auto other = open("token", 2);
+  ASSERT_EQ(other.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(other.status().message().find("holds identity-service's data"), std::string::npos)
+      << other.status();
+  auto older_binary = open("identity", 1);
+  ASSERT_EQ(older_binary.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(older_binary.status().message().find("written by a newer release"),
+            std::string::npos)
+      << older_binary.status();
+  auto newer_binary = open("identity", 3);
+  ASSERT_EQ(newer_binary.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(newer_binary.status().message().find("no migration"), std::string::npos)
+      << newer_binary.status();
+  std::filesystem::remove_all(dir);
+
+  // A database from before formats were recorded is version 1.
+  ASSERT_TRUE(OpenRocksDbKvStore(dir, kCfs).ok());
+  EXPECT_EQ(open("identity", 2).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(open("identity", 1).ok());
+  EXPECT_TRUE(open("identity", 1).ok());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace scim

@@ -9,7 +9,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -266,11 +268,65 @@ absl::Status RocksDbTransaction::Scan(absl::string_view cf,
 
 }  // namespace
 
+namespace {
+
+// In the default column family, which no service uses: "<service> <version>".
+constexpr char kDataFormatKey[] = "scim-data-format";
+
+// Records `format` in a new database, or checks an existing one's.
+absl::Status CheckDataFormat(rocksdb::DB* db, const std::string& path, bool existed,
+                             const DataFormat& format) {
+  if (format.version == 0) return absl::OkStatus();
+  std::string stored;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kDataFormatKey, &stored);
+  if (s.IsNotFound()) {
+    // Written before formats were recorded: that layout is version 1.
+    const int version = existed ? 1 : format.version;
+    if (version == format.version) {
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      s = db->Put(sync, kDataFormatKey, absl::StrCat(format.service, " ", version));
+      if (!s.ok()) return absl::UnavailableError(s.ToString());
+      return absl::OkStatus();
+    }
+    stored = absl::StrCat(format.service, " ", version);
+  } else if (!s.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot read ", path, ": ", s.ToString()));
+  }
+  std::vector<std::string> parts = absl::StrSplit(stored, ' ');
+  int version = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &version)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " records an unreadable data format \"", stored, "\""));
+  }
+  if (parts[0] != format.service) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " holds ", parts[0], "-service's data, not ", format.service,
+                     "-service's: check --data_dir"));
+  }
+  if (version > format.version) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is in data format ", version, ", written by a newer release; this binary reads "
+        "format ", format.version, ". Run the newer release, or restore a backup taken "
+        "before the upgrade (README: Upgrading)"));
+  }
+  if (version < format.version) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is in data format ", version, "; this release needs format ", format.version,
+        " and has no migration from it. Upgrade through the release in between "
+        "(README: Upgrading)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     const std::string& path, const std::vector<std::string>& column_families,
     const RocksDbKvStoreOptions& store_options) {
   // RocksDB creates only the last path component; a fresh --data_dir has none.
   std::error_code ec;
+  const bool existed = std::filesystem::exists(path + "/CURRENT", ec);
   std::filesystem::create_directories(path, ec);
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -326,8 +382,13 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     return absl::UnavailableError(
         absl::StrCat("cannot open RocksDB at ", path, ": ", s.ToString()));
   }
-  return std::unique_ptr<KvStore>(
+  auto store = std::unique_ptr<KvStore>(
       new RocksDbKvStore(db, std::move(handles), column_families));
+  if (absl::Status format = CheckDataFormat(db, path, existed, store_options.format);
+      !format.ok()) {
+    return format;
+  }
+  return store;
 }
 
 }  // namespace scim

@@ -26,6 +26,9 @@
 namespace scim::token {
 
 const std::vector<std::string>& ColumnFamilies();
+// The layout of this service's database (DataFormat, storage/kv_store.h):
+// raise it, with a migration, when the layout changes incompatibly.
+inline constexpr int kDataFormat = 1;
 
 // The identity providers a tenant may name (TenantSettings.identity_provider).
 inline const std::vector<std::string> kIdentityProviders = {
