@@ -45,9 +45,10 @@ DeadlineStream::DeadlineStream(int fd, SSL* ssl, Clock* clock,
       write_timeout_(write_timeout),
       buffer_(kReadBufferSize) {}
 
-bool DeadlineStream::Await(short events, absl::Time deadline) const {
+bool DeadlineStream::Await(short events, absl::Time deadline,
+                           const std::function<bool()>& give_up) const {
   for (;;) {
-    if (stopping_()) return false;
+    if (stopping_() || (give_up != nullptr && give_up())) return false;
     const absl::Duration left = deadline - clock_->Now();
     if (left <= absl::ZeroDuration()) return false;
     pollfd p{fd_, events, 0};
@@ -71,11 +72,16 @@ bool DeadlineStream::Handshake() {
   }
 }
 
-bool DeadlineStream::AwaitRequest(absl::Duration timeout) {
+bool DeadlineStream::AwaitRequest(absl::Duration timeout,
+                                  const std::function<bool()>& draining) {
   // A pipelined request already read from the socket never shows in poll().
   if (buffered() > 0) return true;
   if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
-  return Await(POLLIN, clock_->Now() + timeout);
+  if (Await(POLLIN, clock_->Now() + timeout, draining)) return true;
+  if (draining == nullptr || !draining() || stopping_()) return false;
+  // Draining: only what the client has already sent.
+  pollfd p{fd_, POLLIN, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0;
 }
 
 bool DeadlineStream::is_readable() const {

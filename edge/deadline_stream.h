@@ -37,8 +37,11 @@ class DeadlineStream : public httplib::Stream {
   bool Handshake();
   // Waits for the first byte of the next request (or the peer closing):
   // true when there is something to read (already buffered included: a
-  // pipelined request), false after `timeout` or on stop.
-  bool AwaitRequest(absl::Duration timeout);
+  // pipelined request), false after `timeout` or on stop. Once `draining`
+  // says so, it no longer waits: a request that has already arrived is still
+  // served, an idle connection is given up.
+  bool AwaitRequest(absl::Duration timeout,
+                    const std::function<bool()>& draining = nullptr);
   // Every read from the socket from now on fails once `deadline` has passed
   // (what is already buffered was received in time and is still served).
   void set_read_deadline(absl::Time deadline) {
@@ -63,8 +66,10 @@ class DeadlineStream : public httplib::Stream {
   static void PeerOf(int fd, std::string& ip, int& port);
 
  private:
-  // Polls for `events` until `deadline`; false on timeout, stop or error.
-  bool Await(short events, absl::Time deadline) const;
+  // Polls for `events` until `deadline`; false on timeout, stop, `give_up`
+  // or error.
+  bool Await(short events, absl::Time deadline,
+             const std::function<bool()>& give_up = nullptr) const;
   // One read from the socket into `ptr`, waiting within the read deadline:
   // > 0 bytes read, 0 the peer closed, -1 error or deadline (expired_).
   ssize_t ReadSocket(char* ptr, size_t size);

@@ -69,9 +69,10 @@ absl::StatusOr<int> EdgeServer::Start(const std::string& host, int port) {
   return bound;
 }
 
-void EdgeServer::Stop() {
+void EdgeServer::Stop(absl::Duration drain) {
+  draining_ = true;
   readiness_.SetReady(false);
-  http_.Stop();
+  http_.Stop(drain);
 }
 
 void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
@@ -89,6 +90,8 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   res.set_header("X-Request-Id", call.request_id);
   router_.Dispatch(call);
+  // Draining (Stop): the client opens its next connection elsewhere.
+  if (draining_) res.set_header("Connection", "close");
   const absl::Duration latency = absl::Now() - start;
   RecordHttpMetrics(req.method, call.route, res.status, latency);
   if (access_log_) LogAccess(call, latency);

@@ -9,6 +9,7 @@
 #ifndef SCIM_EDGE_EDGE_SERVER_H_
 #define SCIM_EDGE_EDGE_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,8 @@ struct EdgeOptions {
   // trusted proxies, TLS (http_server.h).
   HttpServerOptions http;
   bool access_log = true;
+  // What the binaries give Stop() on SIGTERM (--drain_timeout).
+  absl::Duration drain_timeout = absl::Seconds(30);
 };
 
 // What the edge calls and is given. Pointers are borrowed and outlive the
@@ -74,7 +77,9 @@ class EdgeServer {
   // returns the bound port.
   absl::StatusOr<int> Start(const std::string& host, int port);
   // Stops accepting and waits for the serving thread.
-  void Stop();
+  // Stops accepting; requests in flight finish within `drain` (the edge's
+  // SIGTERM path: zero-drop rollouts), then every wait ends.
+  void Stop(absl::Duration drain = absl::ZeroDuration());
   void SetReady(bool ready) { readiness_.SetReady(ready); }
   // Serves POST /oauth/token (client credentials) and
   // GET /.well-known/jwks.json from token-service.
@@ -108,6 +113,7 @@ class EdgeServer {
   std::unique_ptr<ResourceRpcs> users_;
   std::unique_ptr<ResourceRpcs> groups_;
   Readiness readiness_;
+  std::atomic<bool> draining_{false};
   OAuthHandler oauth_;
   Admission admission_;
   ConditionalGet conditional_;

@@ -60,8 +60,9 @@ void ConnectionGuard::Refuse(int fd, bool tls) {
 }
 
 void ConnectionGuard::Serve(int fd, SSL_CTX* tls,
-                            const std::function<bool()>& stopping,
+                            const std::function<bool()>& draining,
                             const Process& process) {
+  const std::function<bool()> stopping = [this] { return stopped_.load(); };
   std::string peer;
   int port = 0;
   DeadlineStream::PeerOf(fd, peer, port);
@@ -82,12 +83,13 @@ void ConnectionGuard::Serve(int fd, SSL_CTX* tls,
     std::function<void(httplib::Request&)> setup;
     if (ssl != nullptr) setup = [ssl](httplib::Request& req) { req.ssl = ssl; };
     current_stream = &stream;
-    while (!stopping() && stream.AwaitRequest(policy_.keep_alive_timeout)) {
+    while (!stopping() && stream.AwaitRequest(policy_.keep_alive_timeout, draining)) {
       stream.set_read_deadline(clock_->Now() + policy_.request_read_timeout);
       bool closed = false;
       ++in_flight_;
-      // While stopping, the answer says Connection: close.
-      clean = process(stream, stopping(), closed, setup);
+      // While draining, the answer says Connection: close: the client opens
+      // its next connection elsewhere.
+      clean = process(stream, draining(), closed, setup);
       --in_flight_;
       if (!clean || closed || stream.expired()) break;
     }

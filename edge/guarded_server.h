@@ -46,9 +46,13 @@ class ConnectionGuard {
   ConnectionGuard(ConnectionPolicy policy, Clock* clock);
 
   // Serves `fd` until the client closes, idles out, runs out of its read
-  // deadline or `stopping()`; closes it. TLS when `tls` is set.
-  void Serve(int fd, SSL_CTX* tls, const std::function<bool()>& stopping,
+  // deadline, or the server drains (`draining()`: the request being read or
+  // answered completes, with Connection: close, and no other is awaited) or
+  // stops (Stop(): every wait ends now); closes it. TLS when `tls` is set.
+  void Serve(int fd, SSL_CTX* tls, const std::function<bool()>& draining,
              const Process& process);
+  // Ends every connection's waits at once (after a drain ran out of time).
+  void Stop() { stopped_ = true; }
 
   int open_connections() const { return limit_.open(); }
   int in_flight() const { return in_flight_.load(); }
@@ -66,6 +70,7 @@ class ConnectionGuard {
   Clock* const clock_;
   ConnectionLimit limit_;
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> stopped_{false};
 };
 
 class GuardedServer : public httplib::Server {

@@ -2,10 +2,12 @@
 #include "edge/http_server.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/metrics.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -156,11 +158,21 @@ absl::StatusOr<int> HttpServer::Start(const std::string& host, int port,
   return bound;
 }
 
-void HttpServer::Stop() {
-  if (server_) server_->stop();
+void HttpServer::Stop(absl::Duration drain) {
+  if (server_) server_->stop();  // the listener closes; connections drain
+  // Bounded: past `drain`, every connection's waits end.
+  absl::Notification drained;
+  std::thread deadline;
+  if (guard_ != nullptr) {
+    deadline = std::thread([this, drain, &drained] {
+      if (!drained.WaitForNotificationWithTimeout(drain)) guard_->Stop();
+    });
+  }
   if (thread_.joinable()) thread_.join();
   // Never listened (Start failed to bind): the pool's threads are still up.
   if (pool_) pool_->shutdown();
+  drained.Notify();
+  if (deadline.joinable()) deadline.join();
 }
 
 }  // namespace scim::edge

@@ -61,8 +61,10 @@ class HttpServer {
   // Binds `host:port` (0 = any free port), serves every method and path with
   // `handler` in a background thread and returns the bound port.
   absl::StatusOr<int> Start(const std::string& host, int port, Handler handler);
-  // Stops accepting and waits for the serving thread.
-  void Stop();
+  // Stops accepting and waits for the serving thread. Open connections
+  // drain: a request being received or answered completes (with
+  // Connection: close), idle ones close; after `drain` every wait ends.
+  void Stop(absl::Duration drain = absl::ZeroDuration());
   // Whether Start serves HTTPS; set before the first request is served.
   bool https() const { return https_; }
 

@@ -110,6 +110,6 @@ int main(int argc, char** argv) {
   }
   scim::LogServing("scim-edge", {{"http_port", absl::StrCat(*port)}});
   scim::LogInfo("shutting down", {{"signal", scim::WaitForShutdownSignal()}});
-  edge.Stop();
+  edge.Stop(options->drain_timeout);
   return 0;
 }

@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
   scim::LogServing("scimd", {{"http_port", absl::StrCat(*http_port)},
                              {"grpc_port", absl::StrCat(grpc_port)}});
   scim::LogInfo("shutting down", {{"signal", scim::WaitForShutdownSignal()}});
-  edge.Stop();
+  // Requests in flight finish before the services behind them stop.
+  edge.Stop(edge_options->drain_timeout);
   // Flush the outbox while the in-process channel still reaches audit.
   (*identity)->Stop();
   (*token)->StopShipping();
