@@ -27,6 +27,11 @@ std::string Dump(const json& value) {
 
 void Call::Error(int http, absl::string_view scim_type, absl::string_view detail) {
   res.status = http;
+  // A service behind the edge is restarting or briefly away: tell clients
+  // (IdPs retry) when to come back instead of failing the sync.
+  if (http == 503 && !res.has_header("Retry-After")) {
+    res.set_header("Retry-After", absl::StrCat(kUnavailableRetryAfterSeconds));
+  }
   res.set_content(ErrorBody(http, scim_type, detail), kScimContentType);
 }
 

@@ -36,6 +36,8 @@ struct Call {
   // A 500 tells the client only the request id; the status goes to the log.
   void Error(const absl::Status& status);
   void Json(int http, const ::scim::Json& body);
+  // What a 503 tells the client to wait (Retry-After), in seconds.
+  static constexpr int kUnavailableRetryAfterSeconds = 5;
   void MethodNotAllowed(absl::string_view allowed);
 
   // scheme://host of the request, as the client (or ingress) sees it.

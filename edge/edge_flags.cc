@@ -22,6 +22,9 @@ ABSL_FLAG(absl::Duration, http_keep_alive_timeout, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(30),
           "on SIGTERM: stop accepting, then let requests in flight finish for at "
           "most this long before exiting");
+ABSL_FLAG(absl::Duration, dependency_grace, absl::Seconds(30),
+          "/readyz stays ready (degraded: SCIM answers 503 with Retry-After) while any "
+          "service the edge calls answers; with none reachable for this long, unready");
 ABSL_FLAG(std::string, trusted_proxies, "",
           "comma-separated CIDRs (IPv4 or IPv6) of the proxies whose "
           "X-Forwarded-For/-Host/-Proto headers are believed; others' are "
@@ -52,6 +55,8 @@ absl::StatusOr<EdgeOptions> EdgeOptionsFromFlags() {
   options.http.request_read_timeout = read_timeout;
   options.http.keep_alive_timeout = keep_alive;
   options.drain_timeout = std::max(absl::ZeroDuration(), absl::GetFlag(FLAGS_drain_timeout));
+  options.dependency_grace =
+      std::max(absl::ZeroDuration(), absl::GetFlag(FLAGS_dependency_grace));
   options.http.threads = std::max(1, absl::GetFlag(FLAGS_http_threads));
   options.http.max_threads =
       std::max(options.http.threads, absl::GetFlag(FLAGS_http_max_threads));

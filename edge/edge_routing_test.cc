@@ -90,13 +90,60 @@ TEST_F(EdgeTest, HealthAndRequestIds) {
   }
   edge_->SetReady(false);
   ExpectError(client_->Get("/readyz"), 503);
-  edge_->SetReady(true);
-  // A dependency that cannot be reached makes the edge unready.
-  edge_->AddDependency("nowhere", grpc::CreateChannel(
-                                      "127.0.0.1:1",
-                                      grpc::InsecureChannelCredentials()));
+}
+
+// Degraded, not down (readiness on a fake clock).
+class EdgeReadinessTest : public EdgeTest {
+ protected:
+  void Customize(EdgeOptions& options, EdgeDeps& deps) override {
+    options.dependency_grace = absl::Seconds(30);
+    deps.clock = &clock_;
+  }
+  static std::shared_ptr<grpc::Channel> Nowhere() {
+    return grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials());
+  }
+  FakeClock clock_;
+};
+
+TEST_F(EdgeReadinessTest, OneServiceAwayLeavesTheEdgeReadyButDegraded) {
+  edge_->AddDependency("token-service",
+                       grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_),
+                                           grpc::InsecureChannelCredentials()));
+  edge_->AddDependency("identity-service", Nowhere());
+  auto degraded = client_->Get("/readyz");
+  ASSERT_EQ(degraded->status, 200) << degraded->body;
+  EXPECT_EQ(json::parse(degraded->body)["status"], "degraded");
+  EXPECT_NE(degraded->body.find("identity-service"), std::string::npos);
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(client_->Get("/readyz")->status, 200) << "one service still answers";
+}
+
+TEST_F(EdgeReadinessTest, NothingReachablePastTheGraceIsUnready) {
+  edge_->AddDependency("token-service", Nowhere());
+  edge_->AddDependency("identity-service", Nowhere());
+  EXPECT_EQ(client_->Get("/readyz")->status, 200) << "within the grace period";
+  clock_.Advance(absl::Seconds(29));
+  EXPECT_EQ(client_->Get("/readyz")->status, 200);
+  clock_.Advance(absl::Seconds(2));
   json body = ExpectError(client_->Get("/readyz"), 503);
-  EXPECT_NE(body.value("detail", "").find("nowhere"), std::string::npos);
+  EXPECT_NE(body.value("detail", "").find("token-service, identity-service"), std::string::npos)
+      << body;
+}
+
+// What a client gets while identity-service is away: a SCIM 503 with
+// Retry-After, not a hang, an HTML page or a 500.
+class EdgeWithoutIdentityTest : public EdgeTest {
+ protected:
+  void Customize(EdgeOptions&, EdgeDeps& deps) override {
+    deps.identity = v1::IdentityService::NewStub(
+        grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
+  }
+};
+
+TEST_F(EdgeWithoutIdentityTest, AnswersScim503WithRetryAfter) {
+  auto res = client_->Get(users_.c_str(), Auth(acme_key_));
+  ExpectError(res, 503);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "5");
 }
 
 }  // namespace

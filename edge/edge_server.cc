@@ -43,6 +43,7 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
       random_(deps.random),
       users_(UserRpcs(deps.identity)),
       groups_(GroupRpcs(deps.identity)),
+      readiness_(deps.clock != nullptr ? deps.clock : Clock::Real(), options.dependency_grace),
       admission_(deps.authenticator, deps.denials, deps.rate_limiter),
       resources_(&conditional_),
       bulk_(std::move(deps.identity)),

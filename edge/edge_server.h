@@ -52,6 +52,9 @@ struct EdgeOptions {
   bool access_log = true;
   // What the binaries give Stop() on SIGTERM (--drain_timeout).
   absl::Duration drain_timeout = absl::Seconds(30);
+  // /readyz stays 200 ("degraded") while any dependency answers; after this
+  // long with none, 503 (--dependency_grace).
+  absl::Duration dependency_grace = absl::Seconds(30);
 };
 
 // What the edge calls and is given. Pointers are borrowed and outlive the

@@ -45,6 +45,7 @@ class EdgeTest : public ::testing::Test {
         &port);
     ASSERT_TRUE(server.ok()) << server.status();
     grpc_ = std::move(*server);
+    grpc_port_ = port;
     auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
     identity_->EnableAuthorization(v1::TokenService::NewStub(channel), "admin");
     identity_->StartShipping(v1::AuditService::NewStub(channel), "admin");
@@ -123,6 +124,7 @@ class EdgeTest : public ::testing::Test {
   std::unique_ptr<token::TokenComponent> token_;
   std::unique_ptr<audit::AuditComponent> audit_;
   std::unique_ptr<grpc::Server> grpc_;
+  int grpc_port_ = 0;
   std::unique_ptr<token::Authenticator> auth_;
   std::unique_ptr<DenialRecorder> denials_;
   std::unique_ptr<LocalRateLimiter> limiter_;

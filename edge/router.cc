@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/metrics.h"
 #include "common/request_metadata.h"
@@ -20,16 +21,25 @@ void Readiness::AddDependency(std::string name,
   dependencies_.emplace_back(std::move(name), std::move(channel));
 }
 
-absl::Status Readiness::Check() const {
+absl::StatusOr<std::string> Readiness::Check() const {
   if (!ready_) return absl::UnavailableError("not ready");
+  std::vector<std::string> down;
   for (const auto& [name, channel] : dependencies_) {
     if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                    std::chrono::milliseconds(300))) {
-      return absl::UnavailableError(
-          absl::StrCat("not ready: ", name, " is unreachable"));
+      down.push_back(name);
     }
   }
-  return absl::OkStatus();
+  const absl::Time now = clock_->Now();
+  if (down.size() < dependencies_.size() || dependencies_.empty()) {
+    last_reachable_ = absl::ToUnixNanos(now);
+  } else if (now - absl::FromUnixNanos(last_reachable_) >= grace_) {
+    return absl::UnavailableError(
+        absl::StrCat("not ready: nothing the edge calls has been reachable for ",
+                     absl::FormatDuration(grace_), " (", absl::StrJoin(down, ", "), ")"));
+  }
+  return down.empty() ? std::string()
+                      : absl::StrCat(absl::StrJoin(down, ", "), " unreachable");
 }
 
 Router::Router(const Readiness* readiness, OAuthHandler* oauth,
@@ -78,11 +88,15 @@ void Router::Dispatch(Call& call) {
   }
   if (path == "/readyz") {
     call.route = "/readyz";
-    if (absl::Status s = readiness_->Check(); !s.ok()) {
-      call.Error(503, "", s.message());
+    absl::StatusOr<std::string> degraded = readiness_->Check();
+    if (!degraded.ok()) {
+      call.Error(503, "", degraded.status().message());
       return;
     }
-    call.res.set_content("{\"status\":\"ready\"}", "application/json");
+    call.res.set_content(degraded->empty()
+                             ? std::string("{\"status\":\"ready\"}")
+                             : ::scim::Json{{"status", "degraded"}, {"detail", *degraded}}.dump(),
+                         "application/json");
     return;
   }
   // /t/{tenant}/scim/v2/{resource path}

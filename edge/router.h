@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
 #include "edge/admin/admin_api.h"
 #include "edge/admission.h"
 #include "edge/bulk_handler.h"
@@ -25,17 +28,30 @@
 namespace scim::edge {
 
 // What /readyz answers: the edge's own flag and the services it calls.
+// Degraded, not down: while some dependency answers, the edge stays ready
+// (requests that need a missing one get 503 with Retry-After), so that a
+// restart of one service behind it does not take every edge out of the load
+// balancer. Only when none has been reachable for `grace` is it unready.
 class Readiness {
  public:
-  void SetReady(bool ready) { ready_ = ready; }
-  // Not ready while `channel` cannot connect.
+  Readiness(Clock* clock, absl::Duration grace) : clock_(clock), grace_(grace) {}
+  void SetReady(bool ready) {
+    ready_ = ready;
+    last_reachable_ = absl::ToUnixNanos(clock_->Now());
+  }
+  // A service the edge calls, through `channel`.
   void AddDependency(std::string name,
                      std::shared_ptr<grpc::ChannelInterface> channel);
-  // OK when ready; otherwise why not (the detail of the 503).
-  absl::Status Check() const;
+  // OK with "" (all reachable) or the unreachable ones (degraded); not OK
+  // when not ready, saying why (the detail of the 503).
+  absl::StatusOr<std::string> Check() const;
 
  private:
+  Clock* const clock_;
+  const absl::Duration grace_;
   std::atomic<bool> ready_{false};
+  // When some dependency last answered (Unix ns).
+  mutable std::atomic<int64_t> last_reachable_{0};
   std::vector<std::pair<std::string, std::shared_ptr<grpc::ChannelInterface>>>
       dependencies_;
 };
