@@ -36,11 +36,13 @@ int Tail(AuditStub& audit, const std::string& token,
   grpc::Status s = audit.Tail(AdminContext(token).get(), request, &response);
   if (!s.ok()) return Fail(s);
   uint64_t last = 0;
-  for (const auto& e : response.events()) {
-    std::cout << ToJson(e) << "\n";
-    last = e.sequence();
+  {
+    ListingPrinter listing;
+    for (const auto& e : response.events()) {
+      listing.Add(ToJson(e));
+      last = e.sequence();
+    }
   }
-  std::cout << std::flush;
   if (!absl::GetFlag(FLAGS_follow)) return 0;
   scim::v1::FollowRequest follow;
   follow.set_tenant(tenant);
@@ -82,11 +84,12 @@ int Export(AuditStub& audit, const std::string& token,
   request.set_actor(absl::GetFlag(FLAGS_actor));
   request.set_resource_id(absl::GetFlag(FLAGS_resource_id));
   request.set_limit(1000);
+  ListingPrinter listing;
   for (;;) {
     scim::v1::QueryResponse page;
     grpc::Status s = audit.Query(AdminContext(token).get(), request, &page);
     if (!s.ok()) return Fail(s);
-    for (const auto& e : page.events()) std::cout << ToJson(e) << "\n";
+    for (const auto& e : page.events()) listing.Add(ToJson(e));
     if (page.next_after_sequence() == 0) return 0;
     request.set_after_sequence(page.next_after_sequence());
   }

@@ -26,10 +26,8 @@ ABSL_FLAG(std::string, output, "text", "text, or json: every listing as one JSON
 namespace scimctl {
 
 int OpenSession(Session* session) {
-  session->token = AdminToken();
-  if (session->token.empty()) {
-    return Fail("no admin token: set SCIM_ADMIN_TOKEN or --admin_token_file");
-  }
+  // The admin token is read at the first call (AdminContext), after the
+  // command's own arguments were checked: a usage error never waits on it.
   auto tls = scim::GrpcChannelCredentials(scim::TlsFilesFromFlags());
   if (!tls.ok()) return Fail(tls.status().ToString());
   session->creds = *tls;
@@ -61,7 +59,8 @@ int Fail(const std::string& message) {
 }
 
 int Fail(const grpc::Status& status) {
-  return Fail(scim::FromGrpcStatus(status).ToString());
+  const int code = Fail(scim::FromGrpcStatus(status).ToString());
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kUnreachable : code;
 }
 
 std::string AdminToken() {
@@ -72,9 +71,22 @@ std::string AdminToken() {
   return std::string(absl::StripAsciiWhitespace(content.str()));
 }
 
+const std::string& RequiredAdminToken() {
+  static const std::string* const read = [] {
+    auto* t = new std::string(AdminToken());
+    if (t->empty()) {
+      std::cerr << "scimctl: no admin token: set SCIM_ADMIN_TOKEN or --admin_token_file\n";
+      std::exit(kUsage);
+    }
+    return t;
+  }();
+  return *read;
+}
+
 std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
+  context->AddMetadata("authorization",
+                       "Bearer " + (token.empty() ? RequiredAdminToken() : token));
   context->AddMetadata("x-scim-actor", "admin");
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(30));
@@ -121,6 +133,22 @@ std::string ToJsonArray(const std::vector<const google::protobuf::Message*>& ite
     out += ToJson(*items[i]);
   }
   return out + "]";
+}
+
+ListingPrinter::ListingPrinter() : json_(JsonOutput()) {}
+
+void ListingPrinter::Add(const std::string& item) {
+  if (!json_) {
+    std::cout << item << "\n";
+    return;
+  }
+  std::cout << (first_ ? "[" : ",") << item;
+  first_ = false;
+}
+
+ListingPrinter::~ListingPrinter() {
+  if (json_) std::cout << (first_ ? "[" : "") << "]\n";
+  std::cout << std::flush;
 }
 
 std::string RequireTenant() {

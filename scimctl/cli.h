@@ -24,6 +24,7 @@ namespace scimctl {
 // the credentials to open channels to services that run apart), and the token
 // service on that channel.
 struct Session {
+  // Empty: AdminContext reads the admin token at the first call.
   std::string token;
   std::shared_ptr<grpc::ChannelCredentials> creds;
   std::shared_ptr<grpc::Channel> channel;
@@ -49,19 +50,30 @@ struct Command {
 
 // What a group returns when none of its commands matches the arguments.
 inline constexpr int kUnknownCommand = -1;
+// Exit codes (README, CONTRACT): 0 ok, 1 the server refused or the check
+// failed, 2 a usage error (found before any credential is read), 3 the
+// server could not be reached.
+inline constexpr int kRefused = 1;
+inline constexpr int kUsage = 2;
+inline constexpr int kUnreachable = 3;
 
 // Runs the command of `table` matching `args`, or returns kUnknownCommand.
 int Dispatch(const std::vector<Command>& table, const Session& session,
              const std::vector<std::string>& args);
 
-// Prints "scimctl: <message>" to stderr; returns exit code 1.
+// Prints "scimctl: <message>" to stderr; returns exit code 1 (3 when the
+// status says the server could not be reached).
 int Fail(const std::string& message);
 int Fail(const grpc::Status& status);
 
 // SCIM_ADMIN_TOKEN, else the contents of --admin_token_file ("" if neither).
 std::string AdminToken();
+// The same, read once; exits 2 when there is none.
+const std::string& RequiredAdminToken();
 
-// A context for one admin call: bearer token, actor "admin", 30 s deadline.
+// A context for one admin call: bearer `token` (empty: the admin token, read
+// at the first call; exits 2 when there is none), actor "admin", 30 s
+// deadline.
 std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token);
 
 // RFC 3339, or "-" for an unset timestamp.
@@ -87,6 +99,19 @@ void PrintListing(const google::protobuf::RepeatedPtrField<T>& items, LineFn lin
   for (const T& item : items) std::cout << line(item) << "\n";
   std::cout << std::flush;
 }
+
+// A listing printed as its items arrive (so that a long export stays
+// streamed): one JSON item per line, or with --output=json one JSON array.
+class ListingPrinter {
+ public:
+  ListingPrinter();
+  ~ListingPrinter();
+  void Add(const std::string& json_item);
+
+ private:
+  const bool json_;
+  bool first_ = true;
+};
 
 // RFC 3339 text -> Timestamp, exiting on bad input.
 bool ParseTime(const std::string& flag, const std::string& text,

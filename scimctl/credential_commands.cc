@@ -12,7 +12,7 @@ namespace {
 // For the edge's --denial_token_file: it can record refused requests in the
 // audit log and do nothing else.
 int DenialToken(const Session& session, const std::vector<std::string>&) {
-  std::cout << scim::DenialRecorderToken(session.token) << "\n";
+  std::cout << scim::DenialRecorderToken(RequiredAdminToken()) << "\n";
   return 0;
 }
 

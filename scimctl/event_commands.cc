@@ -88,18 +88,18 @@ int Tail(const Session& session, const std::string& tenant) {
     return end.ok() ? 0 : Fail(end);
   }
   request.set_after(after);
+  ListingPrinter listing;
   while (request.after() < latest) {
     scim::v1::ListEventsResponse page;
     s = events->ListEvents(AdminContext(session.token).get(), request, &page);
     if (!s.ok()) return Fail(s);
     for (const auto& e : page.events()) {
       if (e.sequence() > latest) break;
-      std::cout << scim::events::EventLine(e) << "\n";
+      listing.Add(scim::events::EventLine(e));
     }
     if (page.next_after() <= request.after()) break;
     request.set_after(page.next_after());
   }
-  std::cout << std::flush;
   return 0;
 }
 

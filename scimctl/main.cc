@@ -5,10 +5,14 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
 #include "absl/strings/str_join.h"
 #include "common/flags.h"
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
+
+ABSL_DECLARE_FLAG(bool, follow);
 
 namespace {
 
@@ -85,7 +89,11 @@ commands:
                             hide the schema; values stored under it are kept
   credential denial-token   print the edge's credential (--denial_token_file):
                             it may only record refused requests in the audit
-                            log)";
+                            log)
+
+--output=json prints every listing as one JSON array. Exit codes: 0 ok;
+1 the server refused or the check failed; 2 usage error (found before the
+admin token is read); 3 the server could not be reached.)";
 
 using Group = int (*)(const scimctl::Session& session,
                       const std::vector<std::string>& args);
@@ -112,6 +120,12 @@ int main(int argc, char** argv) {
   if (args.size() < 2) {
     std::cerr << kUsage << "\n";
     return 2;
+  }
+  // A bad --output is a usage error (exits 2) up front; a stream is no listing.
+  if (scimctl::JsonOutput() && absl::GetFlag(FLAGS_follow)) {
+    std::cerr << "scimctl: --follow streams one JSON event per line; it takes no "
+                 "--output=json\n";
+    return scimctl::kUsage;
   }
   scimctl::Session session;
   if (int code = scimctl::OpenSession(&session); code != 0) return code;

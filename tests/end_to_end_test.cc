@@ -599,6 +599,56 @@ TEST(EndToEndTest, EveryBinaryPrintsTheSameVersionAsItsBuildInfoMetric) {
   EXPECT_GT(types.count("# TYPE scim_rocksdb_live_data_bytes gauge"), 0u);
 }
 
+// scimctl's exit codes (0 ok, 1 refused, 2 usage, 3 unreachable) and
+// --output=json on every listing.
+TEST(EndToEndTest, ScimctlExitCodesAndJsonListings) {
+  const std::string scimctl = BinaryPath("scimctl");
+  auto run = [&](const std::string& args, int* code) {
+    return RunCommand(absl::StrCat("env -u SCIM_ADMIN_TOKEN ", scimctl, " ", args, " 2>&1"),
+                      code);
+  };
+  int code = -1;
+  // Usage errors come before any credential is read: there is none here.
+  const std::string none = "--admin_token_file=/nonexistent/admin.token ";
+  for (const char* args : {"nope verb", "tenant", "key list", "key rotate --tenant=t",
+                           "--output=xml tenant list", "audit tail --tenant=t --follow --output=json",
+                           "webhook add --tenant=t"}) {
+    std::string out = run(none + args, &code);
+    EXPECT_EQ(code, 2) << args << ": " << out;
+    EXPECT_EQ(out.find("no admin token"), std::string::npos) << args << ": " << out;
+  }
+  run(none + "tenant list", &code);
+  EXPECT_EQ(code, 2) << "no admin token at all";
+
+  const std::string dir = MakeTempDir("scimctl_codes");
+  auto demo = StartDemo(dir);
+  ASSERT_TRUE(demo.ok()) << demo.status();
+  const std::string with = absl::StrCat("--admin_token_file=", dir, "/data/admin.token ");
+  run(with + "--server=127.0.0.1:1 tenant list", &code);
+  EXPECT_EQ(code, 3) << "unreachable";
+  const std::string server = absl::StrCat("--server=127.0.0.1:", demo->grpc_port, " ");
+  run(with + server + "tenant get nosuch", &code);
+  EXPECT_EQ(code, 1) << "refused";
+  run("--admin_token_file=/dev/null --server=127.0.0.1:1 tenant list", &code);
+  EXPECT_EQ(code, 2) << "an empty token file";
+  ASSERT_TRUE(Line(run(with + server + "key create --tenant=demo", &code)).rfind("scim_", 0) == 0);
+  run(with + server + "setup-link create --tenant=demo", &code);
+  for (const char* listing : {"tenant list", "key list --tenant=demo", "setup-link list --tenant=demo",
+                              "webhook list --tenant=demo", "schema list --tenant=demo",
+                              "audit tail --tenant=demo", "audit export --tenant=demo",
+                              "events tail --tenant=demo"}) {
+    std::string out = run(with + server + "--output=json " + listing, &code);
+    EXPECT_EQ(code, 0) << listing << ": " << out;
+    json parsed = json::parse(out, nullptr, false);
+    EXPECT_TRUE(parsed.is_array()) << listing << ": " << out;
+  }
+  json tenants = json::parse(run(with + server + "--output=json tenant list", &code));
+  ASSERT_FALSE(tenants.empty());
+  EXPECT_EQ(tenants[0]["id"], "demo");
+  json events = json::parse(run(with + server + "--output=json audit tail --tenant=demo", &code));
+  EXPECT_FALSE(events.empty()) << "the key and link creation were audited";
+}
+
 TEST(EndToEndTest, FlagsComeFromTheEnvironment) {
   const std::string dir = MakeTempDir("scimd_env");
   setenv("SCIM_DATA_DIR", (dir + "/envdata").c_str(), 1);
