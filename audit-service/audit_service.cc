@@ -1,10 +1,26 @@
 #include "audit-service/audit_service.h"
 
 #include "common/admin_token.h"
+#include "common/metrics.h"
+#include "prometheus/counter.h"
 #include "common/proto_util.h"
 #include "common/status.h"
 
 namespace scim::audit {
+namespace {
+
+// scim_audit_chain_verify_failures_total{tenant}: verifications that found
+// a broken link (the alert that pages). Only tenants whose chain broke get a
+// series.
+void CountBrokenChain(const std::string& tenant) {
+  static auto& failures = prometheus::BuildCounter()
+                              .Name("scim_audit_chain_verify_failures_total")
+                              .Help("Audit chain verifications that found a broken link")
+                              .Register(MetricsRegistry());
+  failures.Add({{"tenant", tenant}}).Increment();
+}
+
+}  // namespace
 
 void AuditServiceImpl::EnableTenantReaders(TenantAuthorizer reader) {
   auto shared = std::make_shared<const TenantAuthorizer>(std::move(reader));
@@ -109,7 +125,10 @@ grpc::Status AuditServiceImpl::Verify(grpc::ServerContext* context,
   if (status.ok() && request->tenant().empty()) status = InvalidValue("tenant is required");
   if (status.ok()) {
     absl::StatusOr<v1::VerifyResponse> verified = store_->Verify(request->tenant());
-    if (verified.ok()) *response = std::move(*verified);
+    if (verified.ok()) {
+      if (!verified->ok()) CountBrokenChain(request->tenant());
+      *response = std::move(*verified);
+    }
     status = verified.status();
   }
   return ToGrpcStatus(status);

@@ -9,6 +9,8 @@
 #include "common/server.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
+#include "absl/strings/str_format.h"
+#include "common/metrics.h"
 #include "gtest/gtest.h"
 
 namespace scim::audit {
@@ -19,8 +21,10 @@ using google::protobuf::util::TimeUtil;
 class AuditServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    std::unique_ptr<KvStore> kv = NewMemoryKvStore(ColumnFamilies());
+    kv_ = kv.get();
     component_ = std::make_unique<AuditComponent>(
-        NewMemoryKvStore(ColumnFamilies()),
+        std::move(kv),
         *SigningKey::Generate(*RandomSource::Secure()), "admin-token",
         Runtime{&clock_, RandomSource::Secure()});
     int port = 0;
@@ -55,6 +59,7 @@ class AuditServiceTest : public ::testing::Test {
   }
 
   FakeClock clock_;
+  KvStore* kv_ = nullptr;  // the component's
   std::unique_ptr<AuditComponent> component_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AuditService::Stub> stub_;
@@ -162,6 +167,27 @@ TEST_F(AuditServiceTest, RetentionPrunesOldEventsAndKeepsTheChainVerifiable) {
   auto verified = component_->store().Verify("acme");
   EXPECT_TRUE(verified->ok()) << verified->detail();
   EXPECT_EQ(verified->events(), 1u);
+}
+
+// A broken chain found by Verify counts in the metric the alert reads.
+TEST_F(AuditServiceTest, ABrokenChainCountsInItsMetric) {
+  ASSERT_TRUE(Append({Event("a", clock_.Now()), Event("b", clock_.Now())}).ok());
+  const std::string key = absl::StrFormat("%s/%020u", "acme", 1);
+  auto stored = kv_->Get("events", key);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  std::string bytes = **stored;
+  bytes[bytes.find("user.create")] = 'U';
+  ASSERT_TRUE(RunInTransaction(*kv_, [&](KvTransaction& txn) {
+                return txn.Put("events", key, bytes);
+              }).ok());
+  v1::VerifyRequest request;
+  request.set_tenant("acme");
+  v1::VerifyResponse response;
+  ASSERT_TRUE(stub_->Verify(Admin().get(), request, &response).ok());
+  EXPECT_FALSE(response.ok());
+  EXPECT_NE(MetricsText().find("scim_audit_chain_verify_failures_total{tenant=\"acme\"} 1"),
+            std::string::npos)
+      << MetricsText();
 }
 
 }  // namespace

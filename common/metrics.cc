@@ -104,6 +104,12 @@ std::vector<prometheus::MetricFamily> GaugeHook::Collect() const {
 
 prometheus::Registry& MetricsRegistry() { return *SharedRegistry(); }
 
+const std::vector<double>& LatencyBuckets() {
+  static const auto* buckets = new std::vector<double>{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return *buckets;
+}
+
 std::string MetricsText() {
   auto families = MetricsRegistry().Collect();
   for (auto& family : SharedHooks()->Collect()) families.push_back(std::move(family));

@@ -21,6 +21,10 @@ namespace scim {
 
 prometheus::Registry& MetricsRegistry();
 
+// Latency histogram buckets, 0.5 ms to 60 s: a Bulk request or a large
+// import page lands in a bucket of its own, not in +Inf.
+const std::vector<double>& LatencyBuckets();
+
 // Everything registered, in the Prometheus text format.
 std::string MetricsText();
 

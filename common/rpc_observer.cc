@@ -34,12 +34,7 @@ prometheus::Family<prometheus::Histogram>& Latency() {
   return family;
 }
 
-const prometheus::Histogram::BucketBoundaries& Buckets() {
-  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-      5, 10};
-  return *buckets;
-}
+const prometheus::Histogram::BucketBoundaries& Buckets() { return LatencyBuckets(); }
 
 class RpcObserver : public grpc::experimental::Interceptor {
  public:

@@ -5,6 +5,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/metrics.h"
+#include "openssl/asn1.h"
+#include "openssl/pem.h"
+#include "openssl/x509.h"
+#include "prometheus/gauge.h"
 
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate: serve HTTPS / gRPC over TLS (and present it as "
@@ -55,6 +60,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcServerCredentials(
   }
   auto cert = ReadFileToString(files.cert);
   if (!cert.ok()) return cert.status();
+  ExportCertificateExpiry(*cert, "grpc");
   auto key = ReadFileToString(files.key);
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions options;
@@ -86,6 +92,28 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> GrpcChannelCredentials
     options.pem_private_key = *key;
   }
   return grpc::SslCredentials(options);
+}
+
+absl::StatusOr<int64_t> CertificateNotAfter(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return absl::InternalError("out of memory");
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (cert == nullptr) return absl::InvalidArgumentError("not a PEM certificate");
+  tm when{};
+  const int ok = ASN1_TIME_to_tm(X509_get0_notAfter(cert), &when);
+  X509_free(cert);
+  if (ok != 1) return absl::InvalidArgumentError("the certificate's notAfter is unreadable");
+  return static_cast<int64_t>(timegm(&when));
+}
+
+void ExportCertificateExpiry(const std::string& pem, const std::string& listener) {
+  static auto& expiry = prometheus::BuildGauge()
+                            .Name("scim_tls_certificate_expiry_timestamp_seconds")
+                            .Help("When the certificate a listener serves expires (Unix seconds)")
+                            .Register(MetricsRegistry());
+  absl::StatusOr<int64_t> not_after = CertificateNotAfter(pem);
+  if (not_after.ok()) expiry.Add({{"listener", listener}}).Set(static_cast<double>(*not_after));
 }
 
 }  // namespace scim

@@ -7,6 +7,7 @@
 #ifndef SCIM_COMMON_TLS_H_
 #define SCIM_COMMON_TLS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,13 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> GrpcChannelCredentials
     const TlsFiles& files);
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// The end of validity (Unix seconds) of the first certificate in the PEM
+// `pem`.
+absl::StatusOr<int64_t> CertificateNotAfter(const std::string& pem);
+// Exports scim_tls_certificate_expiry_timestamp_seconds{listener} for the
+// certificate a listener serves ("http", "grpc"): the expiry alert reads it.
+void ExportCertificateExpiry(const std::string& pem, const std::string& listener);
 
 }  // namespace scim
 

@@ -14,6 +14,12 @@ namespace scim::edge {
 void RecordHttpMetrics(const std::string& method, const std::string& route,
                        int status, absl::Duration latency);
 
+// scim_http_tenant_requests_total{tenant, status_class="2xx|..."}: SCIM
+// requests by tenant. `tenant` is the authenticated one ("" → "unknown":
+// a refused request's path names whatever the client wrote), and at most
+// 500 tenants get their own series (the rest: "other").
+void CountTenantRequest(const std::string& tenant, int status);
+
 // scim_etag_cache_total{result="hit|miss"}: conditional GETs answered from
 // the cache, and those that went on to identity-service.
 void CountEtagCache(const char* result);

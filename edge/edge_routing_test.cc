@@ -77,14 +77,20 @@ TEST_F(EdgeTest, HealthAndRequestIds) {
   auto res = client_->Get(users_.c_str(), {{"Authorization", "Bearer " + acme_key_},
                                            {"X-Request-Id", "trace-123"}});
   EXPECT_EQ(res->get_header_value("X-Request-Id"), "trace-123");
+  // A refused request counts as tenant "unknown", whatever its path says.
+  client_->Get("/t/made-up-by-client/scim/v2/Users", Auth("nope"));
   auto metrics = client_->Get("/metrics");
   ASSERT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->body.find("made-up-by-client"), std::string::npos);
   for (const char* series : {
            "scim_audit_outbox_depth{outbox=\"identity\"}",
            "scim_http_requests_total{method=\"GET\",route=\"/t/{tenant}/scim/v2/Users\",status=\"200\"}",
            "scim_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\"",
            "scim_grpc_server_handled_total{code=\"0\",method=\"/scim.v1.IdentityService/ListUsers\"}",
-           "scim_grpc_server_handling_seconds_count{method=\"/scim.v1.TokenService/VerifyApiKey\"}"}) {
+           "scim_grpc_server_handling_seconds_count{method=\"/scim.v1.TokenService/VerifyApiKey\"}",
+           "scim_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"60\"}",
+           "scim_http_tenant_requests_total{status_class=\"2xx\",tenant=\"acme\"}",
+           "scim_http_tenant_requests_total{status_class=\"4xx\",tenant=\"unknown\"}"}) {
     EXPECT_NE(metrics->body.find(series), std::string::npos)
         << series << "\n" << metrics->body;
   }

@@ -95,6 +95,7 @@ void EdgeServer::Handle(const httplib::Request& req, httplib::Response& res) {
   if (draining_) res.set_header("Connection", "close");
   const absl::Duration latency = absl::Now() - start;
   RecordHttpMetrics(req.method, call.route, res.status, latency);
+  if (!call.tenant.empty()) CountTenantRequest(call.principal.tenant, res.status);
   if (access_log_) LogAccess(call, latency);
 }
 

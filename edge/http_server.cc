@@ -78,6 +78,9 @@ absl::StatusOr<int> HttpServer::Start(const std::string& host, int port,
     }
     server_ = std::move(ssl);
     https_ = true;
+    if (absl::StatusOr<std::string> pem = ReadFileToString(options_.tls.cert); pem.ok()) {
+      ExportCertificateExpiry(*pem, "http");
+    }
   } else {
     server_ = std::make_unique<GuardedServer>(guard_.get());
   }

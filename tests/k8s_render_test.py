@@ -30,7 +30,7 @@ objects (properties, not file contents):
   exists and is admitted; every alert has a runbook_url whose section exists
   in k8s/RUNBOOK.md; the alerts cover the required conditions; alerts and
   the dashboard use only metrics the C++ exports, external exporters'
-  metrics, or the ones listed in PENDING_METRICS; per-tenant panels use topk;
+  metrics (or PENDING_METRICS, empty now); per-tenant panels use topk;
 - k8s/jobs: the scimctl Job is restricted, never retried, cleaned up,
   labelled as an internal client, reaches every server it names, and reads
   the admin token from the Secret the services mount; k8s/README.md's
@@ -63,16 +63,9 @@ PSS_LABELS = {"pod-security.kubernetes.io/enforce": "restricted",
 # Volume types Pod Security "restricted" allows.
 PSS_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                "persistentVolumeClaim", "projected", "secret"}
-# Metrics the alerts and dashboard use that the C++ does not export yet
-# (the issue lists them for the C++ side): name -> what it is.
-PENDING_METRICS = {
-    "scim_http_tenant_requests_total":
-        "counter {tenant, status_class=2xx|3xx|4xx|5xx}: edge requests per tenant",
-    "scim_audit_chain_verify_failures_total":
-        "counter {tenant}: audit-chain verifications that found a broken link",
-    "scim_tls_certificate_expiry_timestamp_seconds":
-        "gauge {listener=http|grpc}: NotAfter of the served certificate",
-}
+# Metrics the alerts and dashboard may use before the C++ exports them
+# (none now: every name they use is registered in the sources).
+PENDING_METRICS = {}
 # Other exporters' metrics (kubelet, ingress-nginx, Prometheus itself).
 EXTERNAL_METRIC = re.compile(r"^(kubelet_volume_stats_\w+|nginx_ingress_controller_\w+|up)$")
 # Each required alert condition: a metric its expression must use.

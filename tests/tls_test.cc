@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -65,6 +66,20 @@ TEST(TlsTest, ScimdServesHttpsAndGrpcTls) {
                             R"({"userName":"tls-user"})", "application/scim+json");
   ASSERT_TRUE(created);
   EXPECT_TRUE(absl::StartsWith(created->get_header_value("Location"), "https://"));
+
+  // The certificates' expiry, for the alert: two days from now (-days 2).
+  auto metrics = https.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  for (const char* listener : {"http", "grpc"}) {
+    const std::string series = absl::StrCat(
+        "scim_tls_certificate_expiry_timestamp_seconds{listener=\"", listener, "\"} ");
+    const size_t at = metrics->body.find(series);
+    ASSERT_NE(at, std::string::npos) << series;
+    const double expires = std::stod(metrics->body.substr(at + series.size()));
+    const double in_days = (expires - absl::ToUnixSeconds(absl::Now())) / 86400;
+    EXPECT_GT(in_days, 1.9) << listener;
+    EXPECT_LT(in_days, 2.1) << listener;
+  }
 
   httplib::Client plain("127.0.0.1", port);
   auto refused = plain.Get("/healthz");
