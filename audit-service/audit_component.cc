@@ -7,21 +7,11 @@
 
 namespace scim::audit {
 
-namespace {
-
-// The layout this release writes; see DataFormat (storage/kv_store.h).
-RocksDbKvStoreOptions StoreOptions() {
-  RocksDbKvStoreOptions options;
-  options.format = DataFormat{"audit", kDataFormat};
-  return options;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Open(
     const std::string& db_dir, const std::string& admin_token,
     Runtime runtime, const KeyEncryption* kek) {
-  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(), StoreOptions());
+  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
+                               InDataFormat({"audit", kDataFormat}));
   if (!kv.ok()) return kv.status();
   auto signer =
       SigningKey::LoadOrCreate(db_dir + "/signing.key", *runtime.random, kek);

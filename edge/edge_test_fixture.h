@@ -85,7 +85,8 @@ class EdgeTest : public ::testing::Test {
   virtual void Customize(EdgeOptions& /*options*/, EdgeDeps& /*deps*/) {}
 
   void TearDown() override {
-    edge_->Stop();
+    // Destroyed here, not after a subclass's members (its fake clock) are.
+    edge_.reset();
     denials_.reset();
     identity_->StopShipping();
     token_->StopShipping();

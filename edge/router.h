@@ -35,9 +35,11 @@ namespace scim::edge {
 class Readiness {
  public:
   Readiness(Clock* clock, absl::Duration grace) : clock_(clock), grace_(grace) {}
+  // Never reads the clock when going unready: the edge's destructor calls
+  // it, and a test's fake clock may already be gone.
   void SetReady(bool ready) {
+    if (ready) last_reachable_ = absl::ToUnixNanos(clock_->Now());
     ready_ = ready;
-    last_reachable_ = absl::ToUnixNanos(clock_->Now());
   }
   // A service the edge calls, through `channel`.
   void AddDependency(std::string name,

@@ -9,21 +9,11 @@
 
 namespace scim::identity {
 
-namespace {
-
-// The layout this release writes; see DataFormat (storage/kv_store.h).
-RocksDbKvStoreOptions StoreOptions() {
-  RocksDbKvStoreOptions options;
-  options.format = DataFormat{"identity", kDataFormat};
-  return options;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
     const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime,
     IdentityOptions options) {
-  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(), StoreOptions());
+  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
+                               InDataFormat({"identity", kDataFormat}));
   if (!kv.ok()) return kv.status();
   // Cursors must outlive a restart (and be shared by replicas of a shard).
   auto cursor_key = LoadOrCreateSecretFile(

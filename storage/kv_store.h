@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -86,6 +87,13 @@ struct RocksDbKvStoreOptions {
   int64_t lock_timeout_ms = 2000;
   DataFormat format;
 };
+
+// The options of a service's database written in `format`.
+inline RocksDbKvStoreOptions InDataFormat(DataFormat format) {
+  RocksDbKvStoreOptions options;
+  options.format = std::move(format);
+  return options;
+}
 
 // Opens (creating if needed) a RocksDB TransactionDB at `path` with the given
 // column families. With options.format set, a new database records it and an

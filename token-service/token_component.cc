@@ -2,21 +2,11 @@
 
 namespace scim::token {
 
-namespace {
-
-// The layout this release writes; see DataFormat (storage/kv_store.h).
-RocksDbKvStoreOptions StoreOptions() {
-  RocksDbKvStoreOptions options;
-  options.format = DataFormat{"token", kDataFormat};
-  return options;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<TokenComponent>> TokenComponent::Open(
     const std::string& db_dir, const std::string& admin_token,
     Runtime runtime, const KeyEncryption* kek) {
-  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(), StoreOptions());
+  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
+                               InDataFormat({"token", kDataFormat}));
   if (!kv.ok()) return kv.status();
   return std::make_unique<TokenComponent>(std::move(*kv), admin_token, runtime, kek);
 }

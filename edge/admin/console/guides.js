@@ -74,10 +74,16 @@ export const GUIDES = {
     notes: ['Choose "OAuth 2 Bearer Token" authentication and paste an API key.'],
   },
   google: {
-    steps: COMMON_STEPS('Google Workspace (Apps → Web and mobile apps → your SAML app → Auto-provisioning)'),
+    steps: [
+      'Google Workspace provisions over SCIM only to apps its catalog lists for automated provisioning: a custom SAML app has no Auto-provisioning section. Where it has none, provision from an IdP that pushes SCIM (Okta, Microsoft Entra ID, JumpCloud, …), with Google as its source.',
+      'Where it has one: Admin console → Apps → Web and mobile apps → the app → Auto-provisioning → Set up.',
+      'Access token: create an API key here and paste it. Endpoint URL: the base URL above.',
+      'Google probes GET /Users; then review the attribute mapping, choose the scope (groups or organizational units) and the deprovisioning rules, and turn auto-provisioning on.',
+    ],
     mappings: [['userName', 'Primary email'], ['name.givenName', 'First name'], ['name.familyName', 'Last name'],
                ['emails[type eq "work"].value', 'Primary email'], ['addresses[type eq "work"].locality', 'Address locality']],
-    notes: ['Google suspends users with "active": false.'],
+    notes: ['Google syncs every few hours, not at once.',
+            'Its catalog and edition limit which apps can be provisioned (Business Starter: 3 apps).'],
   },
   sailpoint: {
     steps: COMMON_STEPS('SailPoint Identity Security Cloud (Sources → SCIM 2.0 connector)'),
