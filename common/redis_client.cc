@@ -3,7 +3,9 @@
 #include <hiredis/hiredis.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
@@ -60,11 +62,80 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("--redis must look like redis://host:port, got ", url));
   };
+  if (absl::ConsumePrefix(&rest, "sentinel://")) {
+    const size_t slash = rest.find('/');
+    if (slash == absl::string_view::npos || slash + 1 >= rest.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--redis must look like sentinel://host:port[,host:port...]/name, got ", url));
+    }
+    std::vector<std::pair<std::string, int>> sentinels;
+    for (absl::string_view one : absl::StrSplit(rest.substr(0, slash), ',')) {
+      auto hp = ParseHostPort(std::string(one));
+      if (!hp.ok() || hp->port == 0) return bad();
+      sentinels.emplace_back(hp->host, hp->port);
+    }
+    if (sentinels.empty() || sentinels.size() > 16) return bad();
+    RedisUpGauge().Set(1);
+    auto client = std::unique_ptr<RedisClient>(new RedisClient("", 0, clock));
+    client->sentinels_ = std::move(sentinels);
+    client->primary_name_ = std::string(rest.substr(slash + 1));
+    client->address_ = url;
+    return client;
+  }
   if (!absl::ConsumePrefix(&rest, "redis://")) return bad();
   auto hp = ParseHostPort(std::string(rest));
   if (!hp.ok() || hp->port == 0) return bad();
   RedisUpGauge().Set(1);
   return std::unique_ptr<RedisClient>(new RedisClient(hp->host, hp->port, clock));
+}
+
+namespace {
+
+constexpr timeval kTimeout{0, 200000};
+
+redisContext* ConnectTo(const std::string& host, int port) {
+  redisContext* context = redisConnectWithTimeout(host.c_str(), port, kTimeout);
+  if (context == nullptr || context->err) {
+    if (context) redisFree(context);
+    return nullptr;
+  }
+  redisSetTimeout(context, kTimeout);
+  return context;
+}
+
+}  // namespace
+
+redisContext* RedisClient::Connect() {
+  if (sentinels_.empty()) return ConnectTo(host_, port_);
+  for (const auto& [host, port] : sentinels_) {
+    redisContext* sentinel = ConnectTo(host, port);
+    if (sentinel == nullptr) continue;
+    Reply where(static_cast<redisReply*>(redisCommand(
+        sentinel, "SENTINEL get-master-addr-by-name %s", primary_name_.c_str())));
+    redisFree(sentinel);
+    if (!where || where->type != REDIS_REPLY_ARRAY || where->elements != 2 ||
+        where->element[0]->type != REDIS_REPLY_STRING ||
+        where->element[1]->type != REDIS_REPLY_STRING) {
+      continue;
+    }
+    const std::string primary_host(where->element[0]->str, where->element[0]->len);
+    int primary_port = 0;
+    if (!absl::SimpleAtoi(absl::string_view(where->element[1]->str, where->element[1]->len),
+                          &primary_port)) {
+      continue;
+    }
+    redisContext* primary = ConnectTo(primary_host, primary_port);
+    if (primary == nullptr) continue;
+    // A sentinel that has not seen the failover yet names a replica.
+    Reply role(static_cast<redisReply*>(redisCommand(primary, "ROLE")));
+    if (role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
+        role->element[0]->type == REDIS_REPLY_STRING &&
+        absl::string_view(role->element[0]->str, role->element[0]->len) == "master") {
+      return primary;
+    }
+    redisFree(primary);
+  }
+  return nullptr;
 }
 
 RedisClient::RedisClient(std::string host, int port, Clock* clock)
@@ -100,14 +171,8 @@ std::optional<RedisValue> RedisClient::TryEval(Slot& slot, const RedisScript& sc
   *unreachable = true;
   absl::MutexLock lock(&slot.mu);
   if (slot.context == nullptr) {
-    timeval timeout{0, 200000};
-    slot.context = redisConnectWithTimeout(host_.c_str(), port_, timeout);
-    if (slot.context == nullptr || slot.context->err) {
-      if (slot.context) redisFree(slot.context);
-      slot.context = nullptr;
-      return std::nullopt;
-    }
-    redisSetTimeout(slot.context, timeout);
+    slot.context = Connect();
+    if (slot.context == nullptr) return std::nullopt;
   }
   auto known_sha = [&]() -> std::string {
     absl::MutexLock sha_lock(&sha_mu_);
@@ -151,6 +216,9 @@ std::optional<RedisValue> RedisClient::TryEval(Slot& slot, const RedisScript& sc
       if (absl::StartsWith(absl::string_view(reply->str, reply->len), "NOSCRIPT")) {
         sha.clear();  // Redis restarted or flushed its scripts: load again
         continue;
+      }
+      if (absl::StartsWith(absl::string_view(reply->str, reply->len), "READONLY")) {
+        break;  // a demoted primary (failover): reconnect, to the new one
       }
       *unreachable = false;  // the script failed; the connection is fine
       return std::nullopt;

@@ -45,7 +45,10 @@ struct RedisValue {
 
 class RedisClient {
  public:
-  // `url` is redis://host:port; `clock` times the pause after an outage.
+  // `url` is redis://host:port, or sentinel://host:port[,host:port...]/name
+  // (Redis Sentinel: every new connection asks the sentinels, in order, for
+  // the current primary of `name`, so a failover is followed at the next
+  // reconnect); `clock` times the pause after an outage.
   static absl::StatusOr<std::unique_ptr<RedisClient>> Create(const std::string& url,
                                                             Clock* clock);
   ~RedisClient();
@@ -64,6 +67,9 @@ class RedisClient {
     redisContext* context ABSL_GUARDED_BY(mu) = nullptr;
   };
   RedisClient(std::string host, int port, Clock* clock);
+  // A connection to the primary (asked of the sentinels in sentinel mode);
+  // null when none answers.
+  redisContext* Connect();
   std::optional<RedisValue> TryEval(Slot& slot, const RedisScript& script,
                                     const std::vector<std::string>& keys,
                                     const std::vector<std::string>& args,
@@ -72,7 +78,10 @@ class RedisClient {
 
   const std::string host_;
   const int port_;
-  const std::string address_;
+  std::string address_;
+  // Sentinel mode: the sentinels and the primary's name.
+  std::vector<std::pair<std::string, int>> sentinels_;
+  std::string primary_name_;
   Clock* const clock_;
   std::array<Slot, 8> slots_;
   std::atomic<size_t> next_slot_{0};

@@ -10,6 +10,8 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -32,6 +34,12 @@ inline int FreePort() {
 class RedisServerForTests {
  public:
   explicit RedisServerForTests(int port) : port_(port) { Start(); }
+  // More arguments (e.g. --replicaof; or a config file then --sentinel, with
+  // `sentinel` set: then only the config file and --sentinel are passed).
+  RedisServerForTests(int port, std::vector<std::string> args, bool sentinel = false)
+      : port_(port), args_(std::move(args)), sentinel_(sentinel) {
+    Start();
+  }
   ~RedisServerForTests() { Stop(); }
   int port() const { return port_; }
   static bool Installed() {
@@ -41,9 +49,18 @@ class RedisServerForTests {
     pid_ = fork();
     if (pid_ == 0) {
       std::string port = absl::StrCat(port_);
-      execlp("redis-server", "redis-server", "--port", port.c_str(),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--loglevel", "warning", nullptr);
+      std::vector<std::string> argv = {"redis-server"};
+      if (sentinel_) {
+        argv.insert(argv.end(), args_.begin(), args_.end());
+      } else {
+        argv.insert(argv.end(), {"--port", port, "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--loglevel", "warning"});
+        argv.insert(argv.end(), args_.begin(), args_.end());
+      }
+      std::vector<char*> raw;
+      for (std::string& a : argv) raw.push_back(a.data());
+      raw.push_back(nullptr);
+      execvp("redis-server", raw.data());
       _exit(127);
     }
     for (int i = 0; i < 200; ++i) {  // wait until it accepts connections
@@ -68,6 +85,8 @@ class RedisServerForTests {
 
  private:
   int port_;
+  std::vector<std::string> args_;
+  bool sentinel_ = false;
   pid_t pid_ = -1;
 };
 

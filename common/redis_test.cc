@@ -7,6 +7,7 @@
 #include "common/metrics.h"
 #include "common/redis_client.h"
 #include "common/redis_server_for_tests.h"
+#include <fstream>
 #include "gtest/gtest.h"
 
 namespace scim {
@@ -48,7 +49,9 @@ TEST_F(RedisTest, EvalReturnsScriptValues) {
 
 TEST_F(RedisTest, RejectsBadUrls) {
   for (const char* url : {"localhost:6379", "redis://", "redis://host",
-                          "http://127.0.0.1:6379"}) {
+                          "http://127.0.0.1:6379", "sentinel://", "sentinel://h:1",
+                          "sentinel://h:1/", "sentinel://h/name", "sentinel://h:1,,h:2/m",
+                          "sentinel:///m"}) {
     EXPECT_FALSE(RedisClient::Create(url, Clock::Real()).ok()) << url;
   }
 }
@@ -158,6 +161,69 @@ TEST_F(RedisTest, StaleEntriesOfAnOldEpochAreIgnored) {
   EXPECT_EQ(edge.LiveVersion("acme", "Users", "u2"), std::nullopt);
   identity.Publish("acme", "Users", "u1", 4, false);
   EXPECT_EQ(edge.LiveVersion("acme", "Users", "u1"), 4);
+}
+
+// Redis Sentinel (real redis-server processes, one in sentinel mode): the
+// client finds the primary through the sentinel, keeps answering "no" (the
+// in-process fallbacks stand in) while none answers, and follows a failover.
+TEST(RedisSentinelTest, FindsThePrimaryAndFollowsAFailover) {
+  ASSERT_TRUE(RedisServerForTests::Installed())
+      << "redis-server is missing: ./scripts/test.sh installs it";
+  const int a = FreePort(), b = FreePort(), s = FreePort();
+  RedisServerForTests primary(a);
+  RedisServerForTests replica(b, {"--replicaof", "127.0.0.1", absl::StrCat(a)});
+  const std::string conf = absl::StrCat(::testing::TempDir(), "/sentinel-", s, ".conf");
+  std::ofstream(conf) << "port " << s << "\nbind 127.0.0.1\n"
+                      << "sentinel monitor m 127.0.0.1 " << a << " 1\n"
+                      << "sentinel down-after-milliseconds m 300\n"
+                      << "sentinel failover-timeout m 2000\n";
+  RedisServerForTests sentinel(s, {conf, "--sentinel"}, /*sentinel=*/true);
+  FakeClock clock;
+  auto client = RedisClient::Create(
+      absl::StrCat("sentinel://127.0.0.1:1,127.0.0.1:", s, "/m"), &clock);
+  ASSERT_TRUE(client.ok()) << client.status();
+  static constexpr RedisScript kSet(R"lua(
+redis.call('SET', KEYS[1], ARGV[1])
+return redis.call('INFO', 'replication')
+)lua");
+  auto info = (*client)->Eval(kSet, {"k"}, {"before"});
+  ASSERT_TRUE(info.has_value()) << "the first sentinel is down; the second answers";
+  EXPECT_NE(info->str.find("role:master"), std::string::npos);
+  // The replica attaches within moments (bounded wait: real processes).
+  for (int i = 0; i < 100 && info.has_value() &&
+                  info->str.find(absl::StrCat("port=", b)) == std::string::npos;
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    info = (*client)->Eval(kSet, {"k"}, {"before"});
+  }
+  ASSERT_TRUE(info.has_value());
+  ASSERT_NE(info->str.find(absl::StrCat("port=", b)), std::string::npos)
+      << "the sentinel's primary, with its replica: " << info->str;
+
+  // The primary dies: no answer (fallbacks) until the sentinel promotes the
+  // replica; then writes go there.
+  primary.Stop();
+  bool failed_over = false;
+  int unanswered = 0;
+  for (int i = 0; i < 300 && !failed_over; ++i) {
+    auto after = (*client)->Eval(kSet, {"k"}, {"after"});
+    if (after.has_value()) {
+      failed_over = true;
+    } else {
+      ++unanswered;
+      clock.Advance(absl::Seconds(2));  // past the client's pause after an outage
+      absl::SleepFor(absl::Milliseconds(100));  // the sentinel's own timers are real
+    }
+  }
+  ASSERT_TRUE(failed_over) << "no failover within 30 s";
+  EXPECT_GT(unanswered, 0);
+  auto direct = RedisClient::Create(absl::StrCat("redis://127.0.0.1:", b), &clock);
+  static constexpr RedisScript kGet(R"lua(
+return redis.call('GET', KEYS[1])
+)lua");
+  auto value = (*direct)->Eval(kGet, {"k"}, {});
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(value->str, "after") << "the write reached the promoted replica";
 }
 
 TEST(EtagTest, FormatsAndParsesVersions) {

@@ -33,8 +33,9 @@ ABSL_FLAG(int64_t, max_body_bytes, 1 << 20,
           "request bodies above this size get 413");
 ABSL_FLAG(bool, access_log, true, "log one JSON line per HTTP request");
 ABSL_FLAG(std::string, redis, "",
-          "redis://host:port: rate limits shared by every edge, and the ETag "
-          "cache; empty = in-process limits, no ETag cache");
+          "redis://host:port, or sentinel://host:port[,host:port...]/name (Redis "
+          "Sentinel): rate limits shared by every edge, the ETag cache and console "
+          "sessions; empty = in-process limits, no ETag cache");
 
 namespace scim::edge {
 

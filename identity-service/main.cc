@@ -19,8 +19,8 @@ ABSL_FLAG(std::string, audit_addr, "127.0.0.1:50054",
 ABSL_FLAG(std::string, token_addr, "127.0.0.1:50053",
           "token-service address, where callers' credentials are checked");
 ABSL_FLAG(std::string, redis, "",
-          "redis://host:port of the edges' ETag cache: writes update it before "
-          "they are acknowledged; empty = no cache");
+          "redis://host:port (or sentinel://host:port[,...]/name) of the edges' "
+          "ETag cache: writes update it before they are acknowledged; empty = no cache");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
 
