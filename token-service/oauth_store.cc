@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/proto_util.h"
 #include "common/status.h"
+#include "token-service/tenant_record.h"
 #include "google/protobuf/util/time_util.h"
 #include "clients/token/jwt.h"
 
@@ -74,14 +75,8 @@ absl::StatusOr<v1::OAuthClient> OAuthStore::RevokeClient(
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   v1::OAuthClient client;
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kClientsCf, client_id));
-    if (bytes.has_value()) {
-      ASSIGN_OR_RETURN(client, ParseRecord<v1::OAuthClient>(*bytes));
-    }
-    if (!bytes.has_value() || client.tenant() != tenant) {
-      return NotFound(absl::StrCat("no client '", client_id, "' in tenant '",
-                                   tenant, "'"));
-    }
+    ASSIGN_OR_RETURN(client, GetTenantRecordForUpdate<v1::OAuthClient>(
+                                 txn, kClientsCf, client_id, tenant, "client"));
     client.set_state("revoked");
     RETURN_IF_ERROR(txn.Put(kClientsCf, client_id, client.SerializeAsString()));
     return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,

@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "common/proto_util.h"
 #include "common/status.h"
+#include "token-service/tenant_record.h"
 #include "token-service/bearer_secret.h"
 
 namespace scim::token {
@@ -96,14 +97,8 @@ absl::StatusOr<v1::SetupLink> SetupLinkStore::Revoke(absl::string_view tenant,
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   v1::SetupLink link;
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kSetupLinksCf, link_id));
-    if (bytes.has_value()) {
-      ASSIGN_OR_RETURN(link, ParseRecord<v1::SetupLink>(*bytes));
-    }
-    // Another tenant's link is as unknown as a missing one.
-    if (!bytes.has_value() || link.tenant() != tenant) {
-      return NotFound(absl::StrCat("no setup link '", link_id, "' in tenant '", tenant, "'"));
-    }
+    ASSIGN_OR_RETURN(link, GetTenantRecordForUpdate<v1::SetupLink>(txn, kSetupLinksCf, link_id,
+                                                                  tenant, "setup link"));
     link.set_state("revoked");
     RETURN_IF_ERROR(txn.Put(kSetupLinksCf, link_id, link.SerializeAsString()));
     return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant, "setup_link.revoke",

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/proto_util.h"
 #include "common/status.h"
+#include "token-service/tenant_record.h"
 #include "google/protobuf/util/time_util.h"
 #include "token-service/bearer_secret.h"
 #include "token-service/oauth_store.h"
@@ -268,15 +269,8 @@ absl::StatusOr<v1::ApiKey> TokenStore::ChangeKey(
   RETURN_IF_ERROR(outbox_->CheckCapacity());
   v1::ApiKey key;
   RETURN_IF_ERROR(RunInTransaction(*kv_, [&](KvTransaction& txn) {
-    ASSIGN_OR_RETURN(auto bytes, txn.GetForUpdate(kApiKeysCf, key_id));
-    if (bytes.has_value()) {
-      ASSIGN_OR_RETURN(key, ParseRecord<v1::ApiKey>(*bytes));
-    }
-    // Another tenant's key is as unknown as a missing one.
-    if (!bytes.has_value() || key.tenant() != tenant) {
-      return NotFound(absl::StrCat("no key '", key_id, "' in tenant '",
-                                   tenant, "'"));
-    }
+    ASSIGN_OR_RETURN(key, GetTenantRecordForUpdate<v1::ApiKey>(txn, kApiKeysCf, key_id,
+                                                               tenant, "key"));
     RETURN_IF_ERROR(change(key, txn));
     RETURN_IF_ERROR(txn.Put(kApiKeysCf, key_id, key.SerializeAsString()));
     return outbox_->Add(txn, audit::NewEvent(*clock_, *random_, tenant,
