@@ -52,7 +52,10 @@ TEST(DurabilityTest, AcknowledgedCreatesSurviveSigkill) {
       }
     });
   }
-  absl::SleepFor(absl::Seconds(2));
+  WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acknowledged.size() > 100;
+  }, absl::Seconds(30));
   (*scimd)->Signal(SIGKILL);  // mid-load, no warning
   stop = true;
   for (auto& t : clients) t.join();

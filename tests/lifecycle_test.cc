@@ -66,7 +66,10 @@ TEST(LifecycleTest, SigtermUnderLoadDrainsCleanly) {
       }
     });
   }
-  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acknowledged.size() > 40 || server_errors > 0;
+  }, absl::Seconds(30)));
   const absl::Time sent = absl::Now();
   (*scimd)->Signal(SIGTERM);
   const int exit_code = (*scimd)->Wait(absl::Seconds(15));
@@ -173,7 +176,7 @@ TEST(LifecycleTest, ARolloutDropsNoRequest) {
       }
     });
   }
-  absl::SleepFor(absl::Seconds(1));
+  WaitUntil([&] { return answered > 40 || failed > 0; }, absl::Seconds(30));
   // The endpoint leaves the balancer: no new request comes; the clients'
   // keep-alive connections stay open and idle.
   routed = false;

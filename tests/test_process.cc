@@ -60,6 +60,16 @@ void RemoveTempDirs() {
 
 }  // namespace
 
+bool WaitUntil(const std::function<bool()>& done, absl::Duration limit,
+               absl::Duration poll) {
+  const absl::Time deadline = absl::Now() + limit;
+  while (!done()) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(poll);
+  }
+  return true;
+}
+
 std::string MakeTempDir(const std::string& prefix) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,10 +18,15 @@ namespace scim::testing {
 // Where a project binary is: build/bin under CMake, the test's runfiles
 // under Bazel.
 std::string BinaryPath(const std::string& binary);
-// A fresh, empty directory under the system temp dir.
 // A fresh directory under the temp dir, removed when the process exits
 // (unless SCIM_KEEP_TEST_DIRS=1).
 std::string MakeTempDir(const std::string& prefix);
+
+// Polls `done` until it holds or `limit` passes; answers whether it held.
+// Load tests wait for an amount of work, not for a fixed time: a loaded CI
+// machine may do a tenth of what a quiet one does in a second.
+bool WaitUntil(const std::function<bool()>& done, absl::Duration limit,
+               absl::Duration poll = absl::Milliseconds(20));
 
 class TestProcess {
  public:
