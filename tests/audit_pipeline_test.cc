@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -66,15 +67,21 @@ TEST(AuditPipelineTest, AuditDownDuringWritesLosesNothing) {
     std::lock_guard<std::mutex> lock(mu);
     return acknowledged.size();
   };
+  const absl::Time load_start = absl::Now();
   ASSERT_TRUE(WaitUntil([&] { return acknowledged_count() >= 20 || failed > 0; },
                         absl::Seconds(30)));
+  std::cout << acknowledged_count() << " writes acknowledged in the first "
+            << absl::FormatDuration(absl::Now() - load_start) << "\n";
   split->audit->Signal(SIGTERM);  // audit-service goes away mid-load
   ASSERT_EQ(split->audit->Wait(), 0);
   const size_t before_outage = acknowledged_count();
   // Writes go on while audit is away.
+  const absl::Time outage_start = absl::Now();
   WaitUntil([&] { return acknowledged_count() - before_outage > 40 || failed > 0; },
             absl::Seconds(30));
   const size_t during_outage = acknowledged_count() - before_outage;
+  std::cout << during_outage << " writes acknowledged in "
+            << absl::FormatDuration(absl::Now() - outage_start) << " of audit outage\n";
   // Back, on the same address, with the same store.
   auto restarted = TestProcess::Start("audit-service", split->audit_args, dir);
   ASSERT_TRUE(restarted.ok()) << restarted.status();

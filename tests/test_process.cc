@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -107,6 +108,9 @@ absl::StatusOr<std::unique_ptr<TestProcess>> TestProcess::Start(
   std::string path = BinaryPath(binary);
   std::vector<std::string> argv_strings = {path};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  // The child's freopen would flush the parent's unwritten output a second time.
+  std::cout.flush();
+  fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
