@@ -11,7 +11,7 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Open(
     const std::string& db_dir, const std::string& admin_token,
     Runtime runtime, const KeyEncryption* kek) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
-                               InDataFormat({"audit", kDataFormat}));
+                               InDataFormat(data_format()));
   if (!kv.ok()) return kv.status();
   auto signer =
       SigningKey::LoadOrCreate(db_dir + "/signing.key", *runtime.random, kek);

@@ -24,6 +24,11 @@ class AuditComponent {
   static absl::StatusOr<std::unique_ptr<AuditComponent>> Open(
       const std::string& db_dir, const std::string& admin_token,
       Runtime runtime, const KeyEncryption* kek = nullptr);
+  // The layout its database is written in (checked on open, recorded in
+  // backups).
+  static DataFormat data_format() { return {"audit", kDataFormat}; }
+  // The database, for backups (backup/backup_service.h).
+  KvStore& kv() { return *kv_; }
   AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,
                  const std::string& admin_token, Runtime runtime);
   ~AuditComponent();

@@ -1,4 +1,5 @@
 // audit-service as its own process; scimd embeds the same.
+#include "backup/backup_service.h"
 #include "absl/flags/flag.h"
 #include "audit-service/audit_component.h"
 #include "audit-service/audit_flags.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<scim::audit::AuditComponent> component;
+  std::unique_ptr<scim::backup::BackupServiceImpl> backups;  // `scimctl backup create`
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
@@ -36,7 +38,11 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
     component->StartRetention(absl::GetFlag(FLAGS_audit_retention));
-    return std::vector<grpc::Service*>{component->service()};
+    backups = std::make_unique<scim::backup::BackupServiceImpl>(
+        admin_token, std::vector<scim::backup::SnapshotSource>{scim::backup::SourceOf(
+                         "audit", component->kv(), scim::audit::AuditComponent::data_format(),
+                         data_dir + "/audit")});
+    return std::vector<grpc::Service*>{component->service(), backups.get()};
   };
   hooks.started = [&](const std::string&, std::shared_ptr<grpc::ChannelCredentials> channel) {
     component->EnableTenantReaders(scim::v1::TokenService::NewStub(

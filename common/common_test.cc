@@ -104,6 +104,16 @@ TEST(RandomTest, ConstantTimeEquals) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(RandomTest, Sha256InPiecesEqualsSha256Whole) {
+  const std::string text(100000, 'x');
+  Sha256Hasher hasher;
+  for (size_t i = 0; i < text.size(); i += 7777) hasher.Update(absl::string_view(text).substr(i, 7777));
+  EXPECT_EQ(hasher.Finish(), Sha256(text));
+  Sha256Hasher empty;
+  EXPECT_EQ(HexEncode(empty.Finish()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST(LogTest, LinesAreJsonAndEscapeClientText) {
   std::string line = FormatLogLine(LogLevel::kWarning, "hello \"world\"",
                                    {{"tenant", "acme"}, {"bad", "\xff\n"}});

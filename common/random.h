@@ -61,6 +61,21 @@ class UuidV7Generator {
 // SHA-256 digest (raw 32 bytes).
 std::string Sha256(absl::string_view data);
 
+// SHA-256 over data given in pieces (a file streamed in chunks).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(absl::string_view data);
+  // The digest of everything given so far (raw 32 bytes); ends the hasher.
+  std::string Finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX, kept out of this header
+};
+
 // HMAC-SHA-256 of `data` under `key` (raw 32 bytes).
 std::string HmacSha256(absl::string_view key, absl::string_view data);
 

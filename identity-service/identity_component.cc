@@ -13,7 +13,7 @@ absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
     const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime,
     IdentityOptions options) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
-                               InDataFormat({"identity", kDataFormat}));
+                               InDataFormat(data_format()));
   if (!kv.ok()) return kv.status();
   // Cursors must outlive a restart (and be shared by replicas of a shard).
   auto cursor_key = LoadOrCreateSecretFile(

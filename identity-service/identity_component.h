@@ -47,6 +47,11 @@ class IdentityComponent {
   static absl::StatusOr<std::unique_ptr<IdentityComponent>> Open(
       const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime,
       IdentityOptions options = {});
+  // The layout its database is written in (checked on open, recorded in
+  // backups).
+  static DataFormat data_format() { return {"identity", kDataFormat}; }
+  // The database, for backups (backup/backup_service.h).
+  KvStore& kv() { return *kv_; }
   // Same over any store (tests).
   // `cursor_key` signs pagination cursors (empty: random per process).
   IdentityComponent(std::unique_ptr<KvStore> kv, const SchemaRegistry* registry,

@@ -1,4 +1,5 @@
 // identity-service as its own process (Kubernetes); scimd embeds the same.
+#include "backup/backup_service.h"
 #include "absl/flags/flag.h"
 #include "common/key_encryption.h"
 #include "common/etag_cache.h"
@@ -47,8 +48,9 @@ int main(int argc, char** argv) {
   const std::unique_ptr<const scim::SchemaRegistry> registry =
       scim::SchemaRegistry::Core();
   std::unique_ptr<scim::identity::IdentityComponent> component;
+  std::unique_ptr<scim::backup::BackupServiceImpl> backups;  // `scimctl backup create`
   scim::ServiceMainHooks hooks;
-  hooks.open = [&](const std::string&)
+  hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
     scim::identity::IdentityOptions options = scim::identity::IdentityOptionsFromFlags();
     options.kek = kek->get();
@@ -58,7 +60,13 @@ int main(int argc, char** argv) {
     component = std::move(*opened);
     if (etags != nullptr) component->store().set_etag_cache(etags.get());
     component->store().set_list_scan_limit(absl::GetFlag(FLAGS_list_scan_limit));
-    return component->services();
+    backups = std::make_unique<scim::backup::BackupServiceImpl>(
+        admin_token, std::vector<scim::backup::SnapshotSource>{scim::backup::SourceOf(
+                         "identity", component->kv(), scim::identity::IdentityComponent::data_format(),
+                         data_dir + "/identity")});
+    std::vector<grpc::Service*> services = component->services();
+    services.push_back(backups.get());
+    return services;
   };
   hooks.started = [&](const std::string& admin_token,
                       std::shared_ptr<grpc::ChannelCredentials> channel) {

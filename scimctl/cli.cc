@@ -21,6 +21,9 @@ ABSL_FLAG(std::string, admin_token_file, "./data/admin.token",
           "file holding the admin token (env SCIM_ADMIN_TOKEN holds the token "
           "itself and wins)");
 ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
+ABSL_FLAG(int32_t, shard, -1,
+          "tenant create: the identity shard to place it on; backup restore: the "
+          "identity shard to restore");
 ABSL_FLAG(std::string, output, "text", "text, or json: every listing as one JSON array");
 
 namespace scimctl {

@@ -29,7 +29,7 @@ ABSL_FLAG(std::string, events, "",
           "webhook add: the event types it receives, comma-separated (default all)");
 ABSL_FLAG(bool, include_resource, false,
           "webhook add, events tail: events carry the resource as it is when delivered");
-ABSL_FLAG(std::string, id, "", "webhook remove/rotate-secret/replay: the endpoint id");
+ABSL_FLAG(std::string, id, "", "webhook remove/rotate-secret/replay: the endpoint id; backup verify/restore: the backup id");
 
 namespace scimctl {
 namespace {

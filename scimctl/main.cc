@@ -87,6 +87,18 @@ commands:
                             the schema JSON (put it back after editing)
   schema delete --tenant=NAME URN
                             hide the schema; values stored under it are kept
+  backup create --dir=PATH   stream a consistent copy of every database
+                            (identity, token, audit; --identity_server and
+                            --audit_server when they run apart) into a new
+                            backup under PATH; print its id
+  backup list --dir=PATH     one line per backup: id created parts bytes
+  backup verify --dir=PATH --id=ID
+                            "ok" when every file is whole and every database
+                            opens with its checksums verified
+  backup restore --dir=PATH --id=ID --data_dir=PATH [--only=identity,token,audit]
+                 [--shard=N]
+                            write the backup's databases into a stopped
+                            service's empty data directory
   credential denial-token   print the edge's credential (--denial_token_file):
                             it may only record refused requests in the audit
                             log)
@@ -110,6 +122,7 @@ const std::map<std::string_view, Group> kGroups = {
     {"events", scimctl::RunEventsCommand},
     {"webhook", scimctl::RunWebhookCommand},
     {"schema", scimctl::RunSchemaCommand},
+    {"backup", scimctl::RunBackupCommand},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "common/etag_cache.h"
 #include "absl/strings/str_cat.h"
 #include "audit-service/audit_component.h"
+#include "backup/backup_service.h"
 #include "audit-service/audit_flags.h"
 #include "common/admin_token.h"
 #include "common/flags.h"
@@ -128,9 +129,21 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // `scimctl backup create` copies all three databases from this one process.
+  scim::backup::BackupServiceImpl backups(
+      *admin, {scim::backup::SourceOf("identity", (*identity)->kv(),
+                                      scim::identity::IdentityComponent::data_format(),
+                                      data_dir + "/identity"),
+               scim::backup::SourceOf("token", (*token)->kv(),
+                                      scim::token::TokenComponent::data_format(),
+                                      data_dir + "/token"),
+               scim::backup::SourceOf("audit", (*audit)->kv(),
+                                      scim::audit::AuditComponent::data_format(),
+                                      data_dir + "/audit")});
   std::vector<grpc::Service*> services = (*identity)->services();
   services.push_back((*token)->service());
   services.push_back((*audit)->service());
+  services.push_back(&backups);
   int grpc_port = 0;
   auto server = scim::StartGrpcServer(
       absl::GetFlag(FLAGS_grpc_addr),

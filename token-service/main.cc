@@ -1,4 +1,5 @@
 // token-service as its own process; scimd embeds the same.
+#include "backup/backup_service.h"
 #include "absl/flags/flag.h"
 #include "common/flags.h"
 #include "common/key_encryption.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<scim::token::TokenComponent> component;
+  std::unique_ptr<scim::backup::BackupServiceImpl> backups;  // `scimctl backup create`
   scim::ServiceMainHooks hooks;
   hooks.open = [&](const std::string& admin_token)
       -> absl::StatusOr<std::vector<grpc::Service*>> {
@@ -32,7 +34,11 @@ int main(int argc, char** argv) {
                                                     scim::Runtime::Real(), kek->get());
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
-    return std::vector<grpc::Service*>{component->service()};
+    backups = std::make_unique<scim::backup::BackupServiceImpl>(
+        admin_token, std::vector<scim::backup::SnapshotSource>{scim::backup::SourceOf(
+                         "token", component->kv(), scim::token::TokenComponent::data_format(),
+                         data_dir + "/token")});
+    return std::vector<grpc::Service*>{component->service(), backups.get()};
   };
   hooks.started = [&](const std::string& admin_token,
                       std::shared_ptr<grpc::ChannelCredentials> channel) {

@@ -6,7 +6,7 @@ absl::StatusOr<std::unique_ptr<TokenComponent>> TokenComponent::Open(
     const std::string& db_dir, const std::string& admin_token,
     Runtime runtime, const KeyEncryption* kek) {
   auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
-                               InDataFormat({"token", kDataFormat}));
+                               InDataFormat(data_format()));
   if (!kv.ok()) return kv.status();
   return std::make_unique<TokenComponent>(std::move(*kv), admin_token, runtime, kek);
 }

@@ -19,6 +19,11 @@ class TokenComponent {
   static absl::StatusOr<std::unique_ptr<TokenComponent>> Open(
       const std::string& db_dir, const std::string& admin_token,
       Runtime runtime, const KeyEncryption* kek = nullptr);
+  // The layout its database is written in (checked on open, recorded in
+  // backups).
+  static DataFormat data_format() { return {"token", kDataFormat}; }
+  // The database, for backups (backup/backup_service.h).
+  KvStore& kv() { return *kv_; }
   // `kek` (optional, outliving the component) seals signing keys at rest.
   TokenComponent(std::unique_ptr<KvStore> kv, const std::string& admin_token,
                  Runtime runtime, const KeyEncryption* kek = nullptr);
