@@ -9,7 +9,7 @@ SCIM_PACKAGES=(
   libabsl-dev libcpp-httplib-dev libhiredis-dev librocksdb-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libssl-dev prometheus-cpp-dev
   libjemalloc-dev
-  python3 python3-yaml openssl redis-server
+  python3 python3-yaml openssl redis-server etcd-server
   clang-14 libclang-rt-14-dev
 )
 

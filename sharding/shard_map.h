@@ -1,0 +1,86 @@
+// The shard map: which identity shard serves each tenant, kept in etcd
+// (etcd_client.h) and cached in every process that routes or checks by it.
+//
+// Layout under /scim/:
+//   shards/<N>    {"address":"host:port"}     a shard registers itself
+//   tenants/<T>   {"shard":N,"epoch":E}       written only by compare-and-swap
+// A tenant absent from the map lives on shard 0 at epoch 0: turning etcd on
+// for a deployment with one identity-service changes nothing.
+#ifndef SCIM_SHARDING_SHARD_MAP_H_
+#define SCIM_SHARDING_SHARD_MAP_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "sharding/etcd_client.h"
+
+namespace scim::sharding {
+
+struct Placement {
+  int shard = 0;
+  int64_t epoch = 0;
+  bool operator==(const Placement& o) const { return shard == o.shard && epoch == o.epoch; }
+};
+
+inline constexpr int kMaxShards = 1024;
+
+class ShardMap {
+ public:
+  // Lists the map, then keeps the cache current from a watch until destroyed.
+  // UNAVAILABLE when etcd cannot be read at start.
+  static absl::StatusOr<std::unique_ptr<ShardMap>> Start(std::unique_ptr<EtcdClient> etcd);
+  ~ShardMap();
+
+  // From the cache: where `tenant` is served now.
+  Placement Owner(const std::string& tenant) const;
+  // Reads the tenant's entry from etcd (after a shard refused a call: the
+  // cache may be a moment behind) and updates the cache.
+  absl::StatusOr<Placement> Refresh(const std::string& tenant);
+  // Registered shards: number -> address.
+  std::map<int, std::string> Shards() const;
+  std::optional<std::string> Address(int shard) const;
+  // Tenants placed in the map per registered shard (tenants absent from the
+  // map count for shard 0 only where the caller knows of them).
+  std::map<int, int64_t> TenantCounts() const;
+
+  // Records shard `shard`'s address (its own registration at start).
+  absl::Status RegisterShard(int shard, const std::string& address);
+  // Places a tenant that is not in the map yet: on `shard`, or with -1 on
+  // the registered shard with the fewest tenants. ALREADY_EXISTS when the
+  // tenant is in the map; INVALID_ARGUMENT for an unregistered shard.
+  absl::StatusOr<Placement> PlaceTenant(const std::string& tenant, int shard);
+  // Drops a deleted tenant's entry.
+  absl::Status RemoveTenant(const std::string& tenant);
+
+  EtcdClient& etcd() { return *etcd_; }
+
+  static std::string TenantKey(const std::string& tenant);
+  static std::string ShardKey(int shard);
+  static std::string EncodePlacement(const Placement& p);
+  static std::optional<Placement> DecodePlacement(const std::string& value);
+
+ private:
+  explicit ShardMap(std::unique_ptr<EtcdClient> etcd);
+  absl::Status Load();
+  void Apply(const std::vector<EtcdEvent>& events);
+  void ApplyKv(const EtcdKv& kv, bool deleted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WatchLoop();
+
+  std::unique_ptr<EtcdClient> etcd_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Placement> tenants_ ABSL_GUARDED_BY(mu_);
+  std::map<int, std::string> shards_ ABSL_GUARDED_BY(mu_);
+  int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread watcher_;
+};
+
+}  // namespace scim::sharding
+
+#endif  // SCIM_SHARDING_SHARD_MAP_H_
