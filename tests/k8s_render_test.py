@@ -7,7 +7,7 @@ objects (properties, not file contents):
   seccomp, no privilege escalation, all capabilities dropped, no host
   namespaces, ports or paths), has a read-only root filesystem, requests and
   limits, liveness, readiness and startup probes (native gRPC probes on the
-  gRPC services; a StatefulSet's startup probe allows 5 minutes for a
+  gRPC services; a SCIM StatefulSet's startup probe allows 5 minutes for a
   RocksDB open), its own ServiceAccount without an automounted token, flags
   from a ConfigMap; the namespaces enforce, audit and warn `restricted`;
 - every workload has a PodDisruptionBudget: a single replica may be evicted
@@ -32,9 +32,28 @@ objects (properties, not file contents):
   the dashboard use only metrics the C++ exports, external exporters'
   metrics (or PENDING_METRICS, empty now); per-tenant panels use topk;
 - k8s/jobs: the scimctl Job is restricted, never retried, cleaned up,
-  labelled as an internal client, reaches every server it names, and reads
-  the admin token from the Secret the services mount; k8s/README.md's
-  in-cluster scimctl commands all pass --identity_server.
+  labelled as an internal client, reaches every server it names (and etcd
+  where prod has it), and reads the admin token from the Secret the services
+  mount; k8s/README.md's in-cluster scimctl commands all name identity-service
+  (--identity_server) or the shard map (--etcd); k8s/jobs/restore: the
+  restore Job is restricted, never retried, never beside a running pod of the
+  service it restores, reads a backup from the backup claim (read-only) and
+  runs `backup restore --only=...` into a StatefulSet's data claim;
+- backups (base, prod): a CronJob, never two at once, runs `scimctl backup
+  create` then `backup verify --id=` of that backup, and only then prunes
+  from `backup list`; it mounts the backup PersistentVolumeClaim, runs as the
+  other jobs do (restricted, internal client, the services' admin Secret and
+  image) and reaches every server it dials (etcd when sharded);
+- shards (prod): etcd runs 3 members with required anti-affinity across
+  nodes, a PodDisruptionBudget of minAvailable 2, a headless Service for its
+  peers and a client Service; only identity-service, scim-edge, scimctl and
+  the backup Job reach its client port and only members its peer port;
+  identity-service's replicas equal ConfigMap identity-shards' data.count, a
+  ValidatingAdmissionPolicy (bound, Deny, that ConfigMap as its param)
+  covers statefulsets and statefulsets/scale updates, each shard advertises
+  its own pod's name under the headless Service, and identity-service,
+  scim-edge and the backups find the shards through SCIM_ETCD (the edge
+  without SCIM_IDENTITY_ADDR); dev stays one scimd without etcd.
 
 Exit 77 (skipped) when kubectl is not installed.
 """
@@ -61,6 +80,9 @@ PSS_LABELS = {"pod-security.kubernetes.io/enforce": "restricted",
               "pod-security.kubernetes.io/audit": "restricted",
               "pod-security.kubernetes.io/warn": "restricted"}
 # Volume types Pod Security "restricted" allows.
+# Kinds kustomize does not know are cluster-scoped (it writes a namespace the
+# API server drops).
+CLUSTER_SCOPED = {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
 PSS_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                "persistentVolumeClaim", "projected", "secret"}
 # Metrics the alerts and dashboard may use before the C++ exports them
@@ -241,7 +263,7 @@ def service_target(objs, host, port):
 def check_calls(where, caller, labels, addresses, objs):
     """Every address the pod dials is a Service whose pods admit it."""
     for addr in addresses:
-        m = re.fullmatch(r"(?:redis://)?([a-z0-9.-]+):(\d+)", addr)
+        m = re.fullmatch(r"(?:redis://|http://)?([a-z0-9.-]+):(\d+)", addr)
         if not m:
             failures.append(f"{where}: {caller} dials {addr}: not host:port")
             continue
@@ -367,7 +389,7 @@ def check_workload(overlay, obj, objs):
         if overlay == "prod":
             check(not c["image"].endswith(":latest") and ":" in c["image"],
                   f"{cname}: pinned image tag, got {c['image']}")
-        if obj["kind"] == "StatefulSet":
+        if obj["kind"] == "StatefulSet" and "scim" in c["image"]:
             startup = c.get("startupProbe", {})
             check("grpc" in startup and
                   startup["grpc"].get("port") == c.get("livenessProbe", {}).get("grpc", {}).get("port"),
@@ -405,7 +427,15 @@ def check_workload(overlay, obj, objs):
              not re.fullmatch(r"SCIM_(GRPC|HTTP|METRICS|ADVERTISE)_ADDR", k)]
     if "SCIM_REDIS" in env:
         dials.append(env["SCIM_REDIS"])
+    dials += etcd_endpoints(env.get("SCIM_ETCD"))
     check_calls(overlay, obj["metadata"]["name"], labels, dials, objs)
+
+
+def etcd_endpoints(value):
+    """SCIM_ETCD / --etcd: "http://host:port[,host:port...]" as host:port each."""
+    if not value:
+        return []
+    return [e if e.startswith("http://") else "http://" + e for e in value.split(",")]
 
 
 def check_redis(cname, c):
@@ -453,21 +483,255 @@ def check_overlay(overlay):
         for k, v in PSS_LABELS.items():
             check(got.get(k) == v, f"{overlay}: Namespace label {k}={v}")
         check(all(o["metadata"].get("namespace") == ns["metadata"]["name"]
-                  for o in objs if o["kind"] != "Namespace"),
+                  for o in objs if o["kind"] != "Namespace" and o["kind"] not in CLUSTER_SCOPED),
               f"{overlay}: everything in namespace {ns['metadata']['name']}")
     names = {w["metadata"]["name"]: w["kind"] for w in ws}
     if overlay == "dev":
         check(names == {"scimd": "StatefulSet"}, f"dev: one scimd StatefulSet, got {names}")
+        check(not any(o["kind"] in CLUSTER_SCOPED or o["kind"] == "CronJob" for o in objs),
+              "dev: no shard guard and no backup CronJob (one scimd)")
     if overlay == "prod":
         for svc in ("identity-service", "audit-service", "token-service"):
             check(names.get(svc) == "StatefulSet", f"prod: {svc} StatefulSet")
         check(names.get("scim-edge") == "Deployment", "prod: scim-edge Deployment")
         check("scimd" not in names, "prod: no scimd")
+        check_shards(objs)
+        check_backups(overlay, objs)
     expected_edge = {"dev": {"scimd"}, "prod": {"scim-edge"}}.get(overlay)
     if expected_edge:
         check({w["metadata"]["name"] for w in edges} == expected_edge,
               f"{overlay}: the Ingress routes to {expected_edge}")
     return objs
+
+
+# --- shards and backups -------------------------------------------------
+
+# What may dial etcd's client port, and a pod that must not (an internal
+# client that is none of them).
+ETCD_CLIENTS = ["identity-service", "scim-edge", "scimctl", "scim-backup"]
+NOT_ETCD_CLIENT = {"app.kubernetes.io/name": "billing", "scim.io/internal-client": "true"}
+
+
+def container_env(c):
+    return {e["name"]: e for e in c.get("env", [])}
+
+
+def check_shards(objs):
+    """prod: etcd holds the shard map; identity-service runs one shard per
+    replica, exactly as many as ConfigMap identity-shards records."""
+    sts = named(objs, "StatefulSet")
+    etcd = sts.get("etcd")
+    check(etcd is not None, "prod: an etcd StatefulSet")
+    if etcd:
+        labels = pod_labels(etcd)
+        pod = etcd["spec"]["template"]["spec"]
+        check(etcd["spec"].get("replicas") == 3, "prod: etcd runs 3 members")
+        check(etcd["spec"].get("podManagementPolicy") == "Parallel",
+              "prod: etcd members start together (podManagementPolicy Parallel)")
+        anti = pod.get("affinity", {}).get("podAntiAffinity", {}) \
+            .get("requiredDuringSchedulingIgnoredDuringExecution", [])
+        check(any(t.get("topologyKey") == "kubernetes.io/hostname" and
+                  selects(t.get("labelSelector"), labels) for t in anti),
+              "prod: etcd members on different nodes (required podAntiAffinity on hostname)")
+        pdbs = [p for p in named(objs, "PodDisruptionBudget").values()
+                if selects(p["spec"]["selector"], labels)]
+        check(len(pdbs) == 1 and pdbs[0]["spec"].get("minAvailable") == 2,
+              "prod: etcd PodDisruptionBudget minAvailable 2 (quorum)")
+        c = pod["containers"][0]
+        image = c["image"]
+        check(re.search(r":v\d+\.\d+\.\d+$", image) is not None,
+              f"prod: etcd image pinned to a full version, got {image}")
+        ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+        check(ports.get("client") == 2379 and ports.get("peer") == 2380,
+              "prod: etcd ports client 2379 and peer 2380")
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            check(probe in c, f"prod: etcd {probe}")
+        args = " ".join(c.get("args", []))
+        headless = etcd["spec"]["serviceName"]
+        check(f".{headless}." in args and "--initial-cluster=" in args,
+              "prod: etcd peers named under its headless Service")
+        for member in range(etcd["spec"].get("replicas", 0)):
+            check(f"etcd-{member}=http://etcd-{member}.{headless}." in args,
+                  f"prod: etcd --initial-cluster names member etcd-{member}")
+        for name in ETCD_CLIENTS:
+            check(admits(objs, labels, 2379, from_labels={"app.kubernetes.io/name": name}),
+                  f"prod: etcd client port does not admit {name}")
+        check(not admits(objs, labels, 2379, from_labels=NOT_ETCD_CLIENT),
+              "prod: etcd client port admits any internal client, not only the SCIM ones")
+        check(admits(objs, labels, 2380, from_labels=labels), "prod: etcd members reach each other's peer port")
+        check(not admits(objs, labels, 2380, from_labels={"app.kubernetes.io/name": "scim-edge"}),
+              "prod: etcd peer port admits non-members")
+    # Every process that needs the map has SCIM_ETCD, and reaches it.
+    configs = named(objs, "ConfigMap")
+    for cm in ("scim-identity-config", "scim-edge-config", "scim-backup-config"):
+        value = configs.get(cm, {}).get("data", {}).get("SCIM_ETCD")
+        check(value and value.startswith("http://"), f"prod: {cm} sets SCIM_ETCD (http://...)")
+    check("SCIM_IDENTITY_ADDR" not in configs.get("scim-edge-config", {}).get("data", {}),
+          "prod: the edge routes by the shard map, not to SCIM_IDENTITY_ADDR")
+    check("SCIM_IDENTITY_SERVER" not in configs.get("scim-backup-config", {}).get("data", {}),
+          "prod: backups find the shards in etcd, not at SCIM_IDENTITY_SERVER")
+    identity = sts.get("identity-service")
+    shards = configs.get("identity-shards", {}).get("data", {}).get("count", "")
+    check(shards.isdigit() and int(shards) >= 1, f"prod: ConfigMap identity-shards data.count, got {shards!r}")
+    if identity and shards.isdigit():
+        check(identity["spec"].get("replicas", 1) == int(shards),
+              f"prod: identity-service replicas {identity['spec'].get('replicas', 1)} != "
+              f"identity-shards count {shards}")
+        check(int(shards) >= 2, "prod: identity-service runs as tenant shards (count >= 2)")
+    if identity:
+        c = identity["spec"]["template"]["spec"]["containers"][0]
+        env = container_env(c)
+        advertise = env.get("SCIM_ADVERTISE_ADDR", {}).get("value", "")
+        grpc = {p["name"]: p["containerPort"] for p in c.get("ports", [])}.get("grpc")
+        check(advertise == f"$(POD_NAME).{identity['spec']['serviceName']}.$(POD_NAMESPACE).svc:{grpc}",
+              f"prod: identity-service advertises its pod under its headless Service, got {advertise!r}")
+        names = list(env)
+        for var, path in (("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace")):
+            check(env.get(var, {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == path,
+                  f"prod: identity-service {var} from the downward API")
+            check(var in names and "SCIM_ADVERTISE_ADDR" in names and
+                  names.index(var) < names.index("SCIM_ADVERTISE_ADDR"),
+                  f"prod: {var} defined before SCIM_ADVERTISE_ADDR refers to it")
+        check("SCIM_SHARD" not in env, "prod: the shard number is the pod's ordinal (no SCIM_SHARD)")
+    # The guard: replicas follow the ConfigMap, through scale too.
+    policies = named(objs, "ValidatingAdmissionPolicy")
+    bindings = named(objs, "ValidatingAdmissionPolicyBinding")
+    prod_ns = next((o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"), None)
+    guards = []
+    for name, vap in policies.items():
+        spec = vap["spec"]
+        rules = spec.get("matchConstraints", {}).get("resourceRules", [])
+        covered = {r for rule in rules if "apps" in rule.get("apiGroups", [])
+                   and {"UPDATE", "CREATE"} <= set(rule.get("operations", []))
+                   for r in rule.get("resources", [])}
+        exprs = " ".join(v.get("expression", "") for v in spec.get("validations", []) +
+                         spec.get("variables", []))
+        if {"statefulsets", "statefulsets/scale"} <= covered and \
+                spec.get("paramKind", {}).get("kind") == "ConfigMap" and \
+                "object.spec.replicas" in exprs and "params.data" in exprs and \
+                any("identity-service" in m.get("expression", "")
+                    for m in spec.get("matchConditions", [])) and \
+                spec.get("failurePolicy", "Fail") == "Fail":
+            guards.append(name)
+    check(guards, "prod: a ValidatingAdmissionPolicy (failurePolicy Fail, ConfigMap params) "
+                  "checks identity-service's replicas on statefulsets and statefulsets/scale "
+                  "CREATE/UPDATE")
+    bound = [b for b in bindings.values() if b["spec"].get("policyName") in guards]
+    check(bound, "prod: the shard guard is bound")
+    for b in bound:
+        spec = b["spec"]
+        check("Deny" in spec.get("validationActions", []), "prod: the shard guard denies")
+        ref = spec.get("paramRef", {})
+        check(ref.get("name") == "identity-shards" and ref.get("parameterNotFoundAction") == "Deny",
+              "prod: the shard guard reads ConfigMap identity-shards and denies without it")
+        check(ref.get("namespace") in (None, prod_ns), "prod: the shard guard's param in the prod namespace")
+        check(selects(spec.get("matchResources", {}).get("namespaceSelector", {}),
+                      {"kubernetes.io/metadata.name": prod_ns}),
+              f"prod: the shard guard applies in namespace {prod_ns}")
+
+
+def check_backups(overlay, objs):
+    """The backup CronJob: create, verify that backup, then prune."""
+    cronjobs = named(objs, "CronJob")
+    check("scim-backup" in cronjobs, f"{overlay}: a scim-backup CronJob")
+    if "scim-backup" not in cronjobs:
+        return
+    cj = cronjobs["scim-backup"]
+    where = f"{overlay}/CronJob/scim-backup"
+    check(cj["spec"].get("concurrencyPolicy") == "Forbid", f"{where}: concurrencyPolicy Forbid")
+    job = cj["spec"]["jobTemplate"]["spec"]
+    check(isinstance(job.get("activeDeadlineSeconds"), int), f"{where}: activeDeadlineSeconds")
+    pod = job["template"]["spec"]
+    labels = job["template"]["metadata"].get("labels", {})
+    check_restricted(where, pod)
+    check(pod.get("automountServiceAccountToken") is False, f"{where}: no service account token")
+    check(pod.get("serviceAccountName") in named(objs, "ServiceAccount"), f"{where}: its ServiceAccount")
+    check(labels.get("scim.io/internal-client") == "true", f"{where}: scim.io/internal-client label")
+    claims = named(objs, "PersistentVolumeClaim")
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    images = {x["spec"]["template"]["spec"]["containers"][0]["image"]
+              for x in workloads(objs) if x["metadata"]["name"] == "identity-service"}
+    admin_secrets = {v["secret"]["secretName"]
+                     for w in workloads(objs) if w["metadata"]["name"] == "identity-service"
+                     for v in w["spec"]["template"]["spec"].get("volumes", []) if "secret" in v}
+    for c in pod["containers"]:
+        check(c["image"] in images, f"{where}: the services' image, got {c['image']}")
+        env = config_env(pod, objs)
+        script = " ".join(c.get("command", []) + c.get("args", []))
+        create = re.search(r'id=\$\("?\$?\w*"?\s*backup create --dir=', script) or \
+            re.search(r"id=\$\(\S*scimctl\S*\s+backup create --dir=", script)
+        verify = re.search(r'backup verify --dir=\S+ --id="?\$\{?id\}?"?', script)
+        check(create and verify and create.start() < verify.start(),
+              f"{where}: runs `backup create` (its id kept), then `backup verify --id=` of that id")
+        check("set -e" in script, f"{where}: the script stops at the first failure (set -e)")
+        prune = script.find("rm -rf --")
+        listed = script.find("backup list")
+        check(verify and listed > verify.start() and prune > listed,
+              f"{where}: prunes only after the verify, from `backup list`")
+        check(env.get("BACKUP_KEEP", "").isdigit() and int(env["BACKUP_KEEP"]) >= 1,
+              f"{where}: BACKUP_KEEP >= 1")
+        mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+        backup_vol = volumes.get(mounts.get(env.get("BACKUP_DIR", "")), {})
+        claim = backup_vol.get("persistentVolumeClaim", {}).get("claimName")
+        check(claim in claims, f"{where}: BACKUP_DIR {env.get('BACKUP_DIR')} on a rendered "
+                               f"PersistentVolumeClaim, got {claim}")
+        token = env.get("SCIM_ADMIN_TOKEN_FILE", "")
+        check(any(os.path.dirname(token) == path and
+                  volumes.get(vol, {}).get("secret", {}).get("secretName") in admin_secrets
+                  for path, vol in mounts.items()),
+              f"{where}: SCIM_ADMIN_TOKEN_FILE {token!r} from the services' admin Secret")
+        check("SCIM_SERVER" in env and "SCIM_AUDIT_SERVER" in env and
+              ("SCIM_IDENTITY_SERVER" in env or "SCIM_ETCD" in env),
+              f"{where}: names token-service, audit-service and identity-service (or etcd)")
+        dials = [env[k] for k in ("SCIM_SERVER", "SCIM_IDENTITY_SERVER", "SCIM_AUDIT_SERVER")
+                 if k in env] + etcd_endpoints(env.get("SCIM_ETCD"))
+        check_calls(overlay, "scim-backup", labels, dials, objs)
+        # Every identity shard serves BackupService on its gRPC port.
+        identity = next((w for w in workloads(objs) if w["metadata"]["name"] == "identity-service"), None)
+        if identity:
+            check(admits(objs, pod_labels(identity), 50052, from_labels=labels),
+                  f"{where}: identity-service's pods (every shard) do not admit the backup Job")
+
+
+def check_restore(prod):
+    objs = render(os.path.join(K8S, "jobs", "restore"))
+    jobs = named(objs, "Job")
+    check(jobs, "jobs/restore: a Job")
+    prod_ns = next((o["metadata"]["name"] for o in prod if o["kind"] == "Namespace"), None)
+    prod_claims = named(prod, "PersistentVolumeClaim")
+    templates = {f"{t['metadata']['name']}-{w['metadata']['name']}"
+                 for w in workloads(prod) if w["kind"] == "StatefulSet" and is_scim(w)
+                 for t in w["spec"].get("volumeClaimTemplates", [])}
+    for name, job in jobs.items():
+        where = f"jobs/restore/{name}"
+        spec = job["spec"]
+        pod = spec["template"]["spec"]
+        check(job["metadata"].get("namespace") == prod_ns, f"{where}: in namespace {prod_ns}")
+        check(spec.get("backoffLimit") == 0, f"{where}: backoffLimit 0")
+        check(isinstance(spec.get("ttlSecondsAfterFinished"), int), f"{where}: ttlSecondsAfterFinished")
+        check(pod.get("automountServiceAccountToken") is False, f"{where}: no service account token")
+        check_restricted(where, pod)
+        volumes = {v["name"]: v.get("persistentVolumeClaim", {}) for v in pod.get("volumes", [])}
+        c = pod["containers"][0]
+        script = " ".join(c.get("command", []) + c.get("args", []))
+        check(re.search(r"backup restore --dir=\S+ --id=\S+\s*(\\\s*)?--data_dir=\S+ --only=", script),
+              f"{where}: runs `backup restore ... --data_dir=... --only=...`")
+        mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+        backups = mounts.get(re.search(r'backups=(\S+)', script).group(1) if "backups=" in script else "")
+        check(backups and backups.get("readOnly") is True and
+              volumes.get(backups["name"], {}).get("claimName") in prod_claims,
+              f"{where}: reads the backup claim of prod, read-only")
+        data = mounts.get(re.search(r'data=(\S+)', script).group(1) if "data=" in script else "")
+        claim = volumes.get(data["name"], {}).get("claimName", "") if data else ""
+        check(re.sub(r"-\d+$", "", claim) in templates,
+              f"{where}: restores into a StatefulSet's data claim (data-<name>-<ordinal>), got {claim!r}")
+        anti = pod.get("affinity", {}).get("podAntiAffinity", {}) \
+            .get("requiredDuringSchedulingIgnoredDuringExecution", [])
+        owner = re.sub(r"^[a-z0-9]+-", "", claim)  # data-identity-service-0: identity-service-0
+        check(any(t.get("topologyKey") == "kubernetes.io/hostname" and
+                  selects(t.get("labelSelector"), {"statefulset.kubernetes.io/pod-name": owner})
+                  for t in anti),
+              f"{where}: never beside the running pod {owner} that owns {claim} (required podAntiAffinity)")
 
 
 # --- metrics the monitoring uses ----------------------------------------
@@ -635,11 +899,15 @@ def check_jobs(prod):
                           for x in workloads(prod) if x["metadata"]["name"] == "identity-service"}
                 check(c["image"] in images, f"{where}: the services' image, got {c['image']}")
             flags = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
-            for flag in ("server", "identity_server", "audit_server"):
+            for flag in ("server", "audit_server"):
                 check(flag in flags, f"{where}: --{flag}")
+            sharded = "etcd" in named(prod, "StatefulSet")
+            check("etcd" in flags if sharded else "identity_server" in flags,
+                  f"{where}: " + ("--etcd (prod runs identity-service as shards)" if sharded
+                                  else "--identity_server"))
             check_calls(where, name, labels,
                         [flags[f] for f in ("server", "identity_server", "audit_server")
-                         if f in flags], prod)
+                         if f in flags] + etcd_endpoints(flags.get("etcd")), prod)
             token = flags.get("admin_token_file", "")
             mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
             secret_of = {v["name"]: v["secret"]["secretName"]
@@ -652,8 +920,8 @@ def check_jobs(prod):
     calls = [l for l in readme.splitlines() if re.search(r"scimctl\b.*--server=", l)]
     check(calls, "k8s/README.md: in-cluster scimctl commands")
     for line in calls:
-        check("--identity_server=" in line,
-              f"k8s/README.md: scimctl without --identity_server: {line.strip()}")
+        check("--identity_server=" in line or "--etcd=" in line,
+              f"k8s/README.md: scimctl without --identity_server or --etcd: {line.strip()}")
 
 
 def main():
@@ -665,9 +933,10 @@ def main():
     rendered = {o: check_overlay(o) for o in overlays}
     check_monitoring(rendered.get("prod", []), rendered.get("dev", []))
     check_jobs(rendered.get("prod", []))
+    check_restore(rendered.get("prod", []))
     for f in failures:
         print("FAIL:", f)
-    print(f"k8s render: {len(overlays)} overlays, monitoring, jobs; {len(failures)} failures")
+    print(f"k8s render: {len(overlays)} overlays, monitoring, jobs, restore; {len(failures)} failures")
     return 1 if failures else 0
 
 

@@ -1,9 +1,10 @@
 // Offline schema validation of the k8s manifests: renders the dev and prod
-// overlays, k8s/monitoring and k8s/jobs with `kubectl kustomize` and checks
+// overlays, k8s/monitoring, k8s/jobs and k8s/jobs/restore with `kubectl kustomize` and checks
 // every object against the Kubernetes API schemas (kubernetes-models) and,
 // for PodMonitor and PrometheusRule, the Prometheus Operator's CRD schemas;
 // every alert expression and dashboard query must parse as PromQL
-// (Prometheus's own grammar).
+// (Prometheus's own grammar). ValidatingAdmissionPolicy and its binding
+// (prod's shard guard) are in kubernetes-models' admissionregistration.k8s.io/v1.
 // Types, enums, required fields and formats come from the models' validate();
 // a field the schema does not know (a typo, a misplaced key) is caught too:
 // the compiled validator reads every field its schema declares, so a key it
@@ -19,7 +20,7 @@ import { parseAllDocuments } from 'yaml';
 import { parser as promql } from '@prometheus-io/lezer-promql';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const sources = ['overlays/dev', 'overlays/prod', 'monitoring', 'jobs'];
+const sources = ['overlays/dev', 'overlays/prod', 'monitoring', 'jobs', 'jobs/restore'];
 
 if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status !== 0) {
   console.log('SKIP: kubectl is not installed');
