@@ -14,7 +14,7 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Open(
                                InDataFormat(data_format()));
   if (!kv.ok()) return kv.status();
   auto signer =
-      SigningKey::LoadOrCreate(db_dir + "/signing.key", *runtime.random, kek);
+      SigningKey::LoadOrCreate(db_dir + "/" + kSigningKeyFile, *runtime.random, kek);
   if (!signer.ok()) return signer.status();
   return std::make_unique<AuditComponent>(std::move(*kv), std::move(*signer),
                                           admin_token, runtime);

@@ -27,6 +27,9 @@ class AuditComponent {
   // The layout its database is written in (checked on open, recorded in
   // backups).
   static DataFormat data_format() { return {"audit", kDataFormat}; }
+  // The key the trail's checkpoints are signed with, beside the database
+  // (backups carry it: a restored trail must verify).
+  static constexpr char kSigningKeyFile[] = "signing.key";
   // The database, for backups (backup/backup_service.h).
   KvStore& kv() { return *kv_; }
   AuditComponent(std::unique_ptr<KvStore> kv, SigningKey signer,

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     backups = std::make_unique<scim::backup::BackupServiceImpl>(
         admin_token, std::vector<scim::backup::SnapshotSource>{scim::backup::SourceOf(
                          "audit", component->kv(), scim::audit::AuditComponent::data_format(),
-                         data_dir + "/audit")});
+                         data_dir + "/audit", /*shard=*/-1,
+                         {std::string(scim::audit::AuditComponent::kSigningKeyFile)})});
     return std::vector<grpc::Service*>{component->service(), backups.get()};
   };
   hooks.started = [&](const std::string&, std::shared_ptr<grpc::ChannelCredentials> channel) {

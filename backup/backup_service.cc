@@ -51,6 +51,12 @@ absl::Status BackupServiceImpl::StreamSource(grpc::ServerContext& context,
   // A snapshot that died with its process left this behind.
   fs::remove_all(source.scratch_dir, ec);
   if (absl::Status s = source.store->CreateCheckpoint(source.scratch_dir); !s.ok()) return s;
+  for (const std::string& name : source.side_files) {
+    const fs::path from = fs::path(source.db_dir) / name;
+    if (!fs::exists(from, ec)) continue;
+    fs::copy_file(from, fs::path(source.scratch_dir) / name, ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("cannot copy ", from.string(), ": ", ec.message()));
+  }
   std::vector<fs::path> files;
   for (auto it = fs::recursive_directory_iterator(source.scratch_dir, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -22,13 +22,18 @@ struct SnapshotSource {
   // Where the checkpoint is written before it is streamed: on the store's
   // filesystem (hard links), emptied before and after each snapshot.
   std::string scratch_dir;
+  // Files beside the database in `db_dir` that belong to it (audit-service's
+  // signing key): copied into the snapshot when they exist.
+  std::string db_dir;
+  std::vector<std::string> side_files;
 };
 
 // A database opened at `db_dir`; its checkpoints go to "<db_dir>.snapshot".
 inline SnapshotSource SourceOf(std::string part, KvStore& store, DataFormat format,
-                               const std::string& db_dir, int shard = -1) {
+                               const std::string& db_dir, int shard = -1,
+                               std::vector<std::string> side_files = {}) {
   return SnapshotSource{std::move(part), shard, std::move(format), &store,
-                        db_dir + ".snapshot"};
+                        db_dir + ".snapshot", db_dir, std::move(side_files)};
 }
 
 class BackupServiceImpl final : public v1::BackupService::Service {

@@ -67,6 +67,7 @@ int RunServiceMain(const std::string& binary, const std::string& data_dir,
     metrics = std::move(*exposer);
     serving.emplace_back("metrics_port", absl::StrCat(metrics_port));
   }
+  if (hooks.bound) hooks.bound(port);
   if (hooks.started) hooks.started(*admin, *channel_credentials);
   LogServing(binary, serving);
   LogInfo("shutting down", {{"signal", WaitForShutdownSignal()}});

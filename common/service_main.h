@@ -18,6 +18,8 @@ struct ServiceMainHooks {
   std::function<absl::StatusOr<std::vector<grpc::Service*>>(
       const std::string& admin_token)>
       open;
+  // Runs once the gRPC server is bound, with its port (e.g. register it).
+  std::function<void(int grpc_port)> bound;
   // Runs once serving (e.g. start the outbox shipper); `channel` is what
   // calls to other services use (TLS per --tls_ca, mutual per --tls_cert).
   std::function<void(const std::string& admin_token,

@@ -37,8 +37,10 @@ void BulkHandler::Handle(Call& call) {
   request.set_tenant(call.tenant);
   ProjectionFromParams(call.req.params, request.mutable_projection());
   v1::BulkResponse response;
-  auto context = call.GrpcContext();
-  absl::Status s = FromGrpcStatus(identity_->Bulk(context.get(), request, &response));
+  absl::Status s = FromGrpcStatus(identity_->Run(call.tenant, [&](sharding::IdentityRouter::Stub& stub) {
+    response.Clear();
+    return stub.Bulk(call.GrpcContext().get(), request, &response);
+  }));
   if (!s.ok()) {
     call.Error(s);
     return;

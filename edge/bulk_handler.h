@@ -7,18 +7,19 @@
 
 #include "edge/call.h"
 #include "scim/v1/identity.grpc.pb.h"
+#include "sharding/identity_router.h"
 
 namespace scim::edge {
 
 class BulkHandler {
  public:
-  explicit BulkHandler(std::shared_ptr<v1::IdentityService::StubInterface> identity)
-      : identity_(std::move(identity)) {}
+  // `identity` is borrowed and outlives the handler.
+  explicit BulkHandler(sharding::IdentityRouter* identity) : identity_(identity) {}
 
   void Handle(Call& call);
 
  private:
-  std::shared_ptr<v1::IdentityService::StubInterface> identity_;
+  sharding::IdentityRouter* const identity_;
 };
 
 }  // namespace scim::edge

@@ -41,12 +41,16 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
     : access_log_(options.access_log),
       trusted_proxies_(options.http.trusted_proxies),
       random_(deps.random),
-      users_(UserRpcs(deps.identity)),
-      groups_(GroupRpcs(deps.identity)),
+      identity_(deps.identity_router != nullptr
+                    ? std::move(deps.identity_router)
+                    : std::shared_ptr<sharding::IdentityRouter>(
+                          sharding::IdentityRouter::FixedStub(deps.identity))),
+      users_(UserRpcs(identity_.get())),
+      groups_(GroupRpcs(identity_.get())),
       readiness_(deps.clock != nullptr ? deps.clock : Clock::Real(), options.dependency_grace),
       admission_(deps.authenticator, deps.denials, deps.rate_limiter),
       resources_(&conditional_),
-      bulk_(std::move(deps.identity)),
+      bulk_(identity_.get()),
       discovery_(deps.registry, std::move(deps.schemas)),
       clock_(deps.clock != nullptr ? deps.clock : Clock::Real()),
       router_(&readiness_, &oauth_, &admission_, users_.get(), groups_.get(),

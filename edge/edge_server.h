@@ -69,6 +69,8 @@ struct EdgeDeps {
   Clock* clock = nullptr;  // connection deadlines, keep-alive, idle threads
   // Each tenant's own schemas, for discovery; null: only the core ones.
   std::shared_ptr<v1::SchemaService::StubInterface> schemas;
+  // With tenant shards: routes each tenant's calls (then `identity` is unused).
+  std::shared_ptr<sharding::IdentityRouter> identity_router;
 };
 
 class EdgeServer {
@@ -113,6 +115,7 @@ class EdgeServer {
   const bool access_log_;
   const CidrSet trusted_proxies_;
   RandomSource* const random_;
+  std::shared_ptr<sharding::IdentityRouter> identity_;
   std::unique_ptr<ResourceRpcs> users_;
   std::unique_ptr<ResourceRpcs> groups_;
   Readiness readiness_;

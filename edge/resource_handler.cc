@@ -27,7 +27,7 @@ void ResourceHandler::Handle(Call& call, ResourceRpcs& rpcs,
   const std::string endpoint = rpcs.endpoint();
   v1::Projection projection;
   ProjectionFromParams(call.req.params, &projection);
-  auto context = call.GrpcContext();
+  const NewContext context = [&call] { return call.GrpcContext(); };
   std::unique_ptr<google::protobuf::Message> out = rpcs.New();
   if (id.empty()) {
     call.route = absl::StrCat("/t/{tenant}/scim/v2/", endpoint);
@@ -38,7 +38,7 @@ void ResourceHandler::Handle(Call& call, ResourceRpcs& rpcs,
       absl::Status s = DecodeResource(body, in.get(), decode);
       if (s.ok()) {
         s = FromGrpcStatus(
-            rpcs.Create(context.get(), call.tenant, *in, projection, out.get()));
+            rpcs.Create(context, call.tenant, *in, projection, out.get()));
       }
       if (!s.ok()) {
         call.Error(s);
@@ -69,14 +69,14 @@ void ResourceHandler::Handle(Call& call, ResourceRpcs& rpcs,
   absl::Status s;
   if (method == "GET") {
     if (conditional_->AnswerFromCache(call, endpoint, id)) return;
-    s = FromGrpcStatus(rpcs.Get(context.get(), call.tenant, id, projection, out.get()));
+    s = FromGrpcStatus(rpcs.Get(context, call.tenant, id, projection, out.get()));
   } else if (method == "PUT") {
     json body;
     if (!call.ParseBody(&body)) return;
     std::unique_ptr<google::protobuf::Message> in = rpcs.New();
     s = DecodeResource(body, in.get(), decode);
     if (s.ok()) {
-      s = FromGrpcStatus(rpcs.Replace(context.get(), call.tenant, id, if_match, *in,
+      s = FromGrpcStatus(rpcs.Replace(context, call.tenant, id, if_match, *in,
                                       projection, out.get()));
     }
   } else if (method == "PATCH") {
@@ -92,14 +92,14 @@ void ResourceHandler::Handle(Call& call, ResourceRpcs& rpcs,
     // Nothing but the ETag will be returned: ask for meta alone, so
     // identity-service reads no members back.
     if (no_content) request.mutable_projection()->add_attributes("meta");
-    s = FromGrpcStatus(rpcs.Patch(context.get(), request, out.get()));
+    s = FromGrpcStatus(rpcs.Patch(context, request, out.get()));
     if (s.ok() && no_content) {
       SetEtag(call, *out);
       call.res.status = 204;
       return;
     }
   } else if (method == "DELETE") {
-    s = FromGrpcStatus(rpcs.Delete(context.get(), call.tenant, id, if_match));
+    s = FromGrpcStatus(rpcs.Delete(context, call.tenant, id, if_match));
     if (s.ok()) {
       call.res.status = 204;
       return;
@@ -132,9 +132,9 @@ void ResourceHandler::HandleSearch(Call& call, ResourceRpcs& rpcs) {
 
 void ResourceHandler::List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query) {
   ListPage page;
-  auto context = call.GrpcContext();
+  const NewContext context = [&call] { return call.GrpcContext(); };
   absl::Status s =
-      FromGrpcStatus(rpcs.List(context.get(), call.tenant, query, &page));
+      FromGrpcStatus(rpcs.List(context, call.tenant, query, &page));
   if (!s.ok()) {
     call.Error(s);
     return;

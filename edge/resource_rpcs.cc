@@ -30,29 +30,29 @@ class Rpcs final : public ResourceRpcs {
  public:
   using Traits = ResourceTraits<R>;
 
-  explicit Rpcs(std::shared_ptr<Stub> stub) : stub_(std::move(stub)) {}
+  explicit Rpcs(sharding::IdentityRouter* router) : router_(router) {}
   const char* endpoint() const override { return Traits::kEndpoint; }
   bool PatchAnswersNoContent() const override { return Traits::kPatchAnswersNoContent; }
   std::unique_ptr<Message> New() const override { return std::make_unique<R>(); }
-  grpc::Status Create(grpc::ClientContext* c, const std::string& tenant,
+  grpc::Status Create(const NewContext& c, const std::string& tenant,
                       const Message& resource, const v1::Projection& projection,
                       Message* out) override {
     typename Traits::CreateRequest r;
     r.set_tenant(tenant);
     Traits::MutableOf(&r)->CopyFrom(resource);
     *r.mutable_projection() = projection;
-    return (stub_.get()->*Traits::kCreate)(c, r, static_cast<R*>(out));
+    return Routed(c, r.tenant(), Traits::kCreate, r, static_cast<R*>(out));
   }
-  grpc::Status Get(grpc::ClientContext* c, const std::string& tenant,
+  grpc::Status Get(const NewContext& c, const std::string& tenant,
                    const std::string& id, const v1::Projection& projection,
                    Message* out) override {
     typename Traits::GetRequest r;
     r.set_tenant(tenant);
     r.set_id(id);
     *r.mutable_projection() = projection;
-    return (stub_.get()->*Traits::kGet)(c, r, static_cast<R*>(out));
+    return Routed(c, r.tenant(), Traits::kGet, r, static_cast<R*>(out));
   }
-  grpc::Status Replace(grpc::ClientContext* c, const std::string& tenant,
+  grpc::Status Replace(const NewContext& c, const std::string& tenant,
                        const std::string& id, const std::string& if_match,
                        const Message& resource, const v1::Projection& projection,
                        Message* out) override {
@@ -62,43 +62,54 @@ class Rpcs final : public ResourceRpcs {
     r.set_if_match(if_match);
     Traits::MutableOf(&r)->CopyFrom(resource);
     *r.mutable_projection() = projection;
-    return (stub_.get()->*Traits::kReplace)(c, r, static_cast<R*>(out));
+    return Routed(c, r.tenant(), Traits::kReplace, r, static_cast<R*>(out));
   }
-  grpc::Status Patch(grpc::ClientContext* c, const v1::PatchRequest& r,
+  grpc::Status Patch(const NewContext& c, const v1::PatchRequest& r,
                      Message* out) override {
-    return (stub_.get()->*Traits::kPatch)(c, r, static_cast<R*>(out));
+    return Routed(c, r.tenant(), Traits::kPatch, r, static_cast<R*>(out));
   }
-  grpc::Status Delete(grpc::ClientContext* c, const std::string& tenant,
+  grpc::Status Delete(const NewContext& c, const std::string& tenant,
                       const std::string& id, const std::string& if_match) override {
     typename Traits::DeleteRequest r;
     r.set_tenant(tenant);
     r.set_id(id);
     r.set_if_match(if_match);
     google::protobuf::Empty empty;
-    return (stub_.get()->*Traits::kDelete)(c, r, &empty);
+    return Routed(c, r.tenant(), Traits::kDelete, r, &empty);
   }
-  grpc::Status List(grpc::ClientContext* c, const std::string& tenant,
+  grpc::Status List(const NewContext& c, const std::string& tenant,
                     const v1::ListRequest& query, ListPage* out) override {
     typename Traits::ListRequest r;
     r.set_tenant(tenant);
     *r.mutable_query() = query;
     typename Traits::ListResponse response;
-    grpc::Status s = (stub_.get()->*Traits::kList)(c, r, &response);
+    grpc::Status s = Routed(c, r.tenant(), Traits::kList, r, &response);
     if (s.ok()) ToPage(response, out);
     return s;
   }
 
  private:
-  std::shared_ptr<Stub> stub_;
+  // Runs one RPC on the tenant's identity-service, with a fresh context per attempt.
+  template <typename Request, typename Response>
+  grpc::Status Routed(const NewContext& c, const std::string& tenant,
+                      grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+                      const Request& r, Response* out) {
+    return router_->Run(tenant, [&](Stub& stub) {
+      std::unique_ptr<grpc::ClientContext> context = c();
+      return (stub.*rpc)(context.get(), r, out);
+    });
+  }
+
+  sharding::IdentityRouter* const router_;
 };
 
 }  // namespace
 
-std::unique_ptr<ResourceRpcs> UserRpcs(std::shared_ptr<Stub> stub) {
-  return std::make_unique<Rpcs<v1::User>>(std::move(stub));
+std::unique_ptr<ResourceRpcs> UserRpcs(sharding::IdentityRouter* router) {
+  return std::make_unique<Rpcs<v1::User>>(router);
 }
-std::unique_ptr<ResourceRpcs> GroupRpcs(std::shared_ptr<Stub> stub) {
-  return std::make_unique<Rpcs<v1::Group>>(std::move(stub));
+std::unique_ptr<ResourceRpcs> GroupRpcs(sharding::IdentityRouter* router) {
+  return std::make_unique<Rpcs<v1::Group>>(router);
 }
 
 }  // namespace scim::edge

@@ -3,6 +3,7 @@
 #ifndef SCIM_EDGE_RESOURCE_RPCS_H_
 #define SCIM_EDGE_RESOURCE_RPCS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/client_context.h"
 #include "scim/v1/identity.grpc.pb.h"
+#include "sharding/identity_router.h"
 
 namespace scim::edge {
 
@@ -24,6 +26,10 @@ struct ListPage {
   std::vector<std::unique_ptr<google::protobuf::Message>> resources;
 };
 
+// Makes the context of one call: a call routed to a tenant's shard may be
+// made twice (identity_router.h), and a context serves one call only.
+using NewContext = std::function<std::unique_ptr<grpc::ClientContext>()>;
+
 class ResourceRpcs {
  public:
   virtual ~ResourceRpcs() = default;
@@ -31,31 +37,30 @@ class ResourceRpcs {
   // Whether a PATCH that asks for no attributes answers 204 (no body).
   virtual bool PatchAnswersNoContent() const = 0;
   virtual std::unique_ptr<google::protobuf::Message> New() const = 0;
-  virtual grpc::Status Create(grpc::ClientContext* context, const std::string& tenant,
+  virtual grpc::Status Create(const NewContext& context, const std::string& tenant,
                               const google::protobuf::Message& resource,
                               const v1::Projection& projection,
                               google::protobuf::Message* out) = 0;
-  virtual grpc::Status Get(grpc::ClientContext* context, const std::string& tenant,
+  virtual grpc::Status Get(const NewContext& context, const std::string& tenant,
                            const std::string& id, const v1::Projection& projection,
                            google::protobuf::Message* out) = 0;
-  virtual grpc::Status Replace(grpc::ClientContext* context, const std::string& tenant,
+  virtual grpc::Status Replace(const NewContext& context, const std::string& tenant,
                                const std::string& id, const std::string& if_match,
                                const google::protobuf::Message& resource,
                                const v1::Projection& projection,
                                google::protobuf::Message* out) = 0;
-  virtual grpc::Status Patch(grpc::ClientContext* context,
+  virtual grpc::Status Patch(const NewContext& context,
                              const v1::PatchRequest& request,
                              google::protobuf::Message* out) = 0;
-  virtual grpc::Status Delete(grpc::ClientContext* context, const std::string& tenant,
+  virtual grpc::Status Delete(const NewContext& context, const std::string& tenant,
                               const std::string& id, const std::string& if_match) = 0;
-  virtual grpc::Status List(grpc::ClientContext* context, const std::string& tenant,
+  virtual grpc::Status List(const NewContext& context, const std::string& tenant,
                             const v1::ListRequest& query, ListPage* out) = 0;
 };
 
-std::unique_ptr<ResourceRpcs> UserRpcs(
-    std::shared_ptr<v1::IdentityService::StubInterface> stub);
-std::unique_ptr<ResourceRpcs> GroupRpcs(
-    std::shared_ptr<v1::IdentityService::StubInterface> stub);
+// `router` is borrowed and outlives the result.
+std::unique_ptr<ResourceRpcs> UserRpcs(sharding::IdentityRouter* router);
+std::unique_ptr<ResourceRpcs> GroupRpcs(sharding::IdentityRouter* router);
 
 }  // namespace scim::edge
 

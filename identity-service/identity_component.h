@@ -97,6 +97,11 @@ class IdentityComponent {
   TenantIndexBuilder& index_builder() { return index_builder_; }
 
   grpc::Service* service() { return &service_; }
+  // With tenant shards: every RPC first checks that this shard serves the
+  // tenant (IdentityServiceImpl::set_tenant_owner_check).
+  void set_tenant_owner_check(std::function<absl::Status(const std::string&)> check) {
+    service_.set_tenant_owner_check(std::move(check));
+  }
   // Every gRPC service it serves: identity, events, webhooks, schemas.
   std::vector<grpc::Service*> services() {
     return {&service_, &event_service_, &webhook_service_, &schema_service_};

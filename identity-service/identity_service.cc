@@ -30,6 +30,7 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
                                             ValidationOptions* validation,
                                             std::optional<token::Principal>* caller) {
   if (tenant.empty()) return InvalidValue("tenant is required");
+  if (owner_check_) RETURN_IF_ERROR(owner_check_(tenant));
   if (authenticator_ == nullptr) {
     return ScimError(absl::StatusCode::kUnavailable, "",
                      "authorization is not configured");

@@ -44,6 +44,11 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                    const std::string& tenant) {
     return Authorize(context, tenant, Access::kRead);
   }
+  // With tenant shards: refuses, before anything else, a tenant this shard
+  // does not serve (sharding/wrong_shard.h). Set before serving.
+  void set_tenant_owner_check(std::function<absl::Status(const std::string&)> check) {
+    owner_check_ = std::move(check);
+  }
   // Runs after DeleteTenantData erased a tenant's directory data (its
   // webhooks go too).
   void set_tenant_deleted_hook(std::function<absl::Status(const std::string&)> hook) {
@@ -157,6 +162,7 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::StatusOr<std::shared_ptr<ResourceStore>> StoreFor(const std::string& tenant);
 
   std::function<absl::Status(const std::string&)> tenant_deleted_;
+  std::function<absl::Status(const std::string&)> owner_check_;
   ResourceStore* store_;
   TenantStores* stores_ = nullptr;
   token::Authenticator* authenticator_ = nullptr;

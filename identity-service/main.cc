@@ -10,6 +10,13 @@
 #include "grpcpp/create_channel.h"
 #include "identity-service/identity_component.h"
 #include "identity-service/identity_flags.h"
+#include "sharding/shard_map.h"
+#include "sharding/wrong_shard.h"
+
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 ABSL_FLAG(std::string, data_dir, "./data",
           "RocksDB lives in <data_dir>/identity");
@@ -24,6 +31,15 @@ ABSL_FLAG(std::string, redis, "",
           "ETag cache: writes update it before they are acknowledged; empty = no cache");
 ABSL_FLAG(std::string, admin_token_file, "",
           "admin token file (default <data_dir>/admin.token)");
+ABSL_FLAG(std::string, etcd, "",
+          "http://host:port[,host:port...]: the shard map lives there and this process "
+          "is one shard; empty = the one implicit shard");
+ABSL_FLAG(int32_t, shard, -1,
+          "this process's shard number when --etcd is set (default: the number its "
+          "hostname ends in, a StatefulSet pod's ordinal)");
+ABSL_FLAG(std::string, advertise_addr, "",
+          "the address other processes dial this shard at, registered in etcd "
+          "(default: the bound --grpc_addr)");
 
 int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
@@ -47,6 +63,36 @@ int main(int argc, char** argv) {
   }
   const std::unique_ptr<const scim::SchemaRegistry> registry =
       scim::SchemaRegistry::Core();
+  // With --etcd: this process is one shard of the shard map.
+  std::unique_ptr<scim::sharding::ShardMap> shard_map;
+  int shard = absl::GetFlag(FLAGS_shard);
+  if (!absl::GetFlag(FLAGS_etcd).empty()) {
+    if (shard < 0) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      shard = scim::sharding::OrdinalFromHostname(host);
+      if (shard < 0) {
+        scim::LogError("--etcd needs --shard (the hostname ends in no ordinal)",
+                       {{"hostname", host}});
+        return 2;
+      }
+    }
+    if (shard >= scim::sharding::kMaxShards) {
+      scim::LogError("--shard is out of range", {{"shard", absl::StrCat(shard)}});
+      return 2;
+    }
+    auto etcd = scim::sharding::EtcdClient::Connect(absl::GetFlag(FLAGS_etcd));
+    if (!etcd.ok()) {
+      scim::LogError("bad --etcd", {{"error", etcd.status().ToString()}});
+      return 2;
+    }
+    auto map = scim::sharding::ShardMap::Start(std::move(*etcd));
+    if (!map.ok()) {
+      scim::LogError("cannot read the shard map", {{"error", map.status().ToString()}});
+      return 1;
+    }
+    shard_map = std::move(*map);
+  }
   std::unique_ptr<scim::identity::IdentityComponent> component;
   std::unique_ptr<scim::backup::BackupServiceImpl> backups;  // `scimctl backup create`
   scim::ServiceMainHooks hooks;
@@ -58,6 +104,9 @@ int main(int argc, char** argv) {
         data_dir + "/identity", registry.get(), scim::Runtime::Real(), options);
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
+    if (shard_map != nullptr) {
+      component->set_tenant_owner_check(scim::sharding::OwnershipCheck(shard_map.get(), shard));
+    }
     if (etags != nullptr) component->store().set_etag_cache(etags.get());
     component->store().set_list_scan_limit(absl::GetFlag(FLAGS_list_scan_limit));
     backups = std::make_unique<scim::backup::BackupServiceImpl>(
@@ -67,6 +116,26 @@ int main(int argc, char** argv) {
     std::vector<grpc::Service*> services = component->services();
     services.push_back(backups.get());
     return services;
+  };
+  hooks.bound = [&](int grpc_port) {
+    if (shard_map == nullptr) return;
+    std::string address = absl::GetFlag(FLAGS_advertise_addr);
+    if (address.empty()) {
+      auto bound = scim::ParseHostPort(absl::GetFlag(FLAGS_grpc_addr));
+      address = absl::StrCat(bound.ok() && !bound->host.empty() ? bound->host : "127.0.0.1",
+                             ":", grpc_port);
+    }
+    // Until it is registered, routers cannot reach this shard; its tenants
+    // wait (503) rather than go elsewhere.
+    for (int attempt = 0;; ++attempt) {
+      absl::Status s = shard_map->RegisterShard(shard, address);
+      if (s.ok()) break;
+      scim::LogWarning("cannot register the shard in etcd; retrying",
+                       {{"error", s.ToString()}, {"attempt", absl::StrCat(attempt)}});
+      absl::SleepFor(absl::Seconds(1));
+    }
+    scim::LogInfo("identity shard registered",
+                  {{"shard", absl::StrCat(shard)}, {"address", address}});
   };
   hooks.started = [&](const std::string& admin_token,
                       std::shared_ptr<grpc::ChannelCredentials> channel) {

@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
                                       data_dir + "/token"),
                scim::backup::SourceOf("audit", (*audit)->kv(),
                                       scim::audit::AuditComponent::data_format(),
-                                      data_dir + "/audit")});
+                                      data_dir + "/audit", /*shard=*/-1,
+                                      {std::string(scim::audit::AuditComponent::kSigningKeyFile)})});
   std::vector<grpc::Service*> services = (*identity)->services();
   services.push_back((*token)->service());
   services.push_back((*audit)->service());

@@ -7,6 +7,7 @@
 #include "sharding/etcd_client.h"
 #include "sharding/etcd_server_for_tests.h"
 #include "sharding/shard_map.h"
+#include "sharding/wrong_shard.h"
 
 namespace scim::sharding {
 namespace {
@@ -171,6 +172,23 @@ TEST(ShardMapTest, PlacementEncoding) {
   for (const char* bad : {"", "{", "[]", "{\"shard\":1}", "{\"shard\":\"1\",\"epoch\":1}",
                           "{\"shard\":5000,\"epoch\":1}", "{\"shard\":1,\"epoch\":-1}"}) {
     EXPECT_EQ(ShardMap::DecodePlacement(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(WrongShardTest, RefusalsAreToldApart) {
+  const absl::Status wrong = WrongShardError("acme", {2, 5}, 0);
+  EXPECT_TRUE(IsWrongShard(wrong));
+  EXPECT_NE(wrong.message().find("shard 2"), absl::string_view::npos);
+  EXPECT_FALSE(IsWrongShard(absl::FailedPreconditionError("version mismatch")));
+  EXPECT_FALSE(IsWrongShard(absl::UnavailableError(std::string(wrong.message()))));
+}
+
+TEST(WrongShardTest, OrdinalFromHostname) {
+  EXPECT_EQ(OrdinalFromHostname("identity-service-0"), 0);
+  EXPECT_EQ(OrdinalFromHostname("identity-service-12"), 12);
+  for (const char* bad : {"", "identity", "identity-", "identity-x", "identity-3.svc", "a-99999",
+                          "a-1024"}) {
+    EXPECT_EQ(OrdinalFromHostname(bad), -1) << bad;
   }
 }
 

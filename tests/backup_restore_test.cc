@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -101,6 +102,12 @@ TEST(BackupRestoreTest, RestoreBringsBackEveryWriteAcknowledgedBeforeTheBackup) 
   EXPECT_EQ(std::count(listed.begin(), listed.end(), '\n'), 1) << listed;
 
   StopAll(*split);
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string signing_key = read(dir + "/data/audit/signing.key");
+  ASSERT_FALSE(signing_key.empty());
   // The disk is lost.
   fs::remove_all(dir + "/data");
 
@@ -115,6 +122,8 @@ TEST(BackupRestoreTest, RestoreBringsBackEveryWriteAcknowledgedBeforeTheBackup) 
                  &code);
   EXPECT_EQ(code, 1) << "a restore never writes over data";
 
+  // The audit trail's signing key comes back with it (checkpoints verify).
+  EXPECT_EQ(read(dir + "/data/audit/signing.key"), signing_key);
   auto again = StartSplitDeployment(dir);
   ASSERT_TRUE(again.ok()) << again.status();
   httplib::Client restored("127.0.0.1", again->http_port);
