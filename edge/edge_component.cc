@@ -19,8 +19,9 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
   server_ = std::make_unique<EdgeServer>(
       EdgeDeps{std::move(peers.identity), &authenticator_, registry,
                runtime.random, denials_.get(), rate_limiter_.get(),
-               runtime.clock, std::move(peers.schemas)},
+               runtime.clock, std::move(peers.schemas), peers.identity_router},
       std::move(options));
+  if (peers.identity_router != nullptr) server_->RouteSchemasByShard();
   if (etags != nullptr) server_->EnableEtagCache(etags);
   // With Redis, console sessions are shared by every edge replica.
   server_->EnableAdmin(peers.token, peers.console_audit,

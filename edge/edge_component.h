@@ -36,6 +36,9 @@ struct EdgePeers {
   // What the console's activity screen reads, with the signed-in admin's
   // token; null: no activity screen.
   std::shared_ptr<v1::AuditService::StubInterface> console_audit;
+  // With tenant shards (--etcd): routes each tenant's identity calls; then
+  // `identity` and `schemas` are unused.
+  std::shared_ptr<sharding::IdentityRouter> identity_router;
 };
 
 class EdgeComponent {

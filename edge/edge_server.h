@@ -86,6 +86,9 @@ class EdgeServer {
   // SIGTERM path: zero-drop rollouts), then every wait ends.
   void Stop(absl::Duration drain = absl::ZeroDuration());
   void SetReady(bool ready) { readiness_.SetReady(ready); }
+  // With tenant shards (EdgeDeps::identity_router): each tenant's schemas
+  // come from its shard too.
+  void RouteSchemasByShard() { discovery_.set_router(identity_.get()); }
   // Serves POST /oauth/token (client credentials) and
   // GET /.well-known/jwks.json from token-service.
   void EnableOAuth(std::shared_ptr<v1::TokenService::StubInterface> token) {

@@ -12,6 +12,8 @@
 #include "common/tls.h"
 #include "edge/edge_flags.h"
 #include "edge/edge_component.h"
+#include "sharding/identity_router.h"
+#include "sharding/shard_map.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -27,6 +29,9 @@ ABSL_FLAG(std::string, denial_token_file, "",
           "file holding the credential that records refused requests in the "
           "audit log (`scimctl credential denial-token` prints it); empty = do "
           "not record them");
+ABSL_FLAG(std::string, etcd, "",
+          "http://host:port[,host:port...]: route each tenant to its identity shard by "
+          "the shard map there (then --identity_addr is unused)");
 ABSL_FLAG(std::string, admin_token_file, "",
           "deprecated: the edge needs only --denial_token_file; given the admin "
           "token, it derives that credential and forgets the admin token");
@@ -63,6 +68,22 @@ int main(int argc, char** argv) {
                               scim::v1::SchemaService::NewStub(identity_channel),
                               // The console's activity, with the admin's token.
                               scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds)};
+  // With --etcd, calls go to each tenant's shard.
+  std::unique_ptr<scim::sharding::ShardMap> shard_map;
+  if (!absl::GetFlag(FLAGS_etcd).empty()) {
+    auto etcd = scim::sharding::EtcdClient::Connect(absl::GetFlag(FLAGS_etcd));
+    if (!etcd.ok()) {
+      scim::LogError("bad --etcd", {{"error", etcd.status().ToString()}});
+      return 2;
+    }
+    auto map = scim::sharding::ShardMap::Start(std::move(*etcd));
+    if (!map.ok()) {
+      scim::LogError("cannot read the shard map", {{"error", map.status().ToString()}});
+      return 1;
+    }
+    shard_map = std::move(*map);
+    peers.identity_router = scim::sharding::IdentityRouter::Sharded(shard_map.get(), creds);
+  }
   if (const std::string path = absl::GetFlag(FLAGS_denial_token_file);
       !path.empty()) {
     auto token = scim::LoadSecretFile(path);
@@ -102,7 +123,7 @@ int main(int argc, char** argv) {
                                            registry.get(), *options, runtime);
   scim::edge::EdgeServer& edge = edge_component.server();
   edge.AddDependency("token-service", token_channel);
-  edge.AddDependency("identity-service", identity_channel);
+  if (shard_map == nullptr) edge.AddDependency("identity-service", identity_channel);
   auto port = edge.Start(http->host, http->port);
   if (!port.ok()) {
     scim::LogError("cannot serve", {{"error", port.status().ToString()}});

@@ -34,15 +34,31 @@ absl::StatusOr<std::shared_ptr<const SchemaRegistry>> RegistryOf(
 
 absl::StatusOr<std::shared_ptr<const SchemaRegistry>> TenantDiscovery::For(
     const Call& call) const {
-  return For(call.GrpcContext().get(), call.tenant);
+  if (router_ == nullptr) return For(call.GrpcContext().get(), call.tenant);
+  v1::ListSchemasRequest request;
+  request.set_tenant(call.tenant);
+  v1::ListSchemasResponse listed;
+  RETURN_IF_ERROR(FromGrpcStatus(router_->RunSchemas(
+      call.tenant, [&](v1::SchemaService::StubInterface& stub) {
+        listed.Clear();
+        return stub.ListSchemas(call.GrpcContext().get(), request, &listed);
+      })));
+  return RegistryOf(core_, listed);
 }
 
 absl::StatusOr<std::shared_ptr<const SchemaRegistry>> TenantDiscovery::For(
     grpc::ClientContext* context, const std::string& tenant) const {
   v1::ListSchemasResponse listed;
-  if (schemas_ != nullptr) {
-    v1::ListSchemasRequest request;
-    request.set_tenant(tenant);
+  v1::ListSchemasRequest request;
+  request.set_tenant(tenant);
+  if (router_ != nullptr) {
+    RETURN_IF_ERROR(FromGrpcStatus(router_->RunSchemas(
+        tenant,
+        [&](v1::SchemaService::StubInterface& stub) {
+          return stub.ListSchemas(context, request, &listed);
+        },
+        /*attempts=*/1)));
+  } else if (schemas_ != nullptr) {
     RETURN_IF_ERROR(FromGrpcStatus(schemas_->ListSchemas(context, request, &listed)));
   }
   return RegistryOf(core_, listed);

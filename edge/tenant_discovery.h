@@ -11,6 +11,7 @@
 #include "edge/call.h"
 #include "scim/schema.h"
 #include "scim/v1/schemas.grpc.pb.h"
+#include "sharding/identity_router.h"
 
 namespace scim::edge {
 
@@ -25,6 +26,9 @@ class TenantDiscovery {
                   std::shared_ptr<v1::SchemaService::StubInterface> schemas)
       : core_(core), schemas_(std::move(schemas)) {}
 
+  // With tenant shards: each tenant's schemas come from its shard.
+  void set_router(sharding::IdentityRouter* router) { router_ = router; }
+
   // With the caller's credential.
   absl::StatusOr<std::shared_ptr<const SchemaRegistry>> For(const Call& call) const;
   absl::StatusOr<std::shared_ptr<const SchemaRegistry>> For(grpc::ClientContext* context,
@@ -33,6 +37,7 @@ class TenantDiscovery {
  private:
   const SchemaRegistry* const core_;
   const std::shared_ptr<v1::SchemaService::StubInterface> schemas_;
+  sharding::IdentityRouter* router_ = nullptr;
 };
 
 }  // namespace scim::edge

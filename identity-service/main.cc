@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     backups = std::make_unique<scim::backup::BackupServiceImpl>(
         admin_token, std::vector<scim::backup::SnapshotSource>{scim::backup::SourceOf(
                          "identity", component->kv(), scim::identity::IdentityComponent::data_format(),
-                         data_dir + "/identity")});
+                         data_dir + "/identity", shard_map != nullptr ? shard : -1)});
     std::vector<grpc::Service*> services = component->services();
     services.push_back(backups.get());
     return services;

@@ -17,6 +17,7 @@
 #include "nlohmann/json.hpp"
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
+#include "sharding/shard_map.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, identity_server);
@@ -61,10 +62,18 @@ int FailStatus(const absl::Status& status) {
 
 int Create(const Session& session, const std::vector<std::string>&) {
   const std::string dir = RequireDir();
-  // Every process that holds a database, once: scimd holds all three at --server.
+  // Every process that holds a database, once: scimd holds all three at
+  // --server; with --etcd, every registered identity shard.
   std::vector<std::string> addresses = {absl::GetFlag(FLAGS_server)};
-  for (const std::string& addr :
-       {absl::GetFlag(FLAGS_identity_server), absl::GetFlag(FLAGS_audit_server)}) {
+  std::vector<std::string> others = {absl::GetFlag(FLAGS_identity_server),
+                                     absl::GetFlag(FLAGS_audit_server)};
+  if (std::unique_ptr<scim::sharding::EtcdClient> etcd = EtcdFromFlag(); etcd != nullptr) {
+    auto map = scim::sharding::ShardMap::Start(std::move(etcd));
+    if (!map.ok()) return FailStatus(map.status());
+    others = {absl::GetFlag(FLAGS_audit_server)};
+    for (const auto& [shard, address] : (*map)->Shards()) others.push_back(address);
+  }
+  for (const std::string& addr : others) {
     if (!addr.empty() && std::find(addresses.begin(), addresses.end(), addr) == addresses.end()) {
       addresses.push_back(addr);
     }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "common/status.h"
@@ -14,6 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/create_channel.h"
+#include "sharding/shard_map.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "gRPC address of scimd (or of token-service)");
@@ -24,7 +26,12 @@ ABSL_FLAG(std::string, tenant, "", "tenant id for key and audit commands");
 ABSL_FLAG(int32_t, shard, -1,
           "tenant create: the identity shard to place it on; backup restore: the "
           "identity shard to restore");
+ABSL_FLAG(std::string, etcd, "",
+          "http://host:port[,host:port...]: the shard map; identity commands go to "
+          "each tenant's shard (then --identity_server is unused)");
 ABSL_FLAG(std::string, output, "text", "text, or json: every listing as one JSON array");
+
+ABSL_DECLARE_FLAG(std::string, identity_server);
 
 namespace scimctl {
 
@@ -161,6 +168,28 @@ std::string RequireTenant() {
     std::exit(2);
   }
   return tenant;
+}
+
+std::unique_ptr<scim::sharding::EtcdClient> EtcdFromFlag() {
+  if (absl::GetFlag(FLAGS_etcd).empty()) return nullptr;
+  auto etcd = scim::sharding::EtcdClient::Connect(absl::GetFlag(FLAGS_etcd));
+  if (!etcd.ok()) {
+    std::cerr << "scimctl: " << etcd.status().message() << "\n";
+    std::exit(kUsage);
+  }
+  return std::move(*etcd);
+}
+
+std::shared_ptr<grpc::Channel> IdentityChannel(const Session& session,
+                                              const std::string& tenant) {
+  std::unique_ptr<scim::sharding::EtcdClient> etcd = EtcdFromFlag();
+  if (etcd == nullptr) return ChannelOr(session, absl::GetFlag(FLAGS_identity_server));
+  auto address = scim::sharding::ShardAddressOf(*etcd, tenant);
+  if (!address.ok()) {
+    std::cerr << "scimctl: " << address.status().message() << "\n";
+    std::exit(kUnreachable);
+  }
+  return grpc::CreateChannel(*address, session.creds);
 }
 
 }  // namespace scimctl

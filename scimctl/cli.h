@@ -17,6 +17,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/status.h"
 #include "scim/v1/token.grpc.pb.h"
+#include "sharding/etcd_client.h"
 
 namespace scimctl {
 
@@ -116,6 +117,14 @@ class ListingPrinter {
 // RFC 3339 text -> Timestamp, exiting on bad input.
 bool ParseTime(const std::string& flag, const std::string& text,
                google::protobuf::Timestamp* out);
+
+// The shard map's etcd (--etcd), or null without it; exits 2 on a bad flag.
+std::unique_ptr<scim::sharding::EtcdClient> EtcdFromFlag();
+
+// The channel to the identity-service that serves `tenant`: with --etcd, its
+// shard by the shard map (exits 3 when etcd cannot be read or the shard is
+// not registered); else --identity_server, or --server.
+std::shared_ptr<grpc::Channel> IdentityChannel(const Session& session, const std::string& tenant);
 
 // --tenant; exits 2 when it is missing.
 std::string RequireTenant();

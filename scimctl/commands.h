@@ -29,6 +29,8 @@ int RunEventsCommand(const Session& session, const std::vector<std::string>& arg
 int RunWebhookCommand(const Session& session, const std::vector<std::string>& args);
 // schema_commands.cc: a tenant's extension schemas
 int RunSchemaCommand(const Session& session, const std::vector<std::string>& args);
+// shard_commands.cc: shard list
+int RunShardCommand(const Session& session, const std::vector<std::string>& args);
 // backup_commands.cc: backup create, list, verify, restore
 int RunBackupCommand(const Session& session, const std::vector<std::string>& args);
 // credential_commands.cc: credentials derived from the admin token

@@ -52,8 +52,7 @@ std::optional<uint64_t> After() {
 }
 
 int Tail(const Session& session, const std::string& tenant) {
-  auto events = scim::v1::EventService::NewStub(
-      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  auto events = scim::v1::EventService::NewStub(IdentityChannel(session, tenant));
   const std::vector<std::string> types = SplitList(absl::GetFlag(FLAGS_types));
   std::optional<uint64_t> given = After();
   uint64_t after = given.value_or(0);
@@ -106,8 +105,7 @@ int Tail(const Session& session, const std::string& tenant) {
 using WebhookStub = scim::v1::WebhookService::Stub;
 
 std::unique_ptr<WebhookStub> Webhooks(const Session& session) {
-  return scim::v1::WebhookService::NewStub(
-      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  return scim::v1::WebhookService::NewStub(IdentityChannel(session, RequireTenant()));
 }
 
 std::string RequireId() {

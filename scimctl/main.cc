@@ -18,11 +18,16 @@ namespace {
 
 constexpr char kUsage[] = R"(scimctl: administer the SCIM service over gRPC
 
-usage: scimctl [--server=HOST:PORT] [--admin_token_file=PATH]
+usage: scimctl [--server=HOST:PORT] [--admin_token_file=PATH] [--etcd=http://HOST:PORT,...]
                [--tls_ca=PEM [--tls_cert=PEM --tls_key=PEM]] COMMAND
 
 commands:
-  tenant create NAME        print the new tenant id
+  tenant create NAME [--shard=N]
+                            print the new tenant id; with --etcd it is placed
+                            on identity shard N, or on the one with the fewest
+                            tenants
+  shard list                one line per identity shard: number address
+                            tenants users (without --etcd: the one shard)
   tenant list               one line per tenant, id first
   tenant get NAME           the tenant and its settings as JSON
   tenant disable NAME, tenant enable NAME
@@ -123,6 +128,7 @@ const std::map<std::string_view, Group> kGroups = {
     {"webhook", scimctl::RunWebhookCommand},
     {"schema", scimctl::RunSchemaCommand},
     {"backup", scimctl::RunBackupCommand},
+    {"shard", scimctl::RunShardCommand},
 };
 
 }  // namespace

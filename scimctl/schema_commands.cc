@@ -22,8 +22,7 @@ namespace {
 constexpr std::size_t kMaxSchemaFileBytes = 64 * 1024;
 
 std::unique_ptr<scim::v1::SchemaService::Stub> Schemas(const Session& session) {
-  return scim::v1::SchemaService::NewStub(
-      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  return scim::v1::SchemaService::NewStub(IdentityChannel(session, RequireTenant()));
 }
 
 // 3 when the server could not be reached (a status gRPC made up on this

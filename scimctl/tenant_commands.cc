@@ -2,16 +2,19 @@
 #include <iostream>
 #include <optional>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 #include "scim/v1/events.grpc.pb.h"
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
+#include "sharding/shard_map.h"
 
 ABSL_FLAG(std::string, identity_server, "",
           "gRPC address of identity-service when it runs apart (default "
           "--server)");
+ABSL_DECLARE_FLAG(int32_t, shard);
 ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
 ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
 ABSL_FLAG(int32_t, rate_limit, -1,
@@ -25,12 +28,42 @@ namespace scimctl {
 namespace {
 
 int Create(const Session& session, const std::vector<std::string>& args) {
+  const int shard = absl::GetFlag(FLAGS_shard);
+  std::unique_ptr<scim::sharding::EtcdClient> etcd = EtcdFromFlag();
+  if (shard >= 0 && etcd == nullptr) {
+    std::cerr << "scimctl: --shard places a tenant in the shard map: give --etcd too\n";
+    return kUsage;
+  }
+  std::unique_ptr<scim::sharding::ShardMap> map;
+  if (etcd != nullptr) {
+    // A tenant token-service knows already keeps its place (absent from the
+    // map: shard 0); only a new one is placed, before it exists, so that no
+    // shard serves it before its place is recorded.
+    scim::v1::GetTenantRequest get;
+    get.set_id(args[2]);
+    scim::v1::Tenant existing;
+    grpc::Status s = session.tokens->GetTenant(AdminContext(session.token).get(), get, &existing);
+    if (s.ok()) return Fail("tenant " + args[2] + " already exists");
+    if (s.error_code() != grpc::StatusCode::NOT_FOUND) return Fail(s);
+    auto started = scim::sharding::ShardMap::Start(std::move(etcd));
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    map = std::move(*started);
+    auto placed = map->PlaceTenant(args[2], shard);
+    if (!placed.ok()) {
+      std::cerr << "scimctl: " << placed.status().message() << "\n";
+      return placed.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kRefused;
+    }
+    std::cerr << "placed on identity shard " << placed->shard << "\n";
+  }
   scim::v1::CreateTenantRequest request;
   request.set_id(args[2]);
   scim::v1::Tenant tenant;
   grpc::Status s = session.tokens->CreateTenant(
       AdminContext(session.token).get(), request, &tenant);
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) {
+    if (map != nullptr) (void)map->RemoveTenant(args[2]);
+    return Fail(s);
+  }
   std::cout << tenant.id() << "\n";
   return 0;
 }
@@ -69,8 +102,7 @@ int SetDisabled(const Session& session, const std::vector<std::string>& args) {
   // The change goes into the tenant's event feed too. Recording a state the
   // feed already shows adds nothing, so running the command again after a
   // failure here is safe.
-  auto events = scim::v1::EventService::NewStub(
-      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  auto events = scim::v1::EventService::NewStub(IdentityChannel(session, args[2]));
   scim::v1::RecordTenantStateRequest record;
   record.set_tenant(args[2]);
   record.set_disabled(request.disabled());
@@ -90,8 +122,7 @@ int Delete(const Session& session, const std::vector<std::string>& args) {
               << args[2] << "\n";
     return 2;
   }
-  auto identity = scim::v1::IdentityService::NewStub(
-      ChannelOr(session, absl::GetFlag(FLAGS_identity_server)));
+  auto identity = scim::v1::IdentityService::NewStub(IdentityChannel(session, args[2]));
   // The tenant must exist; its data goes first, then its credentials.
   scim::v1::GetTenantRequest get;
   get.set_id(args[2]);
@@ -110,7 +141,17 @@ int Delete(const Session& session, const std::vector<std::string>& args) {
   scim::v1::DeleteTenantResponse deleted;
   s = session.tokens->DeleteTenant(AdminContext(session.token).get(), request,
                                    &deleted);
-  return s.ok() ? 0 : Fail(s);
+  if (!s.ok()) return Fail(s);
+  // Its place in the shard map goes last: until then its shard still serves it.
+  if (std::unique_ptr<scim::sharding::EtcdClient> etcd = EtcdFromFlag(); etcd != nullptr) {
+    auto map = scim::sharding::ShardMap::Start(std::move(etcd));
+    absl::Status removed = map.ok() ? (*map)->RemoveTenant(args[2]) : map.status();
+    if (!removed.ok()) {
+      return Fail("the tenant is deleted, but its shard map entry stays (" +
+                  std::string(removed.message()) + "); run the command again");
+    }
+  }
+  return 0;
 }
 
 int Set(const Session& session, const std::vector<std::string>& args) {

@@ -58,8 +58,8 @@ class ShardedRouter final : public IdentityRouter {
 template <typename StubT>
 grpc::Status RunRouted(const std::string& tenant,
                        const std::function<absl::StatusOr<std::shared_ptr<StubT>>(bool)>& stub_for,
-                       const std::function<grpc::Status(StubT&)>& attempt) {
-  for (int round = 0; round < 2; ++round) {
+                       const std::function<grpc::Status(StubT&)>& attempt, int attempts = 2) {
+  for (int round = 0; round < attempts; ++round) {
     auto stub = stub_for(/*refresh=*/round > 0);
     if (!stub.ok()) return ToGrpcStatus(stub.status());
     grpc::Status s = attempt(**stub);
@@ -99,7 +99,7 @@ grpc::Status IdentityRouter::Run(const std::string& tenant,
 
 grpc::Status IdentityRouter::RunSchemas(
     const std::string& tenant,
-    const std::function<grpc::Status(v1::SchemaService::StubInterface&)>& attempt) {
+    const std::function<grpc::Status(v1::SchemaService::StubInterface&)>& attempt, int attempts) {
   return RunRouted<v1::SchemaService::StubInterface>(
       tenant,
       [&](bool refresh) -> absl::StatusOr<std::shared_ptr<v1::SchemaService::StubInterface>> {
@@ -108,7 +108,7 @@ grpc::Status IdentityRouter::RunSchemas(
         if (target->schemas == nullptr) return absl::UnavailableError("no schema service");
         return target->schemas;
       },
-      attempt);
+      attempt, attempts);
 }
 
 }  // namespace scim::sharding

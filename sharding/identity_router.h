@@ -39,9 +39,11 @@ class IdentityRouter {
   // shards (a move's last moment), and the client retries shortly.
   grpc::Status Run(const std::string& tenant,
                    const std::function<grpc::Status(Stub& stub)>& attempt);
-  // The same for the schema service beside it.
+  // The same for the schema service beside it. `attempts` 1 when the
+  // caller's context cannot be made again (a refusal then answers 503).
   grpc::Status RunSchemas(const std::string& tenant,
-                          const std::function<grpc::Status(v1::SchemaService::StubInterface&)>& attempt);
+                          const std::function<grpc::Status(v1::SchemaService::StubInterface&)>& attempt,
+                          int attempts = 2);
 
  protected:
   struct Target {

@@ -214,4 +214,24 @@ absl::Status ShardMap::RemoveTenant(const std::string& tenant) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<Placement> PlacementOf(EtcdClient& etcd, const std::string& tenant) {
+  auto kv = etcd.Get(ShardMap::TenantKey(tenant));
+  if (!kv.ok()) return kv.status();
+  if (!kv->has_value()) return Placement{};
+  return ShardMap::DecodePlacement((*kv)->value).value_or(Placement{});
+}
+
+absl::StatusOr<std::string> ShardAddressOf(EtcdClient& etcd, const std::string& tenant) {
+  auto placement = PlacementOf(etcd, tenant);
+  if (!placement.ok()) return placement.status();
+  auto kv = etcd.Get(ShardMap::ShardKey(placement->shard));
+  if (!kv.ok()) return kv.status();
+  json doc = kv->has_value() ? json::parse((*kv)->value, nullptr, false) : json();
+  if (!doc.is_object() || !doc.contains("address") || !doc["address"].is_string()) {
+    return absl::UnavailableError(absl::StrCat("identity shard ", placement->shard, " (tenant ",
+                                               tenant, ") is not registered in etcd"));
+  }
+  return doc["address"].get<std::string>();
+}
+
 }  // namespace scim::sharding

@@ -81,6 +81,12 @@ class ShardMap {
   std::thread watcher_;
 };
 
+// One-shot lookups for short-lived clients (scimctl) that keep no cache:
+// the tenant's placement, and the address of the shard that serves it
+// (UNAVAILABLE when that shard is not registered).
+absl::StatusOr<Placement> PlacementOf(EtcdClient& etcd, const std::string& tenant);
+absl::StatusOr<std::string> ShardAddressOf(EtcdClient& etcd, const std::string& tenant);
+
 }  // namespace scim::sharding
 
 #endif  // SCIM_SHARDING_SHARD_MAP_H_

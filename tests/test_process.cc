@@ -195,8 +195,51 @@ std::string RunCommand(const std::string& command, int* exit_code) {
   return out;
 }
 
+namespace {
+
+// Shards and edges beyond the first: by the shard map at `etcd`, when set.
+struct Topology {
+  std::string etcd;
+  int shards = 1;
+  int edges = 1;
+};
+
+absl::StatusOr<SplitDeployment> StartDeployment(const std::string& dir,
+                                                const std::vector<std::string>& extra_args,
+                                                const Topology& topology,
+                                                std::vector<std::unique_ptr<TestProcess>>* more_shards,
+                                                std::vector<std::unique_ptr<TestProcess>>* more_edges);
+
+}  // namespace
+
 absl::StatusOr<SplitDeployment> StartSplitDeployment(
     const std::string& dir, const std::vector<std::string>& extra_args) {
+  return StartDeployment(dir, extra_args, Topology{}, nullptr, nullptr);
+}
+
+absl::StatusOr<ShardedDeployment> StartShardedDeployment(const std::string& dir,
+                                                         const std::string& etcd, int shards,
+                                                         int edges) {
+  ShardedDeployment d;
+  auto base = StartDeployment(dir, {}, Topology{etcd, shards, edges}, &d.more_shards,
+                              &d.more_edges);
+  if (!base.ok()) return base.status();
+  d.base = std::move(*base);
+  d.base.ctl.extra_flags = "--etcd=" + etcd;
+  d.http_ports.push_back(d.base.http_port);
+  for (const auto& e : d.more_edges) d.http_ports.push_back(std::stoi(e->Field("http_port")));
+  d.shard_addrs.push_back("127.0.0.1:" + d.base.identity->Field("grpc_port"));
+  for (const auto& s : d.more_shards) d.shard_addrs.push_back("127.0.0.1:" + s->Field("grpc_port"));
+  return d;
+}
+
+namespace {
+
+absl::StatusOr<SplitDeployment> StartDeployment(const std::string& dir,
+                                                const std::vector<std::string>& extra_args,
+                                                const Topology& topology,
+                                                std::vector<std::unique_ptr<TestProcess>>* more_shards,
+                                                std::vector<std::unique_ptr<TestProcess>>* more_edges) {
   auto with = [&](std::vector<std::string> args) {
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     return args;
@@ -233,14 +276,23 @@ absl::StatusOr<SplitDeployment> StartSplitDeployment(
     d.token = std::move(*token);
   }
   if (!started.ok()) return started;
-  auto identity = TestProcess::Start(
-      "identity-service",
-      with({data, token_file, "--grpc_addr=127.0.0.1:0",
-            "--audit_addr=" + d.audit_addr, "--token_addr=" + d.token_addr,
-            "--metrics_addr=127.0.0.1:0"}),
-      dir);
-  if (!identity.ok()) return identity.status();
-  d.identity = std::move(*identity);
+  for (int shard = 0; shard < topology.shards; ++shard) {
+    std::vector<std::string> args = {data, token_file, "--grpc_addr=127.0.0.1:0",
+                                     "--audit_addr=" + d.audit_addr,
+                                     "--token_addr=" + d.token_addr, "--metrics_addr=127.0.0.1:0"};
+    if (!topology.etcd.empty()) {
+      args[0] = absl::StrCat("--data_dir=", dir, "/shard-", shard);
+      args.push_back("--etcd=" + topology.etcd);
+      args.push_back(absl::StrCat("--shard=", shard));
+    }
+    auto identity = TestProcess::Start("identity-service", with(args), dir);
+    if (!identity.ok()) return identity.status();
+    if (shard == 0) {
+      d.identity = std::move(*identity);
+    } else {
+      more_shards->push_back(std::move(*identity));
+    }
+  }
   // The edge holds only the credential that records refused requests.
   d.ctl = ScimCtl{d.token_addr, d.audit_addr, dir + "/admin.token"};
   int exit_code = 0;
@@ -253,18 +305,27 @@ absl::StatusOr<SplitDeployment> StartSplitDeployment(
     std::ofstream(path) << denial_token;
     chmod(path.c_str(), 0600);
   }
-  auto edge = TestProcess::Start(
-      "scim-edge",
-      with({"--http_addr=127.0.0.1:0", "--access_log=false",
-            "--identity_addr=127.0.0.1:" + d.identity->Field("grpc_port"),
-            "--token_addr=" + d.token_addr, "--audit_addr=" + d.audit_addr,
-            "--denial_token_file=" + dir + "/denial.token"}),
-      dir);
-  if (!edge.ok()) return edge.status();
-  d.edge = std::move(*edge);
-  d.http_port = std::stoi(d.edge->Field("http_port"));
+  for (int e = 0; e < topology.edges; ++e) {
+    auto edge = TestProcess::Start(
+        "scim-edge",
+        with({"--http_addr=127.0.0.1:0", "--access_log=false",
+              topology.etcd.empty() ? "--identity_addr=127.0.0.1:" + d.identity->Field("grpc_port")
+                                    : "--etcd=" + topology.etcd,
+              "--token_addr=" + d.token_addr, "--audit_addr=" + d.audit_addr,
+              "--denial_token_file=" + dir + "/denial.token"}),
+        dir);
+    if (!edge.ok()) return edge.status();
+    if (e == 0) {
+      d.edge = std::move(*edge);
+      d.http_port = std::stoi(d.edge->Field("http_port"));
+    } else {
+      more_edges->push_back(std::move(*edge));
+    }
+  }
   return d;
 }
+
+}  // namespace
 
 std::string ScimCtl::Run(const std::string& args, int* exit_code) const {
   std::string command = absl::StrCat(BinaryPath("scimctl"), " --server=", server,

@@ -91,6 +91,20 @@ struct SplitDeployment {
 absl::StatusOr<SplitDeployment> StartSplitDeployment(
     const std::string& dir, const std::vector<std::string>& extra_args = {});
 
+// The same with tenant shards: `shards` identity-services (shard N keeps its
+// data in `dir`/shard-N) and `edges` edges, all finding each other through
+// the shard map at `etcd`; scimctl gets --etcd too.
+struct ShardedDeployment {
+  SplitDeployment base;  // audit, token; base.identity is shard 0, base.edge edge 0
+  std::vector<std::unique_ptr<TestProcess>> more_shards;  // shards 1..
+  std::vector<std::unique_ptr<TestProcess>> more_edges;   // edges 1..
+  std::vector<int> http_ports;                            // every edge's
+  std::vector<std::string> shard_addrs;                   // every shard's gRPC address
+};
+absl::StatusOr<ShardedDeployment> StartShardedDeployment(const std::string& dir,
+                                                         const std::string& etcd, int shards,
+                                                         int edges);
+
 }  // namespace scim::testing
 
 #endif  // SCIM_TESTS_TEST_PROCESS_H_

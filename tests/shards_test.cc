@@ -1,0 +1,125 @@
+// Tenant shards across processes: etcd, token- and audit-service, two
+// identity shards and two edges on loopback, all finding each other through
+// the shard map. Tenants land on both shards; every edge serves every tenant;
+// a shard refuses a tenant that is not its own; scimctl routes, lists the
+// shards and backs each one up.
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "sharding/etcd_server_for_tests.h"
+#include "tests/test_process.h"
+
+namespace scim::testing {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(ShardsTest, TenantsOnTwoShardsBehindTwoEdges) {
+  if (!sharding::EtcdServerForTests::Installed()) GTEST_SKIP() << "etcd is not installed";
+  sharding::EtcdServerForTests etcd;
+  ASSERT_TRUE(etcd.up());
+  const std::string dir = MakeTempDir("shards");
+  auto d = StartShardedDeployment(dir, etcd.endpoint(), /*shards=*/2, /*edges=*/2);
+  ASSERT_TRUE(d.ok()) << d.status();
+  const ScimCtl& ctl = d->base.ctl;
+  int code = 0;
+
+  // Placement: as asked, then the least-loaded shard (lowest number on ties).
+  EXPECT_EQ(ctl.Run("tenant create alpha --shard=0", &code), "alpha\n");
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(ctl.Run("tenant create beta --shard=1", &code), "beta\n");
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(ctl.Run("tenant create gamma", &code), "gamma\n");
+  ASSERT_EQ(code, 0);
+  ctl.Run("tenant create delta --shard=7", &code);
+  EXPECT_EQ(code, 1) << "shard 7 is not registered";
+  ctl.Run("tenant create alpha", &code);
+  EXPECT_EQ(code, 1) << "exists";
+
+  std::map<std::string, std::string> keys;
+  for (const char* t : {"alpha", "beta", "gamma"}) {
+    std::string key = ctl.Run(absl::StrCat("key create --tenant=", t), &code);
+    ASSERT_EQ(code, 0);
+    keys[t] = key.substr(0, key.find('\n'));
+  }
+
+  // Every edge serves every tenant, wherever its shard is.
+  std::map<std::string, std::vector<std::string>> ids;
+  for (int i = 0; i < 6; ++i) {
+    for (const char* t : {"alpha", "beta", "gamma"}) {
+      httplib::Client edge("127.0.0.1", d->http_ports[i % 2]);
+      auto res = edge.Post(absl::StrCat("/t/", t, "/scim/v2/Users").c_str(),
+                           {{"Authorization", "Bearer " + keys[t]}},
+                           absl::StrCat(R"({"userName":"u)", i, R"("})"), "application/scim+json");
+      ASSERT_TRUE(res);
+      ASSERT_EQ(res->status, 201) << t << " " << res->body;
+      ids[t].push_back(json::parse(res->body)["id"]);
+    }
+  }
+  for (const char* t : {"alpha", "beta", "gamma"}) {
+    for (int port : d->http_ports) {
+      httplib::Client edge("127.0.0.1", port);
+      const httplib::Headers auth = {{"Authorization", "Bearer " + keys[t]}};
+      auto list = edge.Get(absl::StrCat("/t/", t, "/scim/v2/Users?count=0").c_str(), auth);
+      ASSERT_TRUE(list);
+      EXPECT_EQ(json::parse(list->body)["totalResults"], 6) << t;
+      auto one = edge.Get(absl::StrCat("/t/", t, "/scim/v2/Users/", ids[t][3]).c_str(), auth);
+      ASSERT_TRUE(one);
+      EXPECT_EQ(one->status, 200) << t;
+      // Discovery reads the tenant's own schemas from its shard.
+      auto schemas = edge.Get(absl::StrCat("/t/", t, "/scim/v2/Schemas").c_str(), auth);
+      ASSERT_TRUE(schemas);
+      EXPECT_EQ(schemas->status, 200) << schemas->body;
+      // Bulk goes to the shard too.
+      auto bulk = edge.Post(
+          absl::StrCat("/t/", t, "/scim/v2/Bulk").c_str(), auth,
+          absl::StrCat(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],)",
+                       R"("Operations":[{"method":"POST","path":"/Groups","bulkId":"g",)",
+                       R"("data":{"displayName":"g)", port, R"("}}]})"),
+          "application/scim+json");
+      ASSERT_TRUE(bulk);
+      EXPECT_EQ(bulk->status, 200) << bulk->body;
+    }
+  }
+
+  // A shard refuses a tenant that is not its own, naming the owner.
+  ScimCtl direct = ctl;
+  direct.extra_flags = "--identity_server=" + d->shard_addrs[1];
+  direct.Run("events tail --tenant=alpha --limit=1", &code);
+  EXPECT_EQ(code, 1) << "shard 1 does not serve alpha";
+  direct.Run("events tail --tenant=beta --limit=1", &code);
+  EXPECT_EQ(code, 0);
+  // With --etcd, scimctl finds each tenant's shard itself.
+  std::string events = ctl.Run("events tail --tenant=alpha --limit=100", &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_TRUE(absl::StrContains(events, "user.created")) << events;
+
+  // shard list: number, address, tenants, users.
+  std::string shards = ctl.Run("shard list", &code);
+  ASSERT_EQ(code, 0) << shards;
+  std::vector<std::string> lines = absl::StrSplit(shards, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << shards;
+  EXPECT_EQ(lines[0], absl::StrCat("0 ", d->shard_addrs[0], " 2 12"));
+  EXPECT_EQ(lines[1], absl::StrCat("1 ", d->shard_addrs[1], " 1 6"));
+
+  // Each shard's data is in its own database: a backup has both.
+  std::string id = ctl.Run("backup create --dir=" + dir + "/backups", &code);
+  ASSERT_EQ(code, 0) << id;
+  std::string listed = ctl.Run("backup list --dir=" + dir + "/backups", &code);
+  EXPECT_TRUE(absl::StrContains(listed, " token,audit,identity-shard-0,identity-shard-1 "))
+      << listed;
+
+  // A deleted tenant leaves the map (and its shard's data goes).
+  ctl.Run("tenant delete gamma --confirm=gamma", &code);
+  EXPECT_EQ(code, 0);
+  shards = ctl.Run("shard list", &code);
+  EXPECT_TRUE(absl::StartsWith(shards, absl::StrCat("0 ", d->shard_addrs[0], " 1 6\n"))) << shards;
+}
+
+}  // namespace
+}  // namespace scim::testing
