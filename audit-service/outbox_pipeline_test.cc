@@ -228,6 +228,14 @@ class ScanRecorder : public KvStore {
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     return kv_->BeginTransaction();
   }
+  absl::Status IngestSorted(absl::string_view cf,
+                            const std::vector<std::pair<std::string, std::string>>& rows) override {
+    return kv_->IngestSorted(cf, rows);
+  }
+  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
+                           absl::string_view end) override {
+    return kv_->DeleteRange(cf, begin, end);
+  }
   std::vector<std::string> starts;
 
  private:

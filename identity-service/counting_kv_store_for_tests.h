@@ -42,6 +42,14 @@ class CountingKvStore : public KvStore {
                                   return fn(key, value);
                                 });
   }
+  absl::Status IngestSorted(absl::string_view cf,
+                            const std::vector<std::pair<std::string, std::string>>& rows) override {
+    return inner_->IngestSorted(cf, rows);
+  }
+  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
+                           absl::string_view end) override {
+    return inner_->DeleteRange(cf, begin, end);
+  }
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     {
       absl::MutexLock lock(&mu_);

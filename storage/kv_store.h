@@ -71,6 +71,16 @@ class KvStore {
   // Engine health figures for metrics (name -> value); empty for stores
   // that have none.
   virtual std::vector<std::pair<std::string, double>> Stats() { return {}; }
+  // Bulk load: `rows` (sorted by key, distinct) into `cf` at once, outside
+  // any transaction (RocksDB: an SST file ingested atomically and durably).
+  // The caller owns the keys: no other writer may touch them meanwhile.
+  virtual absl::Status IngestSorted(absl::string_view cf,
+                                    const std::vector<std::pair<std::string, std::string>>& rows) = 0;
+  // Deletes every key of `cf` in [begin, end) at once, outside any
+  // transaction, and reclaims the space (RocksDB: DeleteRange, then a
+  // compaction of the range). Same ownership rule as IngestSorted.
+  virtual absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
+                                   absl::string_view end) = 0;
   // Writes a consistent, openable copy of the whole store to `dir` (which
   // must not exist; on the store's filesystem its files are hard links, so
   // the copy is cheap). UNIMPLEMENTED for stores that have no files.

@@ -240,6 +240,31 @@ TEST_P(KvStoreContractTest, ScanBackwardIsDescendingAndBounded) {
   EXPECT_EQ(visited, 2);
 }
 
+TEST_P(KvStoreContractTest, IngestSortedAndDeleteRange) {
+  Put("a", "t1/old", "kept unless overwritten");
+  Put("a", "t2/x", "other tenant");
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"t1/a", "1"}, {"t1/b", std::string("\0\1", 2)}, {"t1/c", EncodeCounter(40)}};
+  ASSERT_TRUE(store_->IngestSorted("a", rows).ok());
+  EXPECT_EQ(Get("a", "t1/b"), std::string("\0\1", 2));
+  EXPECT_EQ(Get("b", "t1/a"), std::nullopt) << "one column family only";
+  // An ingested counter takes later adds.
+  ASSERT_TRUE(RunInTransaction(*store_, [](KvTransaction& txn) {
+                return txn.AddToCounter("a", "t1/c", 2);
+              }).ok());
+  EXPECT_EQ(*DecodeCounter(*Get("a", "t1/c")), 42);
+  EXPECT_FALSE(store_->IngestSorted("a", {{"z", "1"}, {"y", "2"}}).ok()) << "unsorted";
+  EXPECT_FALSE(store_->IngestSorted("nope", rows).ok());
+  EXPECT_TRUE(store_->IngestSorted("a", {}).ok());
+  // DeleteRange takes [begin, end): the other tenant stays.
+  ASSERT_TRUE(store_->DeleteRange("a", "t1/", "t10").ok());
+  EXPECT_EQ(Keys("a", "t1/"), std::vector<std::string>{});
+  EXPECT_EQ(Get("a", "t2/x"), "other tenant");
+  // Transactions still work on the range afterwards.
+  Put("a", "t1/a", "again");
+  EXPECT_EQ(Get("a", "t1/a"), "again");
+}
+
 TEST_P(KvStoreContractTest, CountersSumCommittedAddsOnly) {
   auto add = [&](const std::string& key, int64_t delta, bool commit) {
     std::unique_ptr<KvTransaction> txn = store_->BeginTransaction();

@@ -112,6 +112,35 @@ class MemoryKvStore : public KvStore {
     return std::make_unique<MemoryTransaction>(this);
   }
 
+  absl::Status IngestSorted(absl::string_view cf,
+                            const std::vector<std::pair<std::string, std::string>>& rows) override {
+    for (size_t i = 1; i < rows.size(); ++i) {
+      if (!(rows[i - 1].first < rows[i].first)) {
+        return absl::InvalidArgumentError("IngestSorted: keys must be sorted and distinct");
+      }
+    }
+    absl::MutexLock writer(&writer_mu_);
+    absl::MutexLock lock(&data_mu_);
+    auto table = tables_.find(std::string(cf));
+    if (table == tables_.end()) return UnknownCf(cf);
+    for (const auto& [key, value] : rows) table->second[key] = value;
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
+                           absl::string_view end) override {
+    absl::MutexLock writer(&writer_mu_);
+    absl::MutexLock lock(&data_mu_);
+    auto table = tables_.find(std::string(cf));
+    if (table == tables_.end()) return UnknownCf(cf);
+    auto first = table->second.lower_bound(std::string(begin));
+    auto last = table->second.lower_bound(std::string(end));
+    if (first != table->second.end() && (last == table->second.end() || first->first < last->first)) {
+      table->second.erase(first, last);
+    }
+    return absl::OkStatus();
+  }
+
   static absl::Status UnknownCf(absl::string_view cf) {
     return absl::InvalidArgumentError(absl::StrCat("unknown column family ", cf));
   }

@@ -1,6 +1,9 @@
 // KvStore over a RocksDB TransactionDB: pessimistic key locks for the checks
 // made inside a write, synced WAL on commit (concurrent commits share one
 // fsync: RocksDB's group commit).
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -15,6 +18,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -197,6 +201,51 @@ class RocksDbKvStore : public KvStore {
       }
     }
     return out;
+  }
+
+  absl::Status IngestSorted(absl::string_view cf,
+                            const std::vector<std::pair<std::string, std::string>>& rows) override {
+    auto handle = Cf(cf);
+    if (!handle.ok()) return handle.status();
+    if (rows.empty()) return absl::OkStatus();
+    // Written beside the database, then moved into it by the ingestion.
+    static std::atomic<uint64_t> counter{0};
+    const std::string file = absl::StrCat(db_->GetName(), "/ingest-", ::getpid(), "-",
+                                          counter.fetch_add(1), ".sst.tmp");
+    rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(*handle));
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, *handle);
+    rocksdb::Status s = writer.Open(file);
+    for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
+      s = writer.Put(ToSlice(rows[i].first), ToSlice(rows[i].second));
+    }
+    if (s.ok()) s = writer.Finish();
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;
+      s = db_->IngestExternalFile(*handle, {file}, ingest);
+    }
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    if (!s.ok()) {
+      return s.IsInvalidArgument() ? absl::InvalidArgumentError(absl::StrCat("IngestSorted: ", s.ToString()))
+                                   : FromRocks(s);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
+                           absl::string_view end) override {
+    auto handle = Cf(cf);
+    if (!handle.ok()) return handle.status();
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    rocksdb::Status s =
+        db_->GetRootDB()->DeleteRange(sync, *handle, ToSlice(begin), ToSlice(end));
+    if (s.ok()) {
+      const rocksdb::Slice from = ToSlice(begin), to = ToSlice(end);
+      s = db_->CompactRange(rocksdb::CompactRangeOptions(), *handle, &from, &to);
+    }
+    return FromRocks(s);
   }
 
   absl::Status CreateCheckpoint(const std::string& dir) override {
