@@ -391,4 +391,9 @@ bool EventLog::AwaitNewer(absl::string_view tenant, uint64_t after,
   return latest_mu_.AwaitWithTimeout(absl::Condition(&newer), timeout);
 }
 
+void EventLog::ForgetTenant(absl::string_view tenant) {
+  absl::MutexLock lock(&latest_mu_);
+  latest_.erase(std::string(tenant));
+}
+
 }  // namespace scim::events

@@ -107,6 +107,9 @@ class EventLog final : public EventFeed {
   int AddListener(Listener listener) override;
   void RemoveListener(int id) override;
 
+  // Forgets what is cached of `tenant` (its data left this store: a tenant
+  // moved to another shard); the store is read again if it comes back.
+  void ForgetTenant(absl::string_view tenant);
   // The newest sequence of `tenant` (0: none).
   absl::StatusOr<uint64_t> Latest(absl::string_view tenant);
   // Waits (real time) until `tenant` has an event above `after`, at most

@@ -1,5 +1,7 @@
 #include "identity-service/identity_component.h"
 
+#include "sharding/wrong_shard.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -28,7 +30,7 @@ IdentityComponent::IdentityComponent(std::unique_ptr<KvStore> kv,
                                      Runtime runtime, std::string cursor_key,
                                      IdentityOptions options)
     : runtime_(runtime),
-      kv_(std::move(kv)),
+      kv_(NewFencedKvStore(std::move(kv), &fence_)),
       store_metrics_("rocksdb", "store", "identity", [this] { return kv_->Stats(); }),
       outbox_(kv_.get(), kOutboxCf, "identity"),
       events_(kv_.get(), runtime.clock, options.events),
@@ -173,5 +175,17 @@ void IdentityComponent::StartShipping(
 }
 
 void IdentityComponent::StopShipping() { outbox_.StopShipping(); }
+
+void IdentityComponent::EnableShards(const std::string& admin_token, int self,
+                                     sharding::ShardMap* map) {
+  set_tenant_owner_check(sharding::OwnershipCheck(map, self));
+  shard_service_ = std::make_unique<ShardServiceImpl>(
+      admin_token, self, map, kv_.get(), &fence_, &events_, runtime_.clock,
+      [this](const std::string& tenant) {
+        tenant_stores_.Forget(tenant);
+        events_.ForgetTenant(tenant);
+      });
+  shard_service_->Start();
+}
 
 }  // namespace scim::identity

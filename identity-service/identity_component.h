@@ -17,6 +17,8 @@
 #include "events/event_service.h"
 #include "identity-service/resource_store.h"
 #include "identity-service/schema_service.h"
+#include "identity-service/shard_service.h"
+#include "identity-service/tenant_fence.h"
 #include "identity-service/tenant_index_builder.h"
 #include "identity-service/tenant_schemas.h"
 #include "identity-service/tenant_stores.h"
@@ -102,9 +104,17 @@ class IdentityComponent {
   void set_tenant_owner_check(std::function<absl::Status(const std::string&)> check) {
     service_.set_tenant_owner_check(std::move(check));
   }
-  // Every gRPC service it serves: identity, events, webhooks, schemas.
+  // With tenant shards (--etcd): this is shard `self` of `map` (borrowed,
+  // outlives the component). Tenants elsewhere are refused, and the shard
+  // serves its side of tenant moves (ShardService). Call before serving.
+  void EnableShards(const std::string& admin_token, int self, sharding::ShardMap* map);
+  // Every gRPC service it serves: identity, events, webhooks, schemas (and
+  // ShardService when sharded).
   std::vector<grpc::Service*> services() {
-    return {&service_, &event_service_, &webhook_service_, &schema_service_};
+    std::vector<grpc::Service*> all = {&service_, &event_service_, &webhook_service_,
+                                       &schema_service_};
+    if (shard_service_ != nullptr) all.push_back(shard_service_.get());
+    return all;
   }
   events::EventLog& events() { return events_; }
   ResourceStore& store() { return store_; }
@@ -119,6 +129,8 @@ class IdentityComponent {
       absl::string_view tenant, absl::string_view type, absl::string_view id);
 
   const Runtime runtime_;
+  // Holds a moving tenant's data still; every write of kv_ passes it.
+  TenantFence fence_;
   std::unique_ptr<KvStore> kv_;
   // Declared after kv_: unregistered before the store closes.
   GaugeHook store_metrics_;
@@ -138,6 +150,7 @@ class IdentityComponent {
   TenantStores tenant_stores_;
   TenantIndexBuilder index_builder_;
   std::unique_ptr<token::Authenticator> authenticator_;
+  std::unique_ptr<ShardServiceImpl> shard_service_;
   std::unique_ptr<PeriodicWorker> purger_;
 };
 

@@ -104,9 +104,7 @@ int main(int argc, char** argv) {
         data_dir + "/identity", registry.get(), scim::Runtime::Real(), options);
     if (!opened.ok()) return opened.status();
     component = std::move(*opened);
-    if (shard_map != nullptr) {
-      component->set_tenant_owner_check(scim::sharding::OwnershipCheck(shard_map.get(), shard));
-    }
+    if (shard_map != nullptr) component->EnableShards(admin_token, shard, shard_map.get());
     if (etags != nullptr) component->store().set_etag_cache(etags.get());
     component->store().set_list_scan_limit(absl::GetFlag(FLAGS_list_scan_limit));
     backups = std::make_unique<scim::backup::BackupServiceImpl>(

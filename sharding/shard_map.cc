@@ -21,9 +21,12 @@ constexpr char kShards[] = "/scim/shards/";
 
 std::string ShardMap::TenantKey(const std::string& tenant) { return kTenants + tenant; }
 std::string ShardMap::ShardKey(int shard) { return absl::StrCat(kShards, shard); }
+std::string ShardMap::MoveKey(const std::string& tenant) { return "/scim/moves/" + tenant; }
 
 std::string ShardMap::EncodePlacement(const Placement& p) {
-  return json{{"shard", p.shard}, {"epoch", p.epoch}}.dump();
+  json out = {{"shard", p.shard}, {"epoch", p.epoch}};
+  if (p.frozen_until > 0) out["frozen_until"] = p.frozen_until;
+  return out.dump();
 }
 
 std::optional<Placement> ShardMap::DecodePlacement(const std::string& value) {
@@ -36,7 +39,11 @@ std::optional<Placement> ShardMap::DecodePlacement(const std::string& value) {
     return std::nullopt;
   }
   Placement p{shard->get<int>(), epoch->get<int64_t>()};
-  if (p.shard < 0 || p.shard >= kMaxShards || p.epoch < 0) return std::nullopt;
+  if (auto frozen = doc.find("frozen_until"); frozen != doc.end()) {
+    if (!frozen->is_number_integer()) return std::nullopt;
+    p.frozen_until = frozen->get<int64_t>();
+  }
+  if (p.shard < 0 || p.shard >= kMaxShards || p.epoch < 0 || p.frozen_until < 0) return std::nullopt;
   return p;
 }
 
@@ -212,6 +219,36 @@ absl::Status ShardMap::RemoveTenant(const std::string& tenant) {
   absl::MutexLock lock(&mu_);
   tenants_.erase(tenant);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::pair<Placement, int64_t>> ShardMap::Read(const std::string& tenant) {
+  auto kv = etcd_->Get(TenantKey(tenant));
+  if (!kv.ok()) return kv.status();
+  if (!kv->has_value()) return std::make_pair(Placement{}, int64_t{0});
+  std::optional<Placement> p = DecodePlacement((*kv)->value);
+  if (!p.has_value()) {
+    return absl::DataLossError(absl::StrCat("the shard map entry of ", tenant, " is unreadable"));
+  }
+  return std::make_pair(*p, (*kv)->mod_revision);
+}
+
+absl::StatusOr<bool> ShardMap::CompareAndSet(const std::string& tenant, int64_t mod_revision,
+                                             const Placement& placement) {
+  auto set = etcd_->Txn({{TenantKey(tenant), mod_revision}},
+                        {{TenantKey(tenant), EncodePlacement(placement)}});
+  if (!set.ok() || !*set) return set;
+  absl::MutexLock lock(&mu_);
+  tenants_[tenant] = placement;
+  return true;
+}
+
+std::vector<std::pair<std::string, Placement>> ShardMap::FrozenOn(int shard) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, Placement>> out;
+  for (const auto& [tenant, p] : tenants_) {
+    if (p.shard == shard && p.frozen_until > 0) out.emplace_back(tenant, p);
+  }
+  return out;
 }
 
 absl::StatusOr<Placement> PlacementOf(EtcdClient& etcd, const std::string& tenant) {

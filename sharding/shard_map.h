@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -25,7 +27,12 @@ namespace scim::sharding {
 struct Placement {
   int shard = 0;
   int64_t epoch = 0;
-  bool operator==(const Placement& o) const { return shard == o.shard && epoch == o.epoch; }
+  // While a move copies the tenant: its data may not change until then
+  // (unix seconds; 0: not frozen). Its shard keeps serving reads.
+  int64_t frozen_until = 0;
+  bool operator==(const Placement& o) const {
+    return shard == o.shard && epoch == o.epoch && frozen_until == o.frozen_until;
+  }
 };
 
 inline constexpr int kMaxShards = 1024;
@@ -57,11 +64,22 @@ class ShardMap {
   absl::StatusOr<Placement> PlaceTenant(const std::string& tenant, int shard);
   // Drops a deleted tenant's entry.
   absl::Status RemoveTenant(const std::string& tenant);
+  // The tenant's entry as etcd has it now, with its mod_revision (0: absent,
+  // then the placement is shard 0's).
+  absl::StatusOr<std::pair<Placement, int64_t>> Read(const std::string& tenant);
+  // Writes `placement` iff the entry's mod_revision is still `mod_revision`:
+  // every change of a tenant's place goes through this compare-and-swap.
+  absl::StatusOr<bool> CompareAndSet(const std::string& tenant, int64_t mod_revision,
+                                     const Placement& placement);
+  // From the cache: tenants on `shard` whose entry says frozen.
+  std::vector<std::pair<std::string, Placement>> FrozenOn(int shard) const;
 
   EtcdClient& etcd() { return *etcd_; }
 
   static std::string TenantKey(const std::string& tenant);
   static std::string ShardKey(int shard);
+  // A move in progress: {"from":S,"to":T} (scimctl tenant move).
+  static std::string MoveKey(const std::string& tenant);
   static std::string EncodePlacement(const Placement& p);
   static std::optional<Placement> DecodePlacement(const std::string& value);
 
