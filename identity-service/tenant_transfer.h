@@ -44,7 +44,7 @@ class TenantTransfer {
   // most `batch` rows or about `batch_bytes` at a time.
   absl::Status Export(absl::string_view tenant,
                       const std::function<absl::Status(const std::string& cf, Rows rows)>& sink,
-                      size_t batch = 4096, size_t batch_bytes = 4 << 20);
+                      size_t batch = 4096, size_t batch_bytes = 1 << 20);
   // Loads rows (sorted, one column family) Export produced.
   absl::Status Import(const std::string& cf, const Rows& rows);
   absl::StatusOr<TenantSummary> Summarize(absl::string_view tenant);

@@ -26,6 +26,10 @@ commands:
                             print the new tenant id; with --etcd it is placed
                             on identity shard N, or on the one with the fewest
                             tenants
+  tenant move --tenant=NAME --to=N [--freeze_timeout=30s]
+                            move the tenant to identity shard N while it stays
+                            readable (writes get 503 for the copy's length);
+                            progress on stderr; run again after a failure
   shard list                one line per identity shard: number address
                             tenants users (without --etcd: the one shard)
   tenant list               one line per tenant, id first

@@ -10,11 +10,18 @@
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
 #include "sharding/shard_map.h"
+#include "sharding/tenant_mover.h"
+
+#include <chrono>
 
 ABSL_FLAG(std::string, identity_server, "",
           "gRPC address of identity-service when it runs apart (default "
           "--server)");
 ABSL_DECLARE_FLAG(int32_t, shard);
+ABSL_FLAG(int32_t, to, -1, "tenant move: the identity shard to move the tenant to");
+ABSL_FLAG(absl::Duration, freeze_timeout, absl::Seconds(30),
+          "tenant move: how long the tenant's writes may be held while it is copied; past "
+          "it, its shard takes writes again and the move fails (run it again)");
 ABSL_FLAG(std::string, confirm, "", "tenant delete: the tenant's name again");
 ABSL_FLAG(std::string, delete_mode, "", "tenant set: hard or soft");
 ABSL_FLAG(int32_t, rate_limit, -1,
@@ -178,6 +185,52 @@ int Set(const Session& session, const std::vector<std::string>& args) {
   return s.ok() ? 0 : Fail(s);
 }
 
+// `tenant move --tenant=T --to=N`: progress on stderr, exit 0 once shard N
+// serves the tenant.
+int Move(const Session& session, const std::vector<std::string>&) {
+  const std::string tenant = RequireTenant();
+  if (absl::GetFlag(FLAGS_to) < 0) {
+    std::cerr << "scimctl: --to is required (the identity shard to move the tenant to)\n";
+    return kUsage;
+  }
+  std::unique_ptr<scim::sharding::EtcdClient> etcd = EtcdFromFlag();
+  if (etcd == nullptr) {
+    std::cerr << "scimctl: tenant move needs --etcd (the shard map)\n";
+    return kUsage;
+  }
+  auto map = scim::sharding::ShardMap::Start(std::move(etcd));
+  if (!map.ok()) {
+    std::cerr << "scimctl: " << map.status().message() << "\n";
+    return kUnreachable;
+  }
+  scim::sharding::MoveOptions options;
+  options.tenant = tenant;
+  options.to = absl::GetFlag(FLAGS_to);
+  options.freeze_timeout = absl::GetFlag(FLAGS_freeze_timeout);
+  options.credentials = session.creds;
+  options.make_context = [&session] {
+    auto context = AdminContext(session.token);
+    // A large tenant's copy takes longer than an ordinary call.
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+    return context;
+  };
+  options.progress = [](const std::string& line) { std::cerr << line << std::endl; };
+  auto moved = scim::sharding::MoveTenant(**map, options);
+  if (!moved.ok()) {
+    std::cerr << "scimctl: " << moved.status().message() << "\n";
+    return moved.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kRefused;
+  }
+  if (moved->already_there) {
+    std::cerr << tenant << " is served by shard " << options.to << "\n";
+  } else {
+    std::cerr << "moved " << tenant << " from shard " << moved->from << " to shard " << options.to
+              << ": " << moved->rows << " rows; writes refused for "
+              << absl::FormatDuration(moved->frozen) << ", " << absl::FormatDuration(moved->total)
+              << " in all\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunTenantCommand(const Session& session,
@@ -186,7 +239,7 @@ int RunTenantCommand(const Session& session,
       {"create", 3, Create},       {"list", 2, List},
       {"get", 3, Get},             {"disable", 3, SetDisabled},
       {"enable", 3, SetDisabled},  {"delete", 3, Delete},
-      {"set", 3, Set},
+      {"set", 3, Set},             {"move", 2, Move},
   };
   return Dispatch(kCommands, session, args);
 }
