@@ -3,6 +3,8 @@
 // the shard map. Tenants land on both shards; every edge serves every tenant;
 // a shard refuses a tenant that is not its own; scimctl routes, lists the
 // shards and backs each one up.
+#include <signal.h>
+
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -17,6 +19,7 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "sharding/etcd_server_for_tests.h"
+#include "sharding/shard_map.h"
 #include "tests/test_process.h"
 
 namespace scim::testing {
@@ -255,6 +258,93 @@ TEST(ShardsTest, ATenantMovesUnderLoadAndLosesNothing) {
   EXPECT_EQ(code, 1);
   ctl.Run("tenant move --tenant=acme", &code);
   EXPECT_EQ(code, 2);
+}
+
+// Crashes at the worst moments of a move leave the tenant readable and, once
+// its freeze ends, writable on exactly one shard; running the move again
+// finishes it.
+TEST(ShardsTest, CrashesDuringAMoveLeaveTheTenantWholeOnOneShard) {
+  if (!sharding::EtcdServerForTests::Installed()) GTEST_SKIP() << "etcd is not installed";
+  sharding::EtcdServerForTests etcd_server;
+  ASSERT_TRUE(etcd_server.up());
+  const std::string dir = MakeTempDir("shard_crash");
+  auto d = StartShardedDeployment(dir, etcd_server.endpoint(), /*shards=*/2, /*edges=*/1);
+  ASSERT_TRUE(d.ok()) << d.status();
+  const ScimCtl& ctl = d->base.ctl;
+  int code = 0;
+  ctl.Run("tenant create acme --shard=0", &code);
+  ASSERT_EQ(code, 0);
+  std::string key = ctl.Run("key create --tenant=acme", &code);
+  key = key.substr(0, key.find('\n'));
+  httplib::Client edge("127.0.0.1", d->http_ports[0]);
+  const httplib::Headers auth = {{"Authorization", "Bearer " + key}};
+  std::vector<std::string> written;
+  int attempt = 0;
+  auto write = [&](const std::string& name) {
+    // Every attempt a new name: a refused write may be retried as is.
+    auto res = edge.Post("/t/acme/scim/v2/Users", auth,
+                         absl::StrCat(R"({"userName":")", name, "-", attempt++, R"("})"),
+                         "application/scim+json");
+    if (res && res->status == 201) written.push_back(json::parse(res->body)["id"]);
+    return res ? res->status : -1;
+  };
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(write(absl::StrCat("u", i)), 201);
+  auto etcd = sharding::EtcdClient::Connect(etcd_server.endpoint());
+  ASSERT_TRUE(etcd.ok());
+  auto map = sharding::ShardMap::Start(std::move(*etcd));
+  ASSERT_TRUE(map.ok());
+
+  // 1. The mover dies right after freezing the tenant (what it leaves in etcd).
+  auto [placement, revision] = *(*map)->Read("acme");
+  sharding::Placement frozen = placement;
+  frozen.frozen_until = absl::ToUnixSeconds(absl::Now()) + 4;
+  ASSERT_TRUE(*(*map)->CompareAndSet("acme", revision, frozen));
+  ASSERT_TRUE((*map)->etcd().Put(sharding::ShardMap::MoveKey("acme"), R"({"from":0,"to":1})").ok());
+  // The shard follows the map: writes are refused (503), reads go on...
+  EXPECT_TRUE(WaitUntil([&] { return write("during-freeze") == 503; }, absl::Seconds(5)));
+  auto read = edge.Get("/t/acme/scim/v2/Users?count=0", auth);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  // 2. ... and a kill -9 of that shard does not let writes through on restart.
+  d->base.identity->Signal(SIGKILL);
+  d->base.identity->Wait();
+  auto restarted = TestProcess::Start("identity-service", d->shard_args[0], dir);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  d->base.identity = std::move(*restarted);
+  if (absl::ToUnixSeconds(absl::Now()) < frozen.frozen_until) {
+    EXPECT_NE(write("after-restart"), 201) << "still frozen after the restart";
+  }
+  // Once the freeze expires the shard bumps the epoch and takes writes again.
+  EXPECT_TRUE(WaitUntil([&] { return write("after-expiry") == 201; }, absl::Seconds(10)));
+  EXPECT_EQ((*map)->Read("acme")->first.shard, 0);
+  EXPECT_GT((*map)->Read("acme")->first.epoch, placement.epoch);
+  EXPECT_EQ((*map)->Read("acme")->first.frozen_until, 0);
+
+  // 3. The target is down: the move fails before touching the tenant.
+  d->more_shards[0]->Signal(SIGKILL);
+  d->more_shards[0]->Wait();
+  ctl.Run("tenant move --tenant=acme --to=1", &code);
+  EXPECT_NE(code, 0);
+  EXPECT_EQ(write("target-down"), 201) << "the tenant stays writable on its shard";
+  auto target = TestProcess::Start("identity-service", d->shard_args[1], dir);
+  ASSERT_TRUE(target.ok()) << target.status();
+  d->more_shards[0] = std::move(*target);
+
+  // 4. Run again: it finishes, and nothing acknowledged is lost.
+  EXPECT_TRUE(WaitUntil([&] {
+    ctl.Run("tenant move --tenant=acme --to=1", &code);
+    return code == 0;
+  }, absl::Seconds(10)));
+  EXPECT_EQ((*map)->Read("acme")->first.shard, 1);
+  EXPECT_EQ(write("on-shard-1"), 201);
+  int missing = 0;
+  for (const auto& id : written) {
+    auto res = edge.Get(("/t/acme/scim/v2/Users/" + id).c_str(), auth);
+    if (!res || res->status != 200) ++missing;
+  }
+  EXPECT_EQ(missing, 0) << "of " << written.size();
+  EXPECT_EQ(*(*map)->etcd().Get(sharding::ShardMap::MoveKey("acme")), std::nullopt)
+      << "the move record is gone";
 }
 
 }  // namespace

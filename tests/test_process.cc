@@ -202,6 +202,7 @@ struct Topology {
   std::string etcd;
   int shards = 1;
   int edges = 1;
+  std::vector<std::vector<std::string>>* shard_args = nullptr;  // out: each shard's flags
 };
 
 absl::StatusOr<SplitDeployment> StartDeployment(const std::string& dir,
@@ -221,8 +222,8 @@ absl::StatusOr<ShardedDeployment> StartShardedDeployment(const std::string& dir,
                                                          const std::string& etcd, int shards,
                                                          int edges) {
   ShardedDeployment d;
-  auto base = StartDeployment(dir, {}, Topology{etcd, shards, edges}, &d.more_shards,
-                              &d.more_edges);
+  auto base = StartDeployment(dir, {}, Topology{etcd, shards, edges, &d.shard_args},
+                              &d.more_shards, &d.more_edges);
   if (!base.ok()) return base.status();
   d.base = std::move(*base);
   d.base.ctl.extra_flags = "--etcd=" + etcd;
@@ -285,6 +286,7 @@ absl::StatusOr<SplitDeployment> StartDeployment(const std::string& dir,
       args.push_back("--etcd=" + topology.etcd);
       args.push_back(absl::StrCat("--shard=", shard));
     }
+    if (topology.shard_args != nullptr) topology.shard_args->push_back(with(args));
     auto identity = TestProcess::Start("identity-service", with(args), dir);
     if (!identity.ok()) return identity.status();
     if (shard == 0) {

@@ -100,6 +100,7 @@ struct ShardedDeployment {
   std::vector<std::unique_ptr<TestProcess>> more_edges;   // edges 1..
   std::vector<int> http_ports;                            // every edge's
   std::vector<std::string> shard_addrs;                   // every shard's gRPC address
+  std::vector<std::vector<std::string>> shard_args;       // every shard's flags (to restart it)
 };
 absl::StatusOr<ShardedDeployment> StartShardedDeployment(const std::string& dir,
                                                          const std::string& etcd, int shards,
