@@ -36,6 +36,11 @@ class ShardedRouter final : public IdentityRouter {
       return absl::UnavailableError(absl::StrCat("identity shard ", placement.shard,
                                                  " (tenant ", tenant, ") is not registered"));
     }
+    {
+      absl::ReaderMutexLock read(&mu_);
+      auto it = targets_.find(*address);
+      if (it != targets_.end()) return it->second;
+    }
     absl::MutexLock lock(&mu_);
     auto it = targets_.find(*address);
     if (it == targets_.end()) {

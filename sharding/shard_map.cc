@@ -138,7 +138,7 @@ void ShardMap::WatchLoop() {
 }
 
 Placement ShardMap::Owner(const std::string& tenant) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = tenants_.find(tenant);
   return it == tenants_.end() ? Placement{} : it->second;
 }
@@ -162,7 +162,7 @@ std::map<int, std::string> ShardMap::Shards() const {
 }
 
 std::optional<std::string> ShardMap::Address(int shard) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = shards_.find(shard);
   if (it == shards_.end()) return std::nullopt;
   return it->second;
