@@ -23,30 +23,6 @@ std::string ShardMap::TenantKey(const std::string& tenant) { return kTenants + t
 std::string ShardMap::ShardKey(int shard) { return absl::StrCat(kShards, shard); }
 std::string ShardMap::MoveKey(const std::string& tenant) { return "/scim/moves/" + tenant; }
 
-std::string ShardMap::EncodePlacement(const Placement& p) {
-  json out = {{"shard", p.shard}, {"epoch", p.epoch}};
-  if (p.frozen_until > 0) out["frozen_until"] = p.frozen_until;
-  return out.dump();
-}
-
-std::optional<Placement> ShardMap::DecodePlacement(const std::string& value) {
-  json doc = json::parse(value, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return std::nullopt;
-  auto shard = doc.find("shard");
-  auto epoch = doc.find("epoch");
-  if (shard == doc.end() || !shard->is_number_integer() || epoch == doc.end() ||
-      !epoch->is_number_integer()) {
-    return std::nullopt;
-  }
-  Placement p{shard->get<int>(), epoch->get<int64_t>()};
-  if (auto frozen = doc.find("frozen_until"); frozen != doc.end()) {
-    if (!frozen->is_number_integer()) return std::nullopt;
-    p.frozen_until = frozen->get<int64_t>();
-  }
-  if (p.shard < 0 || p.shard >= kMaxShards || p.epoch < 0 || p.frozen_until < 0) return std::nullopt;
-  return p;
-}
-
 absl::StatusOr<std::unique_ptr<ShardMap>> ShardMap::Start(std::unique_ptr<EtcdClient> etcd) {
   std::unique_ptr<ShardMap> map(new ShardMap(std::move(etcd)));
   if (absl::Status s = map->Load(); !s.ok()) return s;
@@ -255,7 +231,7 @@ absl::StatusOr<Placement> PlacementOf(EtcdClient& etcd, const std::string& tenan
   auto kv = etcd.Get(ShardMap::TenantKey(tenant));
   if (!kv.ok()) return kv.status();
   if (!kv->has_value()) return Placement{};
-  return ShardMap::DecodePlacement((*kv)->value).value_or(Placement{});
+  return DecodePlacement((*kv)->value).value_or(Placement{});
 }
 
 absl::StatusOr<std::string> ShardAddressOf(EtcdClient& etcd, const std::string& tenant) {

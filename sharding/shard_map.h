@@ -21,21 +21,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "sharding/etcd_client.h"
+#include "sharding/placement.h"
 
 namespace scim::sharding {
 
-struct Placement {
-  int shard = 0;
-  int64_t epoch = 0;
-  // While a move copies the tenant: its data may not change until then
-  // (unix seconds; 0: not frozen). Its shard keeps serving reads.
-  int64_t frozen_until = 0;
-  bool operator==(const Placement& o) const {
-    return shard == o.shard && epoch == o.epoch && frozen_until == o.frozen_until;
-  }
-};
-
-inline constexpr int kMaxShards = 1024;
 
 class ShardMap {
  public:
@@ -80,8 +69,6 @@ class ShardMap {
   static std::string ShardKey(int shard);
   // A move in progress: {"from":S,"to":T} (scimctl tenant move).
   static std::string MoveKey(const std::string& tenant);
-  static std::string EncodePlacement(const Placement& p);
-  static std::optional<Placement> DecodePlacement(const std::string& value);
 
  private:
   explicit ShardMap(std::unique_ptr<EtcdClient> etcd);

@@ -147,7 +147,7 @@ TEST_F(EtcdTest, ShardMapPlacesAndFollowsOtherProcesses) {
 
   // A flip written by someone else is read at once by Refresh.
   auto etcd = Client();
-  ASSERT_TRUE(etcd->Put(ShardMap::TenantKey("t1"), ShardMap::EncodePlacement({1, 2})).ok());
+  ASSERT_TRUE(etcd->Put(ShardMap::TenantKey("t1"), EncodePlacement({1, 2})).ok());
   EXPECT_EQ(*(*a)->Refresh("t1"), (Placement{1, 2}));
   ASSERT_TRUE((*a)->RemoveTenant("t1").ok());
   EXPECT_EQ((*a)->Owner("t1"), (Placement{0, 0}));
@@ -168,10 +168,11 @@ TEST_F(EtcdTest, ShardMapRoutesFromItsCacheWhileEtcdIsAway) {
 }
 
 TEST(ShardMapTest, PlacementEncoding) {
-  EXPECT_EQ(ShardMap::DecodePlacement(ShardMap::EncodePlacement({3, 9})), (Placement{3, 9}));
+  EXPECT_EQ(DecodePlacement(EncodePlacement({3, 9})), (Placement{3, 9}));
   for (const char* bad : {"", "{", "[]", "{\"shard\":1}", "{\"shard\":\"1\",\"epoch\":1}",
-                          "{\"shard\":5000,\"epoch\":1}", "{\"shard\":1,\"epoch\":-1}"}) {
-    EXPECT_EQ(ShardMap::DecodePlacement(bad), std::nullopt) << bad;
+                          "{\"shard\":5000,\"epoch\":1}", "{\"shard\":1,\"epoch\":-1}",
+                          "{\"shard\":4294967297,\"epoch\":1}", "{\"shard\":1,\"epoch\":1,\"frozen_until\":\"x\"}"}) {
+    EXPECT_EQ(DecodePlacement(bad), std::nullopt) << bad;
   }
 }
 

@@ -1,8 +1,6 @@
 #include "sharding/wrong_shard.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace scim::sharding {
@@ -28,19 +26,6 @@ std::function<absl::Status(const std::string&)> OwnershipCheck(const ShardMap* m
     const Placement owner = map->Owner(tenant);
     return owner.shard == self ? absl::OkStatus() : WrongShardError(tenant, owner, self);
   };
-}
-
-int OrdinalFromHostname(const std::string& hostname) {
-  const size_t dash = hostname.rfind('-');
-  if (dash == std::string::npos || dash + 1 >= hostname.size()) return -1;
-  const std::string digits = hostname.substr(dash + 1);
-  // Only the ordinal: "pod-3" yes, "pod-3.svc" or "pod-x" no.
-  for (char c : digits) {
-    if (!absl::ascii_isdigit(c)) return -1;
-  }
-  int n = -1;
-  if (digits.size() > 4 || !absl::SimpleAtoi(digits, &n) || n >= kMaxShards) return -1;
-  return n;
 }
 
 }  // namespace scim::sharding

@@ -20,10 +20,6 @@ bool IsWrongShard(const absl::Status& status);
 std::function<absl::Status(const std::string& tenant)> OwnershipCheck(const ShardMap* map,
                                                                       int self);
 
-// The shard number a StatefulSet pod's hostname ends in ("identity-service-3"
-// -> 3), or -1.
-int OrdinalFromHostname(const std::string& hostname);
-
 }  // namespace scim::sharding
 
 #endif  // SCIM_SHARDING_WRONG_SHARD_H_
