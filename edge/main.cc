@@ -69,19 +69,11 @@ int main(int argc, char** argv) {
                               // The console's activity, with the admin's token.
                               scim::audit::ConnectAudit(absl::GetFlag(FLAGS_audit_addr), creds)};
   // With --etcd, calls go to each tenant's shard.
-  std::unique_ptr<scim::sharding::ShardMap> shard_map;
-  if (!absl::GetFlag(FLAGS_etcd).empty()) {
-    auto etcd = scim::sharding::EtcdClient::Connect(absl::GetFlag(FLAGS_etcd));
-    if (!etcd.ok()) {
-      scim::LogError("bad --etcd", {{"error", etcd.status().ToString()}});
-      return 2;
-    }
-    auto map = scim::sharding::ShardMap::Start(std::move(*etcd));
-    if (!map.ok()) {
-      scim::LogError("cannot read the shard map", {{"error", map.status().ToString()}});
-      return 1;
-    }
-    shard_map = std::move(*map);
+  int etcd_failed = 0;
+  std::unique_ptr<scim::sharding::ShardMap> shard_map =
+      scim::sharding::ShardMapFromFlag(absl::GetFlag(FLAGS_etcd), &etcd_failed);
+  if (etcd_failed != 0) return etcd_failed;
+  if (shard_map != nullptr) {
     peers.identity_router = scim::sharding::IdentityRouter::Sharded(shard_map.get(), creds);
   }
   if (const std::string path = absl::GetFlag(FLAGS_denial_token_file);

@@ -81,17 +81,9 @@ int main(int argc, char** argv) {
       scim::LogError("--shard is out of range", {{"shard", absl::StrCat(shard)}});
       return 2;
     }
-    auto etcd = scim::sharding::EtcdClient::Connect(absl::GetFlag(FLAGS_etcd));
-    if (!etcd.ok()) {
-      scim::LogError("bad --etcd", {{"error", etcd.status().ToString()}});
-      return 2;
-    }
-    auto map = scim::sharding::ShardMap::Start(std::move(*etcd));
-    if (!map.ok()) {
-      scim::LogError("cannot read the shard map", {{"error", map.status().ToString()}});
-      return 1;
-    }
-    shard_map = std::move(*map);
+    int etcd_failed = 0;
+    shard_map = scim::sharding::ShardMapFromFlag(absl::GetFlag(FLAGS_etcd), &etcd_failed);
+    if (etcd_failed != 0) return etcd_failed;
   }
   std::unique_ptr<scim::identity::IdentityComponent> component;
   std::unique_ptr<scim::backup::BackupServiceImpl> backups;  // `scimctl backup create`

@@ -150,7 +150,7 @@ grpc::Status ShardServiceImpl::ImportTenant(grpc::ServerContext* context,
   return AsAdmin(*context, admin_token_, [&]() -> absl::Status {
     v1::TenantRows in;
     std::string tenant;
-    std::vector<KeyRange> ranges;
+    std::vector<TenantKeyRange> ranges;
     while (reader->Read(&in)) {
       if (tenant.empty()) {
         tenant = in.tenant();
@@ -165,7 +165,7 @@ grpc::Status ShardServiceImpl::ImportTenant(grpc::ServerContext* context,
       for (int i = 0; i < in.keys_size(); ++i) {
         // Only the tenant's own ranges: an import never writes elsewhere.
         bool inside = false;
-        for (const KeyRange& r : ranges) {
+        for (const TenantKeyRange& r : ranges) {
           if (r.cf == in.cf() && in.keys(i) >= r.begin && in.keys(i) < r.end) inside = true;
         }
         if (!inside) return InvalidValue(absl::StrCat("a key outside tenant ", tenant, "'s ranges"));

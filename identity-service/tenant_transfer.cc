@@ -7,12 +7,12 @@
 
 namespace scim::identity {
 
-std::vector<KeyRange> TenantKeyRanges(absl::string_view tenant) {
+std::vector<TenantKeyRange> TenantKeyRanges(absl::string_view tenant) {
   // '0' is '/' + 1: "{tenant}/" up to "{tenant}0" is exactly the tenant's
   // keys (tenant ids are [a-z0-9-], so "acme/" never holds "acme-2/").
   const std::string begin = absl::StrCat(tenant, "/");
   const std::string end = absl::StrCat(tenant, "0");
-  std::vector<KeyRange> ranges;
+  std::vector<TenantKeyRange> ranges;
   for (const char* cf : {kResourcesCf, kUniqueCf, kIndexCf, kMembersCf, kMembersReverseCf,
                          kTombstonesCf, kCountsCf, events::kEventsCf, kWebhooksCf}) {
     ranges.push_back({cf, begin, end});
@@ -28,7 +28,7 @@ std::vector<KeyRange> TenantKeyRanges(absl::string_view tenant) {
 namespace {
 
 // Visits the keys of `range` in order.
-absl::Status ScanRange(KvStore& kv, const KeyRange& range, const ScanFn& fn) {
+absl::Status ScanRange(KvStore& kv, const TenantKeyRange& range, const ScanFn& fn) {
   // Scan takes a prefix: the common prefix of begin and end bounds it, and
   // keys at or past `end` stop the walk.
   size_t common = 0;
@@ -49,7 +49,7 @@ absl::Status TenantTransfer::Export(
     absl::string_view tenant,
     const std::function<absl::Status(const std::string& cf, Rows rows)>& sink, size_t batch,
     size_t batch_bytes) {
-  for (const KeyRange& range : TenantKeyRanges(tenant)) {
+  for (const TenantKeyRange& range : TenantKeyRanges(tenant)) {
     Rows rows;
     size_t bytes = 0;
     absl::Status sent;
@@ -80,7 +80,7 @@ absl::Status TenantTransfer::Import(const std::string& cf, const Rows& rows) {
 absl::StatusOr<TenantSummary> TenantTransfer::Summarize(absl::string_view tenant) {
   TenantSummary summary;
   std::map<std::string, std::unique_ptr<Sha256Hasher>> hashers;
-  for (const KeyRange& range : TenantKeyRanges(tenant)) {
+  for (const TenantKeyRange& range : TenantKeyRanges(tenant)) {
     auto& hasher = hashers[range.cf];
     if (hasher == nullptr) hasher = std::make_unique<Sha256Hasher>();
     CfSummary& cf = summary[range.cf];
@@ -100,7 +100,7 @@ absl::StatusOr<TenantSummary> TenantTransfer::Summarize(absl::string_view tenant
 }
 
 absl::Status TenantTransfer::Drop(absl::string_view tenant) {
-  for (const KeyRange& range : TenantKeyRanges(tenant)) {
+  for (const TenantKeyRange& range : TenantKeyRanges(tenant)) {
     if (absl::Status s = kv_->DeleteRange(range.cf, range.begin, range.end); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -17,13 +17,13 @@
 namespace scim::identity {
 
 // Keys [begin, end) of one column family.
-struct KeyRange {
+struct TenantKeyRange {
   std::string cf, begin, end;
 };
 
 // Every range that holds `tenant`'s data: "{tenant}/..." in each tenant column
 // family, its schema version key, and its lifecycle state in the event log.
-std::vector<KeyRange> TenantKeyRanges(absl::string_view tenant);
+std::vector<TenantKeyRange> TenantKeyRanges(absl::string_view tenant);
 
 using Rows = std::vector<std::pair<std::string, std::string>>;
 

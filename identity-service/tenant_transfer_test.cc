@@ -95,14 +95,14 @@ TEST_P(TenantTransferTest, SummariesTellAnyDifference) {
 }
 
 TEST(TenantKeyRangesTest, RangesHoldOnlyTheTenant) {
-  for (const KeyRange& r : TenantKeyRanges("acme")) {
+  for (const TenantKeyRange& r : TenantKeyRanges("acme")) {
     EXPECT_LT(r.begin, r.end);
     for (const char* other : {"acme-2/x", "acm/x", "acmea/x", "acme0", "b/x", "~ready/User/x"}) {
       EXPECT_FALSE(other >= r.begin && other < r.end) << r.cf << " " << other;
     }
   }
   int holding = 0;
-  for (const KeyRange& r : TenantKeyRanges("acme")) {
+  for (const TenantKeyRange& r : TenantKeyRanges("acme")) {
     for (const char* own : {"acme/User/1", "acme"}) holding += (own >= r.begin && own < r.end);
   }
   EXPECT_GE(holding, 2);
@@ -128,6 +128,26 @@ TEST_P(TenantTransferTest, AFrozenTenantsWritesFailWholeAndOthersGoOn) {
   EXPECT_EQ(FencedTenantOf(kSchemasCf, "acme"), "acme");
   EXPECT_EQ(FencedTenantOf(kIndexCf, "~ready/User/userName"), "");
   EXPECT_EQ(FencedTenantOf(kOutboxCf, "acme/x"), "");
+}
+
+TEST_P(TenantTransferTest, ThroughTheFenceAsIdentityServiceHasIt) {
+  CreateUser(*store_, "acme", "a");
+  TenantFence fence;
+  std::unique_ptr<KvStore> fenced = NewFencedKvStore(std::make_unique<CountingKvStore>(kv_.get()), &fence);
+  TenantTransfer transfer(fenced.get());
+  TestKvStore target_kv;
+  ASSERT_TRUE(target_kv.Open(GetParam(), ColumnFamilies()).ok());
+  std::unique_ptr<KvStore> target_fenced =
+      NewFencedKvStore(std::make_unique<CountingKvStore>(target_kv.get()), &fence);
+  TenantTransfer target(target_fenced.get());
+  ASSERT_TRUE(target.Drop("acme").ok());
+  ASSERT_TRUE(transfer.Export("acme", [&](const std::string& cf, Rows rows) {
+                        return target.Import(cf, rows);
+                      }).ok());
+  EXPECT_EQ(*transfer.Summarize("acme"), *target.Summarize("acme"));
+  absl::Status dropped = transfer.Drop("acme");
+  ASSERT_TRUE(dropped.ok()) << dropped;
+  EXPECT_EQ((*transfer.Summarize("acme"))[kResourcesCf].keys, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, TenantTransferTest, ::testing::Values("Memory", "RocksDb"),

@@ -7,6 +7,7 @@
 #include "scim/v1/identity.grpc.pb.h"
 #include "scim/v1/token.grpc.pb.h"
 #include "scim/v1/events.grpc.pb.h"
+#include "grpcpp/create_channel.h"
 #include "scimctl/cli.h"
 #include "scimctl/commands.h"
 #include "sharding/shard_map.h"
@@ -55,7 +56,15 @@ int Create(const Session& session, const std::vector<std::string>& args) {
     auto started = scim::sharding::ShardMap::Start(std::move(etcd));
     if (!started.ok()) return Fail(std::string(started.status().message()));
     map = std::move(*started);
-    auto placed = map->PlaceTenant(args[2], shard);
+    // Only a shard that answers takes a new tenant (a removed shard may
+    // still be registered).
+    scim::sharding::ShardMap* shards = map.get();
+    auto placed = map->PlaceTenant(args[2], shard, [&](int n) {
+      std::optional<std::string> address = shards->Address(n);
+      return address.has_value() &&
+             grpc::CreateChannel(*address, session.creds)
+                 ->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    });
     if (!placed.ok()) {
       std::cerr << "scimctl: " << placed.status().message() << "\n";
       return placed.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kRefused;

@@ -163,17 +163,20 @@ absl::Status ShardMap::RegisterShard(int shard, const std::string& address) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Placement> ShardMap::PlaceTenant(const std::string& tenant, int shard) {
+absl::StatusOr<Placement> ShardMap::PlaceTenant(const std::string& tenant, int shard,
+                                                const std::function<bool(int)>& usable) {
   if (shard < 0) {
-    // The registered shard with the fewest tenants (lowest number on ties).
+    // The usable registered shard with the fewest tenants (lowest number on ties).
     std::map<int, int64_t> counts = TenantCounts();
     if (counts.empty()) return absl::FailedPreconditionError("no identity shard is registered in etcd");
-    shard = counts.begin()->first;
     for (const auto& [n, count] : counts) {
-      if (count < counts[shard]) shard = n;
+      if ((shard < 0 || count < counts[shard]) && (!usable || usable(n))) shard = n;
     }
+    if (shard < 0) return absl::UnavailableError("no registered identity shard answers");
   } else if (!Address(shard).has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("identity shard ", shard, " is not registered"));
+  } else if (usable && !usable(shard)) {
+    return absl::UnavailableError(absl::StrCat("identity shard ", shard, " does not answer"));
   }
   const Placement p{shard, 1};
   auto placed = etcd_->Txn({{TenantKey(tenant), 0}}, {{TenantKey(tenant), EncodePlacement(p)}});
@@ -225,6 +228,24 @@ std::vector<std::pair<std::string, Placement>> ShardMap::FrozenOn(int shard) con
     if (p.shard == shard && p.frozen_until > 0) out.emplace_back(tenant, p);
   }
   return out;
+}
+
+std::unique_ptr<ShardMap> ShardMapFromFlag(const std::string& flag, int* exit_code) {
+  *exit_code = 0;
+  if (flag.empty()) return nullptr;
+  auto etcd = EtcdClient::Connect(flag);
+  if (!etcd.ok()) {
+    LogError("bad --etcd", {{"error", etcd.status().ToString()}});
+    *exit_code = 2;
+    return nullptr;
+  }
+  auto map = ShardMap::Start(std::move(*etcd));
+  if (!map.ok()) {
+    LogError("cannot read the shard map", {{"error", map.status().ToString()}});
+    *exit_code = 1;
+    return nullptr;
+  }
+  return std::move(*map);
 }
 
 absl::StatusOr<Placement> PlacementOf(EtcdClient& etcd, const std::string& tenant) {

@@ -9,6 +9,7 @@
 #ifndef SCIM_SHARDING_SHARD_MAP_H_
 #define SCIM_SHARDING_SHARD_MAP_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,7 +51,10 @@ class ShardMap {
   // Places a tenant that is not in the map yet: on `shard`, or with -1 on
   // the registered shard with the fewest tenants. ALREADY_EXISTS when the
   // tenant is in the map; INVALID_ARGUMENT for an unregistered shard.
-  absl::StatusOr<Placement> PlaceTenant(const std::string& tenant, int shard);
+  // `usable` (optional) says whether a shard may take tenants now (e.g. it
+  // answers): a shard that was removed but is still registered gets none.
+  absl::StatusOr<Placement> PlaceTenant(const std::string& tenant, int shard,
+                                        const std::function<bool(int shard)>& usable = nullptr);
   // Drops a deleted tenant's entry.
   absl::Status RemoveTenant(const std::string& tenant);
   // The tenant's entry as etcd has it now, with its mod_revision (0: absent,
@@ -85,6 +89,11 @@ class ShardMap {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread watcher_;
 };
+
+// A server's --etcd: the started map, or null when `flag` is empty. When it
+// cannot start, logs why, sets `*exit_code` (2: a bad flag; 1: etcd cannot
+// be read) and returns null.
+std::unique_ptr<ShardMap> ShardMapFromFlag(const std::string& flag, int* exit_code);
 
 // One-shot lookups for short-lived clients (scimctl) that keep no cache:
 // the tenant's placement, and the address of the shard that serves it

@@ -136,6 +136,13 @@ TEST_F(EtcdTest, ShardMapPlacesAndFollowsOtherProcesses) {
   EXPECT_EQ((*a)->PlaceTenant("t4", -1)->shard, 0);
   EXPECT_EQ((*a)->PlaceTenant("t1", 1).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ((*a)->PlaceTenant("t5", 7).status().code(), absl::StatusCode::kInvalidArgument);
+  // A shard that does not answer takes no new tenant.
+  auto only_1 = [](int n) { return n == 1; };
+  EXPECT_EQ((*a)->PlaceTenant("t6", -1, only_1)->shard, 1);
+  EXPECT_EQ((*a)->PlaceTenant("t7", 0, only_1).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ((*a)->PlaceTenant("t7", -1, [](int) { return false; }).status().code(),
+            absl::StatusCode::kUnavailable);
+  ASSERT_TRUE((*a)->RemoveTenant("t6").ok());
 
   // The other process's cache follows by the watch.
   for (int i = 0; i < 300 && (*b)->Owner("t4").epoch == 0; ++i) absl::SleepFor(absl::Milliseconds(10));
@@ -181,6 +188,9 @@ TEST(WrongShardTest, RefusalsAreToldApart) {
   EXPECT_TRUE(IsWrongShard(wrong));
   EXPECT_NE(wrong.message().find("shard 2"), absl::string_view::npos);
   EXPECT_FALSE(IsWrongShard(absl::FailedPreconditionError("version mismatch")));
+  const absl::Status dialable = WrongShardError("acme", {2, 5}, 0, "10.0.0.2:50052");
+  EXPECT_TRUE(IsWrongShard(dialable));
+  EXPECT_NE(dialable.message().find("at 10.0.0.2:50052"), absl::string_view::npos);
   EXPECT_FALSE(IsWrongShard(absl::UnavailableError(std::string(wrong.message()))));
 }
 

@@ -10,10 +10,12 @@ constexpr char kMarker[] = " is served by identity shard ";
 
 }  // namespace
 
-absl::Status WrongShardError(const std::string& tenant, const Placement& owner, int self) {
-  return absl::FailedPreconditionError(absl::StrCat("tenant '", tenant, "'", kMarker, owner.shard,
-                                                    " (epoch ", owner.epoch, "), not by shard ",
-                                                    self));
+absl::Status WrongShardError(const std::string& tenant, const Placement& owner, int self,
+                             const std::string& owner_address) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "tenant '", tenant, "'", kMarker, owner.shard,
+      owner_address.empty() ? "" : absl::StrCat(" at ", owner_address), " (epoch ", owner.epoch,
+      "), not by shard ", self));
 }
 
 bool IsWrongShard(const absl::Status& status) {
@@ -24,7 +26,8 @@ bool IsWrongShard(const absl::Status& status) {
 std::function<absl::Status(const std::string&)> OwnershipCheck(const ShardMap* map, int self) {
   return [map, self](const std::string& tenant) {
     const Placement owner = map->Owner(tenant);
-    return owner.shard == self ? absl::OkStatus() : WrongShardError(tenant, owner, self);
+    if (owner.shard == self) return absl::OkStatus();
+    return WrongShardError(tenant, owner, self, map->Address(owner.shard).value_or(""));
   };
 }
 

@@ -12,8 +12,10 @@
 
 namespace scim::sharding {
 
-// FAILED_PRECONDITION naming the owner.
-absl::Status WrongShardError(const std::string& tenant, const Placement& owner, int self);
+// FAILED_PRECONDITION naming the owner (and its address when known, so that
+// a gRPC client without the shard map can dial it).
+absl::Status WrongShardError(const std::string& tenant, const Placement& owner, int self,
+                             const std::string& owner_address = "");
 bool IsWrongShard(const absl::Status& status);
 
 // The check shard `self` runs before every call for a tenant.
