@@ -179,6 +179,9 @@ void IdentityComponent::StopShipping() { outbox_.StopShipping(); }
 void IdentityComponent::EnableShards(const std::string& admin_token, int self,
                                      sharding::ShardMap* map) {
   set_tenant_owner_check(sharding::OwnershipCheck(map, self));
+  fence_.set_owner_check([map, self](const std::string& tenant) {
+    return map->Owner(tenant).shard == self;
+  });
   shard_service_ = std::make_unique<ShardServiceImpl>(
       admin_token, self, map, kv_.get(), &fence_, &events_, runtime_.clock,
       [this](const std::string& tenant) {

@@ -38,6 +38,11 @@ absl::Status TenantFence::Enter(const std::set<std::string>& touched) const {
           "tenant ", tenant, " is moving to another shard: its data cannot change for a "
           "moment; retry shortly"));
     }
+    if (serves_ && !serves_(tenant)) {
+      mu_.ReaderUnlock();
+      return absl::UnavailableError(absl::StrCat(
+          "tenant ", tenant, " has just moved to another shard; retry"));
+    }
   }
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #ifndef SCIM_IDENTITY_SERVICE_TENANT_FENCE_H_
 #define SCIM_IDENTITY_SERVICE_TENANT_FENCE_H_
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -21,6 +22,12 @@ namespace scim::identity {
 
 class TenantFence {
  public:
+  // With tenant shards: whether this shard serves a tenant now. A commit for
+  // a tenant it does not serve is refused too: a request that passed the
+  // owner check before a move's flip must not write to the old copy after.
+  void set_owner_check(std::function<bool(const std::string& tenant)> serves) {
+    serves_ = std::move(serves);
+  }
   // Refuses the tenant's writes from now on; waits for commits in progress.
   void Freeze(const std::string& tenant);
   void Thaw(const std::string& tenant);
@@ -32,6 +39,7 @@ class TenantFence {
   void Exit() const;
 
  private:
+  std::function<bool(const std::string&)> serves_;  // set before serving
   mutable absl::Mutex mu_;
   std::set<std::string> frozen_ ABSL_GUARDED_BY(mu_);
 };

@@ -124,6 +124,14 @@ TEST_P(TenantTransferTest, AFrozenTenantsWritesFailWholeAndOthersGoOn) {
   fence.Thaw("acme");
   CreateUser(fenced, "acme", "after");
   EXPECT_EQ(Count(fenced, "acme"), 2);
+  // A tenant this shard no longer serves: its commits are refused too (a
+  // request that passed the owner check before a move's flip).
+  fence.set_owner_check([](const std::string& tenant) { return tenant != "acme"; });
+  User late;
+  late.set_user_name("late");
+  EXPECT_EQ(fenced.Create(UserResourceType(), "acme", &late, ctx_).code(),
+            absl::StatusCode::kUnavailable);
+  CreateUser(fenced, "acme-2", "still served");
   EXPECT_EQ(FencedTenantOf(kResourcesCf, "acme/User/1"), "acme");
   EXPECT_EQ(FencedTenantOf(kSchemasCf, "acme"), "acme");
   EXPECT_EQ(FencedTenantOf(kIndexCf, "~ready/User/userName"), "");

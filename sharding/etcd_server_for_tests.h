@@ -32,6 +32,12 @@ class EtcdServerForTests {
   int client_port() const { return client_port_; }
   bool up() const { return up_; }
 
+  // kill -9, then the same member again (same data, same ports).
+  void Restart() {
+    Kill();
+    Launch();
+  }
+
   void Kill() {
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
@@ -48,12 +54,17 @@ class EtcdServerForTests {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     client_port_ = FreePort();
-    const int peer_port = FreePort();
+    peer_port_ = FreePort();
+    Launch();
+  }
+
+  void Launch() {
     const std::string client = absl::StrCat("http://127.0.0.1:", client_port_);
-    const std::string peer = absl::StrCat("http://127.0.0.1:", peer_port);
+    const std::string peer = absl::StrCat("http://127.0.0.1:", peer_port_);
+    up_ = false;
     pid_ = fork();
     if (pid_ == 0) {
-      freopen((dir_ + "/etcd.log").c_str(), "w", stdout);
+      freopen((dir_ + "/etcd.log").c_str(), "a", stdout);
       freopen((dir_ + "/etcd.log").c_str(), "a", stderr);
       std::vector<std::string> argv = {
           "etcd", "--data-dir", dir_ + "/data", "--name", "test",
@@ -77,6 +88,7 @@ class EtcdServerForTests {
 
   std::string dir_;
   int client_port_ = 0;
+  int peer_port_ = 0;
   pid_t pid_ = -1;
   bool up_ = false;
 };

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -295,7 +296,9 @@ TEST(ShardsTest, CrashesDuringAMoveLeaveTheTenantWholeOnOneShard) {
   ASSERT_TRUE(map.ok());
 
   // 1. The mover dies right after freezing the tenant (what it leaves in etcd).
-  auto [placement, revision] = *(*map)->Read("acme");
+  sharding::Placement placement;
+  int64_t revision = 0;
+  std::tie(placement, revision) = *(*map)->Read("acme");
   sharding::Placement frozen = placement;
   frozen.frozen_until = absl::ToUnixSeconds(absl::Now()) + 4;
   ASSERT_TRUE(*(*map)->CompareAndSet("acme", revision, frozen));
@@ -320,7 +323,25 @@ TEST(ShardsTest, CrashesDuringAMoveLeaveTheTenantWholeOnOneShard) {
   EXPECT_GT((*map)->Read("acme")->first.epoch, placement.epoch);
   EXPECT_EQ((*map)->Read("acme")->first.frozen_until, 0);
 
-  // 3. The target is down: the move fails before touching the tenant.
+  // 3. etcd dies while the tenant is frozen: the shard cannot end the freeze
+  // (it could not fence a late flip), so writes wait; reads go on. Once etcd
+  // is back, the expired freeze ends.
+  std::tie(placement, revision) = *(*map)->Read("acme");
+  frozen = placement;
+  frozen.frozen_until = absl::ToUnixSeconds(absl::Now()) + 2;
+  ASSERT_TRUE(*(*map)->CompareAndSet("acme", revision, frozen));
+  EXPECT_TRUE(WaitUntil([&] { return write("frozen-again") == 503; }, absl::Seconds(5)));
+  etcd_server.Kill();
+  absl::SleepFor(absl::Seconds(3));  // past the freeze's end, etcd still away
+  EXPECT_EQ(write("etcd-down"), 503) << "no write while the flip cannot be fenced";
+  read = edge.Get("/t/acme/scim/v2/Users?count=0", auth);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200) << "reads go on without etcd";
+  etcd_server.Restart();
+  ASSERT_TRUE(etcd_server.up());
+  EXPECT_TRUE(WaitUntil([&] { return write("etcd-back") == 201; }, absl::Seconds(10)));
+
+  // 4. The target is down: the move fails before touching the tenant.
   d->more_shards[0]->Signal(SIGKILL);
   d->more_shards[0]->Wait();
   ctl.Run("tenant move --tenant=acme --to=1", &code);
@@ -330,7 +351,7 @@ TEST(ShardsTest, CrashesDuringAMoveLeaveTheTenantWholeOnOneShard) {
   ASSERT_TRUE(target.ok()) << target.status();
   d->more_shards[0] = std::move(*target);
 
-  // 4. Run again: it finishes, and nothing acknowledged is lost.
+  // 5. Run again: it finishes, and nothing acknowledged is lost.
   EXPECT_TRUE(WaitUntil([&] {
     ctl.Run("tenant move --tenant=acme --to=1", &code);
     return code == 0;
