@@ -55,10 +55,6 @@ std::string RequireId() {
   return id;
 }
 
-int FailStatus(const absl::Status& status) {
-  std::cerr << "scimctl: " << status.message() << "\n";
-  return status.code() == absl::StatusCode::kUnavailable ? kUnreachable : kRefused;
-}
 
 int Create(const Session& session, const std::vector<std::string>&) {
   const std::string dir = RequireDir();
@@ -69,7 +65,7 @@ int Create(const Session& session, const std::vector<std::string>&) {
                                      absl::GetFlag(FLAGS_audit_server)};
   if (std::unique_ptr<scim::sharding::EtcdClient> etcd = EtcdFromFlag(); etcd != nullptr) {
     auto map = scim::sharding::ShardMap::Start(std::move(etcd));
-    if (!map.ok()) return FailStatus(map.status());
+    if (!map.ok()) return Fail(map.status());
     others = {absl::GetFlag(FLAGS_audit_server)};
     for (const auto& [shard, address] : (*map)->Shards()) others.push_back(address);
   }
@@ -96,14 +92,14 @@ int Create(const Session& session, const std::vector<std::string>&) {
   };
   options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   auto manifest = scim::backup::CreateBackup(options, servers);
-  if (!manifest.ok()) return FailStatus(manifest.status());
+  if (!manifest.ok()) return Fail(manifest.status());
   std::cout << manifest->id << std::endl;
   return 0;
 }
 
 int List(const Session&, const std::vector<std::string>&) {
   auto backups = scim::backup::ListBackups(RequireDir());
-  if (!backups.ok()) return FailStatus(backups.status());
+  if (!backups.ok()) return Fail(backups.status());
   nlohmann::json all = nlohmann::json::array();
   for (const auto& b : *backups) {
     std::vector<std::string> parts;
@@ -129,7 +125,7 @@ int List(const Session&, const std::vector<std::string>&) {
 int Verify(const Session&, const std::vector<std::string>&) {
   const std::string dir = RequireDir();
   auto manifest = scim::backup::VerifyBackup(dir, RequireId());
-  if (!manifest.ok()) return FailStatus(manifest.status());
+  if (!manifest.ok()) return Fail(manifest.status());
   std::cout << "ok" << std::endl;
   return 0;
 }
@@ -152,7 +148,7 @@ int Restore(const Session&, const std::vector<std::string>&) {
   }
   options.shard = absl::GetFlag(FLAGS_shard);
   auto restored = scim::backup::RestoreBackup(options);
-  if (!restored.ok()) return FailStatus(restored.status());
+  if (!restored.ok()) return Fail(restored.status());
   std::cerr << "restored " << absl::StrJoin(*restored, ", ") << " into " << options.data_dir
             << "\n";
   return 0;

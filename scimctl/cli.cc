@@ -73,6 +73,11 @@ int Fail(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kUnreachable : code;
 }
 
+int Fail(const absl::Status& status) {
+  const int code = Fail(std::string(status.message()));
+  return status.code() == absl::StatusCode::kUnavailable ? kUnreachable : code;
+}
+
 std::string AdminToken() {
   if (const char* env = std::getenv("SCIM_ADMIN_TOKEN"); env && *env) return env;
   std::ifstream in(absl::GetFlag(FLAGS_admin_token_file));

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -66,6 +67,8 @@ int Dispatch(const std::vector<Command>& table, const Session& session,
 // status says the server could not be reached).
 int Fail(const std::string& message);
 int Fail(const grpc::Status& status);
+// The same for a status made on this side (etcd, files): 3 for UNAVAILABLE.
+int Fail(const absl::Status& status);
 
 // SCIM_ADMIN_TOKEN, else the contents of --admin_token_file ("" if neither).
 std::string AdminToken();

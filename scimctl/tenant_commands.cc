@@ -65,10 +65,7 @@ int Create(const Session& session, const std::vector<std::string>& args) {
              grpc::CreateChannel(*address, session.creds)
                  ->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(2));
     });
-    if (!placed.ok()) {
-      std::cerr << "scimctl: " << placed.status().message() << "\n";
-      return placed.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kRefused;
-    }
+    if (!placed.ok()) return Fail(placed.status());
     std::cerr << "placed on identity shard " << placed->shard << "\n";
   }
   scim::v1::CreateTenantRequest request;
@@ -225,10 +222,7 @@ int Move(const Session& session, const std::vector<std::string>&) {
   };
   options.progress = [](const std::string& line) { std::cerr << line << std::endl; };
   auto moved = scim::sharding::MoveTenant(**map, options);
-  if (!moved.ok()) {
-    std::cerr << "scimctl: " << moved.status().message() << "\n";
-    return moved.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kRefused;
-  }
+  if (!moved.ok()) return Fail(moved.status());
   if (moved->already_there) {
     std::cerr << tenant << " is served by shard " << options.to << "\n";
   } else {

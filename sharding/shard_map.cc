@@ -21,6 +21,14 @@ constexpr char kShards[] = "/scim/shards/";
 
 std::string ShardMap::TenantKey(const std::string& tenant) { return kTenants + tenant; }
 std::string ShardMap::ShardKey(int shard) { return absl::StrCat(kShards, shard); }
+std::optional<std::string> ShardMap::DecodeShardAddress(const std::string& value) {
+  json doc = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("address") || !doc["address"].is_string()) {
+    return std::nullopt;
+  }
+  return doc["address"].get<std::string>();
+}
+
 std::string ShardMap::MoveKey(const std::string& tenant) { return "/scim/moves/" + tenant; }
 
 absl::StatusOr<std::unique_ptr<ShardMap>> ShardMap::Start(std::unique_ptr<EtcdClient> etcd) {
@@ -68,9 +76,10 @@ void ShardMap::ApplyKv(const EtcdKv& kv, bool deleted) {
         shard >= kMaxShards) {
       return;
     }
-    json doc = deleted ? json() : json::parse(kv.value, nullptr, false);
-    if (doc.is_object() && doc.contains("address") && doc["address"].is_string()) {
-      shards_[shard] = doc["address"].get<std::string>();
+    std::optional<std::string> address =
+        deleted ? std::nullopt : DecodeShardAddress(kv.value);
+    if (address.has_value()) {
+      shards_[shard] = *std::move(address);
     } else {
       shards_.erase(shard);
     }
@@ -260,12 +269,13 @@ absl::StatusOr<std::string> ShardAddressOf(EtcdClient& etcd, const std::string& 
   if (!placement.ok()) return placement.status();
   auto kv = etcd.Get(ShardMap::ShardKey(placement->shard));
   if (!kv.ok()) return kv.status();
-  json doc = kv->has_value() ? json::parse((*kv)->value, nullptr, false) : json();
-  if (!doc.is_object() || !doc.contains("address") || !doc["address"].is_string()) {
+  std::optional<std::string> address =
+      kv->has_value() ? ShardMap::DecodeShardAddress((*kv)->value) : std::nullopt;
+  if (!address.has_value()) {
     return absl::UnavailableError(absl::StrCat("identity shard ", placement->shard, " (tenant ",
                                                tenant, ") is not registered in etcd"));
   }
-  return doc["address"].get<std::string>();
+  return *address;
 }
 
 }  // namespace scim::sharding

@@ -71,6 +71,8 @@ class ShardMap {
 
   static std::string TenantKey(const std::string& tenant);
   static std::string ShardKey(int shard);
+  // A shard entry's address, or nullopt when the value is not one.
+  static std::optional<std::string> DecodeShardAddress(const std::string& value);
   // A move in progress: {"from":S,"to":T} (scimctl tenant move).
   static std::string MoveKey(const std::string& tenant);
 
