@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/request_metadata.h"
 #include "common/secret_file.h"
 #include "common/status.h"
 
@@ -51,9 +52,7 @@ std::string BearerFromMetadata(const grpc::ServerContext& context) {
   const auto& md = context.client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) return "";
-  absl::string_view value(it->second.data(), it->second.size());
-  if (!absl::StartsWithIgnoreCase(value, "bearer ")) return "";
-  return std::string(absl::StripAsciiWhitespace(value.substr(7)));
+  return BearerOf(absl::string_view(it->second.data(), it->second.size()));
 }
 
 absl::Status CheckAdmin(const grpc::ServerContext& context,

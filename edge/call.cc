@@ -87,21 +87,28 @@ std::string Call::Base() const {
   return absl::StrCat(Origin(), "/t/", tenant, "/scim/v2");
 }
 
+CallMetadata Call::Metadata() const {
+  return MetadataAs(principal.credential_id, req.get_header_value("Authorization"));
+}
+
+CallMetadata Call::MetadataAs(const std::string& actor,
+                              const std::string& authorization) const {
+  CallMetadata out;
+  out.authorization = authorization;
+  out.actor = actor;
+  out.request_id = request_id;
+  out.client_address = origin.address;
+  out.deadline = absl::Now() + absl::Seconds(10);
+  return out;
+}
+
 std::unique_ptr<grpc::ClientContext> Call::GrpcContext() const {
-  // identity-service checks the caller's credential itself.
-  return GrpcContextAs(principal.credential_id, req.get_header_value("Authorization"));
+  return NewClientContext(Metadata());
 }
 
 std::unique_ptr<grpc::ClientContext> Call::GrpcContextAs(
     const std::string& actor, const std::string& authorization) const {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(10));
-  context->AddMetadata(kRequestIdMetadata, request_id);
-  context->AddMetadata(kActorMetadata, actor);
-  context->AddMetadata(kClientAddressMetadata, origin.address);
-  context->AddMetadata("authorization", authorization);
-  return context;
+  return NewClientContext(MetadataAs(actor, authorization));
 }
 
 bool Call::ParseBody(json* out) {

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/client_context.h"
+#include "common/request_metadata.h"
 #include "scim/json_codec.h"
 #include "clients/token/authenticator.h"
 #include "edge/client_origin.h"
@@ -48,9 +49,15 @@ struct Call {
   // The tenant's SCIM base URL as the client sees it.
   std::string Base() const;
 
-  std::unique_ptr<grpc::ClientContext> GrpcContext() const;
+  // What the services behind the edge are told of this request: the
+  // client's credential (identity-service checks it itself), the principal
+  // as actor, the request id, the client's address, and a 10 s deadline.
+  CallMetadata Metadata() const;
   // The same for a call made on another's behalf (the console's session):
   // `actor` for the audit trail, `authorization` the header's value.
+  CallMetadata MetadataAs(const std::string& actor, const std::string& authorization) const;
+  // Metadata() and MetadataAs() in a context for one gRPC call.
+  std::unique_ptr<grpc::ClientContext> GrpcContext() const;
   std::unique_ptr<grpc::ClientContext> GrpcContextAs(const std::string& actor,
                                                      const std::string& authorization) const;
 

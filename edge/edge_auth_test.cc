@@ -14,7 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-TEST_F(EdgeTest, AuthenticationFailures) {
+TEST_P(EdgeResourceTest, AuthenticationFailures) {
   auto none = client_->Get(users_.c_str());
   ExpectError(none, 401);
   EXPECT_FALSE(none->get_header_value("WWW-Authenticate").empty());
@@ -27,7 +27,7 @@ TEST_F(EdgeTest, AuthenticationFailures) {
 
 // Unauthenticated JWTs with JSON of the wrong types used to throw inside the
 // verifier and come back as 500.
-TEST_F(EdgeTest, HostileJwtsAre401NotServerErrors) {
+TEST_P(EdgeResourceTest, HostileJwtsAre401NotServerErrors) {
   const std::string claims = Base64UrlEncode(
       R"({"iss":"scim-token-service","aud":"scim","sub":1,"tenant":["acme"],)"
       R"("iat":"now","nbf":1e400,"exp":18446744073709551615})");
@@ -42,7 +42,7 @@ TEST_F(EdgeTest, HostileJwtsAre401NotServerErrors) {
   ExpectError(client_->Get(users_.c_str(), Auth("a..b")), 401);
 }
 
-TEST_F(EdgeTest, OneTenantsKeyNeverReachesAnother) {
+TEST_P(EdgeResourceTest, OneTenantsKeyNeverReachesAnother) {
   auto created = Post(users_, R"({"userName":"secret-user"})");
   ASSERT_EQ(created->status, 201);
   const std::string id = json::parse(created->body)["id"];
@@ -67,7 +67,7 @@ TEST_F(EdgeTest, OneTenantsKeyNeverReachesAnother) {
             200);
 }
 
-TEST_F(EdgeTest, RefusedRequestsAreAudited) {
+TEST_P(EdgeResourceTest, RefusedRequestsAreAudited) {
   ASSERT_EQ(client_->Get(users_.c_str())->status, 401);
   ASSERT_EQ(client_->Get(users_.c_str(), Auth(beta_key_))->status, 401);
   std::vector<v1::AuditEvent> denied;
@@ -91,7 +91,7 @@ TEST_F(EdgeTest, RefusedRequestsAreAudited) {
   EXPECT_TRUE(audit_->store().Verify("acme")->ok());
 }
 
-TEST_F(EdgeTest, TenantRateLimitsAnswer429WithRetryAfter) {
+TEST_P(EdgeResourceTest, TenantRateLimitsAnswer429WithRetryAfter) {
   // Unlimited by default: no rate-limit headers.
   EXPECT_EQ(client_->Get(users_.c_str(), Auth(acme_key_))
                 ->get_header_value("X-RateLimit-Limit"),
@@ -135,7 +135,7 @@ TEST_F(EdgeTest, TenantRateLimitsAnswer429WithRetryAfter) {
 
 // Tenant isolation in depth: identity-service itself refuses a credential of
 // another tenant, whoever calls it (here: directly over gRPC, no edge).
-TEST_F(EdgeTest, IdentityServiceRefusesOtherTenantsCredentials) {
+TEST_P(EdgeResourceTest, IdentityServiceRefusesOtherTenantsCredentials) {
   auto channel = grpc_->InProcessChannel(grpc::ChannelArguments());
   auto stub = v1::IdentityService::NewStub(channel);
   // A user of beta to aim at.
@@ -203,7 +203,7 @@ TEST_F(EdgeTest, IdentityServiceRefusesOtherTenantsCredentials) {
   EXPECT_EQ(call_all("admin"), std::vector<C>(7, C::OK));
 }
 
-TEST_F(EdgeTest, OAuthClientCredentialsIssueJwtsVerifiedLocally) {
+TEST_P(EdgeResourceTest, OAuthClientCredentialsIssueJwtsVerifiedLocally) {
   auto client = token_->oauth().CreateClient("acme", {});
   ASSERT_TRUE(client.ok());
   const std::string id = client->client.id(), secret = client->secret;

@@ -19,7 +19,8 @@ EdgeComponent::EdgeComponent(EdgePeers peers, std::shared_ptr<RedisClient> redis
   server_ = std::make_unique<EdgeServer>(
       EdgeDeps{std::move(peers.identity), &authenticator_, registry,
                runtime.random, denials_.get(), rate_limiter_.get(),
-               runtime.clock, std::move(peers.schemas), peers.identity_router},
+               runtime.clock, std::move(peers.schemas), peers.identity_router,
+               std::move(peers.local_users), std::move(peers.local_groups)},
       std::move(options));
   if (peers.identity_router != nullptr) server_->RouteSchemasByShard();
   if (etags != nullptr) server_->EnableEtagCache(etags);

@@ -39,6 +39,10 @@ struct EdgePeers {
   // With tenant shards (--etcd): routes each tenant's identity calls; then
   // `identity` and `schemas` are unused.
   std::shared_ptr<sharding::IdentityRouter> identity_router;
+  // identity-service in this process (scimd, EdgeDeps): Users and Groups
+  // calls go to it directly.
+  std::shared_ptr<ResourceRpcs> local_users;
+  std::shared_ptr<ResourceRpcs> local_groups;
 };
 
 class EdgeComponent {

@@ -12,7 +12,7 @@ namespace {
 
 using json = nlohmann::json;
 
-TEST_F(EdgeTest, UserLifecycle) {
+TEST_P(EdgeResourceTest, UserLifecycle) {
   auto created = Post(users_, R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
       "userName":"bjensen","name":{"givenName":"Barbara"},"active":"True",
       "password":"secret"})");
@@ -64,7 +64,7 @@ TEST_F(EdgeTest, UserLifecycle) {
               404);
 }
 
-TEST_F(EdgeTest, ListIsAlwaysAListResponse) {
+TEST_P(EdgeResourceTest, ListIsAlwaysAListResponse) {
   auto empty = client_->Get((users_ + "/").c_str(), Auth(acme_key_));
   ASSERT_EQ(empty->status, 200);
   json list = json::parse(empty->body);
@@ -88,7 +88,7 @@ TEST_F(EdgeTest, ListIsAlwaysAListResponse) {
               400, "invalidFilter");
 }
 
-TEST_F(EdgeTest, FilterSortPageProjectAndSearch) {
+TEST_P(EdgeResourceTest, FilterSortPageProjectAndSearch) {
   for (const char* name : {"carol", "alice", "bob", "dave"}) {
     ASSERT_EQ(Post(users_, absl::StrCat(R"({"userName":")", name,
                                         R"(","title":"T","emails":[{"value":")", name,
@@ -165,7 +165,7 @@ TEST_F(EdgeTest, FilterSortPageProjectAndSearch) {
   EXPECT_EQ(json::parse(got->body)["emails"], json::parse(R"([{"value":"e@x"}])"));
 }
 
-TEST_F(EdgeTest, UnknownAttributesIgnoredUnlessTheTenantIsStrict) {
+TEST_P(EdgeResourceTest, UnknownAttributesIgnoredUnlessTheTenantIsStrict) {
   auto lenient = Post(users_, R"({"userName":"u1","favouriteColour":"teal",
                                   "emails":[{"value":"u1@x","type":"pager"}]})");
   ASSERT_EQ(lenient->status, 201) << lenient->body;
@@ -189,7 +189,7 @@ TEST_F(EdgeTest, UnknownAttributesIgnoredUnlessTheTenantIsStrict) {
             201);
 }
 
-TEST_F(EdgeTest, BadInputIsA4xxWithAScimBody) {
+TEST_P(EdgeResourceTest, BadInputIsA4xxWithAScimBody) {
   ExpectError(Post(users_, "{\"userName\":"), 400, "invalidSyntax");
   ExpectError(Post(users_, "[1,2]"), 400, "invalidSyntax");
   ExpectError(Post(users_, "{}"), 400, "invalidValue");
@@ -226,7 +226,7 @@ TEST_F(EdgeTest, BadInputIsA4xxWithAScimBody) {
   EXPECT_EQ(list["totalResults"], 1);
 }
 
-TEST_F(EdgeTest, MutationsReachTheAuditLog) {
+TEST_P(EdgeResourceTest, MutationsReachTheAuditLog) {
   ASSERT_EQ(Post(users_, R"({"userName":"audited"})")->status, 201);
   for (int i = 0; i < 100; ++i) {
     if (!audit_->store().Tail("acme", 10)->empty()) break;
@@ -239,7 +239,7 @@ TEST_F(EdgeTest, MutationsReachTheAuditLog) {
   EXPECT_FALSE((*events)[0].actor().empty());
 }
 
-TEST_F(EdgeTest, SoftDeleteKeepsATombstoneForGrpcCallers) {
+TEST_P(EdgeResourceTest, SoftDeleteKeepsATombstoneForGrpcCallers) {
   v1::UpdateTenantSettingsRequest settings;
   settings.set_id("acme");
   settings.set_delete_mode("soft");
@@ -308,7 +308,7 @@ TEST_F(EdgeTest, SoftDeleteKeepsATombstoneForGrpcCallers) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(EdgeTest, HardDeleteIsTheDefault) {
+TEST_P(EdgeResourceTest, HardDeleteIsTheDefault) {
   auto created = Post(users_, R"({"userName":"hank"})");
   const std::string id = json::parse(created->body)["id"];
   EXPECT_EQ(client_->Delete((users_ + "/" + id).c_str(), Auth(acme_key_))->status, 204);
@@ -322,6 +322,11 @@ TEST_F(EdgeTest, HardDeleteIsTheDefault) {
   EXPECT_EQ(stub->GetDeletedUser(&ctx, get, &deleted).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
+
+INSTANTIATE_TEST_SUITE_P(IdentityCalls, EdgeResourceTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Direct" : "Grpc";
+                         });
 
 }  // namespace
 }  // namespace scim::edge

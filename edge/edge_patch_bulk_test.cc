@@ -14,7 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-TEST_F(EdgeTest, GroupsPatchAndEtags) {
+TEST_P(EdgeResourceTest, GroupsPatchAndEtags) {
   auto make_user = [&](const std::string& name) {
     auto res = Post(users_, absl::StrCat(R"({"userName":")", name, R"(","active":true})"));
     EXPECT_EQ(res->status, 201) << res->body;
@@ -124,7 +124,7 @@ TEST_F(EdgeTest, GroupsPatchAndEtags) {
 // RFC 7644 §3.5.2.1: a PATCH adding what is already there (Entra re-sends
 // memberships and roles) changes neither the ETag nor meta.lastModified, so
 // a client's cached copy stays valid (If-None-Match still answers 304).
-TEST_F(EdgeTest, NoOpPatchKeepsTheEtag) {
+TEST_P(EdgeResourceTest, NoOpPatchKeepsTheEtag) {
   auto user = Post(users_, R"({"userName":"carol","emails":[{"value":"carol@example.com"}]})");
   ASSERT_EQ(user->status, 201) << user->body;
   const std::string uid = json::parse(user->body)["id"];
@@ -162,7 +162,7 @@ TEST_F(EdgeTest, NoOpPatchKeepsTheEtag) {
   }
 }
 
-TEST_F(EdgeTest, Bulk) {
+TEST_P(EdgeResourceTest, Bulk) {
   const std::string bulk = "/t/acme/scim/v2/Bulk";
   auto res = Post(bulk, R"({
     "schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],

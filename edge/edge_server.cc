@@ -45,8 +45,10 @@ EdgeServer::EdgeServer(EdgeDeps deps, EdgeOptions options)
                     ? std::move(deps.identity_router)
                     : std::shared_ptr<sharding::IdentityRouter>(
                           sharding::IdentityRouter::FixedStub(deps.identity))),
-      users_(UserRpcs(identity_.get())),
-      groups_(GroupRpcs(identity_.get())),
+      routed_(identity_.get()),
+      users_(deps.local_users != nullptr ? std::move(deps.local_users) : UserRpcs(&routed_)),
+      groups_(deps.local_groups != nullptr ? std::move(deps.local_groups)
+                                           : GroupRpcs(&routed_)),
       readiness_(deps.clock != nullptr ? deps.clock : Clock::Real(), options.dependency_grace),
       admission_(deps.authenticator, deps.denials, deps.rate_limiter),
       resources_(&conditional_),

@@ -71,6 +71,11 @@ struct EdgeDeps {
   std::shared_ptr<v1::SchemaService::StubInterface> schemas;
   // With tenant shards: routes each tenant's calls (then `identity` is unused).
   std::shared_ptr<sharding::IdentityRouter> identity_router;
+  // identity-service in this process (scimd): the Users and Groups calls go
+  // straight to it (TypedResourceRpcs over its implementation); null: over
+  // gRPC like the edge's other identity calls (Bulk, discovery).
+  std::shared_ptr<ResourceRpcs> local_users;
+  std::shared_ptr<ResourceRpcs> local_groups;
 };
 
 class EdgeServer {
@@ -119,8 +124,9 @@ class EdgeServer {
   const CidrSet trusted_proxies_;
   RandomSource* const random_;
   std::shared_ptr<sharding::IdentityRouter> identity_;
-  std::unique_ptr<ResourceRpcs> users_;
-  std::unique_ptr<ResourceRpcs> groups_;
+  RoutedIdentity routed_;
+  std::shared_ptr<ResourceRpcs> users_;
+  std::shared_ptr<ResourceRpcs> groups_;
   Readiness readiness_;
   std::atomic<bool> draining_{false};
   OAuthHandler oauth_;

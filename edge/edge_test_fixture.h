@@ -10,6 +10,7 @@
 #include "audit-service/audit_component.h"
 #include "common/server.h"
 #include "edge/edge_server.h"
+#include "edge/resource_rpcs.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "scim/core_registry_for_tests.h"
@@ -63,6 +64,10 @@ class EdgeTest : public ::testing::Test {
     EdgeDeps deps{v1::IdentityService::NewStub(channel), auth_.get(),
                   &CoreRegistryForTests(), RandomSource::Secure(), denials_.get(),
                   limiter_.get(), Clock::Real(), v1::SchemaService::NewStub(channel)};
+    if (direct_identity_) {
+      deps.local_users = UserRpcs(&identity_->identity_service());
+      deps.local_groups = GroupRpcs(&identity_->identity_service());
+    }
     Customize(options, deps);
     edge_ = std::make_unique<EdgeServer>(std::move(deps), options);
     edge_->EnableOAuth(v1::TokenService::NewStub(channel));
@@ -120,6 +125,9 @@ class EdgeTest : public ::testing::Test {
     return client_->Post(path.c_str(), Auth(acme_key_), body, type.c_str());
   }
 
+  // The edge's Users and Groups calls go to identity-service directly, as in
+  // scimd, instead of over gRPC.
+  bool direct_identity_ = false;
   const std::string users_ = "/t/acme/scim/v2/Users";
   std::unique_ptr<identity::IdentityComponent> identity_;
   std::unique_ptr<token::TokenComponent> token_;
@@ -133,6 +141,17 @@ class EdgeTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
   int http_port_ = 0;
   std::string acme_key_, beta_key_;
+};
+
+// The SCIM request tests, over both ways the edge reaches identity-service:
+// gRPC (the separate binaries) and direct calls (scimd). Instantiated once
+// for the test binary, in edge_crud_test.cc.
+class EdgeResourceTest : public EdgeTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    direct_identity_ = GetParam();
+    EdgeTest::SetUp();
+  }
 };
 
 }  // namespace scim::edge

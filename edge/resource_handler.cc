@@ -27,7 +27,7 @@ void ResourceHandler::Handle(Call& call, ResourceRpcs& rpcs,
   const std::string endpoint = rpcs.endpoint();
   v1::Projection projection;
   ProjectionFromParams(call.req.params, &projection);
-  const NewContext context = [&call] { return call.GrpcContext(); };
+  const CallMetadata context = call.Metadata();
   std::unique_ptr<google::protobuf::Message> out = rpcs.New();
   if (id.empty()) {
     call.route = absl::StrCat("/t/{tenant}/scim/v2/", endpoint);
@@ -132,7 +132,7 @@ void ResourceHandler::HandleSearch(Call& call, ResourceRpcs& rpcs) {
 
 void ResourceHandler::List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest& query) {
   ListPage page;
-  const NewContext context = [&call] { return call.GrpcContext(); };
+  const CallMetadata context = call.Metadata();
   absl::Status s =
       FromGrpcStatus(rpcs.List(context, call.tenant, query, &page));
   if (!s.ok()) {

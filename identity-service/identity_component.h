@@ -99,6 +99,9 @@ class IdentityComponent {
   TenantIndexBuilder& index_builder() { return index_builder_; }
 
   grpc::Service* service() { return &service_; }
+  // The same service for a caller in this process (scimd's edge), which
+  // calls its typed operations directly.
+  IdentityServiceImpl& identity_service() { return service_; }
   // With tenant shards: every RPC first checks that this shard serves the
   // tenant (IdentityServiceImpl::set_tenant_owner_check).
   void set_tenant_owner_check(std::function<absl::Status(const std::string&)> check) {

@@ -12,19 +12,17 @@
 namespace scim::identity {
 namespace {
 
-// Who asks, and the gRPC deadline and cancellation as a Deadline: the store
-// below stops its loops with them and never sees the gRPC context. gRPC
-// deadlines are wall-clock times, hence the real clock.
-RequestContext ContextOf(const grpc::ServerContext& context) {
-  return RequestContext(
-      audit::EventContextFromGrpc(context),
-      Deadline(Clock::Real(), absl::FromChrono(context.deadline()),
-               [&context] { return context.IsCancelled(); }));
+// Who asks, and the call's deadline and cancellation as a Deadline: the
+// store below stops its loops with them and never sees the gRPC context.
+// Deadlines are wall-clock times, hence the real clock.
+RequestContext ContextOf(const CallMetadata& call) {
+  return RequestContext(audit::EventContextOf(call),
+                        Deadline(Clock::Real(), call.deadline, call.cancelled));
 }
 
 }  // namespace
 
-absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
+absl::Status IdentityServiceImpl::Authorize(const CallMetadata& call,
                                             const std::string& tenant,
                                             Access access,
                                             ValidationOptions* validation,
@@ -35,7 +33,7 @@ absl::Status IdentityServiceImpl::Authorize(const grpc::ServerContext& context,
     return ScimError(absl::StatusCode::kUnavailable, "",
                      "authorization is not configured");
   }
-  const std::string bearer = BearerFromMetadata(context);
+  const std::string bearer = BearerOf(call.authorization);
   if (bearer.empty()) {
     return ScimError(absl::StatusCode::kUnauthenticated, "",
                      "a bearer credential is required");
@@ -79,27 +77,27 @@ absl::StatusOr<bool> IdentityServiceImpl::SoftDelete(
 
 template <typename R>
 grpc::Status IdentityServiceImpl::Create(
-    const grpc::ServerContext& context,
+    const CallMetadata& call,
     const typename ResourceTraits<R>::CreateRequest& request, R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
   *response = ResourceTraits<R>::Of(request);
   ValidationOptions validation;
-  if (auto s = Authorize(context, request.tenant(), Access::kWrite, &validation); !s.ok()) {
+  if (auto s = Authorize(call, request.tenant(), Access::kWrite, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
-  return ToGrpcStatus((*store)->Create(type, request.tenant(), response, ContextOf(context),
+  return ToGrpcStatus((*store)->Create(type, request.tenant(), response, ContextOf(call),
                                        validation,
                                        (*store)->ProjectionOf(type, request.projection()).get()));
 }
 
 template <typename R>
 grpc::Status IdentityServiceImpl::Get(
-    const grpc::ServerContext& context,
+    const CallMetadata& call,
     const typename ResourceTraits<R>::GetRequest& request, R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
-  if (auto s = Authorize(context, request.tenant(), Access::kRead); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(call, request.tenant(), Access::kRead); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
   const auto p = (*store)->ProjectionOf(type, request.projection());
@@ -108,28 +106,28 @@ grpc::Status IdentityServiceImpl::Get(
 
 template <typename R>
 grpc::Status IdentityServiceImpl::Replace(
-    const grpc::ServerContext& context,
+    const CallMetadata& call,
     const typename ResourceTraits<R>::ReplaceRequest& request, R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
   *response = ResourceTraits<R>::Of(request);
   ValidationOptions validation;
-  if (auto s = Authorize(context, request.tenant(), Access::kWrite, &validation); !s.ok()) {
+  if (auto s = Authorize(call, request.tenant(), Access::kWrite, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
   return ToGrpcStatus((*store)->Replace(
-      type, request.tenant(), request.id(), request.if_match(), response, ContextOf(context),
+      type, request.tenant(), request.id(), request.if_match(), response, ContextOf(call),
       validation, (*store)->ProjectionOf(type, request.projection()).get()));
 }
 
 template <typename R>
-grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
+grpc::Status IdentityServiceImpl::Patch(const CallMetadata& call,
                                         const v1::PatchRequest& request,
                                         R* response) {
   const ResourceType& type = ResourceTypeOf<R>();
   ValidationOptions validation;
-  if (auto s = Authorize(context, request.tenant(), Access::kWrite, &validation); !s.ok()) {
+  if (auto s = Authorize(call, request.tenant(), Access::kWrite, &validation); !s.ok()) {
     return ToGrpcStatus(s);
   }
   std::vector<PatchOp> ops;
@@ -142,15 +140,15 @@ grpc::Status IdentityServiceImpl::Patch(const grpc::ServerContext& context,
   const auto projection = (*store)->ProjectionOf(type, request.projection());
   return ToGrpcStatus((*store)->Patch(type, request.tenant(), request.id(),
                                       request.if_match(), ops, response,
-                                      ContextOf(context), validation, projection.get()));
+                                      ContextOf(call), validation, projection.get()));
 }
 
 template <typename R>
 grpc::Status IdentityServiceImpl::Delete(
-    const grpc::ServerContext& context,
+    const CallMetadata& call,
     const typename ResourceTraits<R>::DeleteRequest& request) {
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(context, request.tenant(), Access::kWrite, nullptr, &principal); !s.ok()) {
+  if (auto s = Authorize(call, request.tenant(), Access::kWrite, nullptr, &principal); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<bool> soft = SoftDelete(request.tenant(), principal);
@@ -159,21 +157,21 @@ grpc::Status IdentityServiceImpl::Delete(
   if (!store.ok()) return ToGrpcStatus(store.status());
   return ToGrpcStatus((*store)->Delete(ResourceTypeOf<R>(), request.tenant(),
                                      request.id(), request.if_match(),
-                                     ContextOf(context), *soft));
+                                     ContextOf(call), *soft));
 }
 
 template <typename R>
 grpc::Status IdentityServiceImpl::List(
-    const grpc::ServerContext& context,
+    const CallMetadata& call,
     const typename ResourceTraits<R>::ListRequest& request,
     typename ResourceTraits<R>::ListResponse* response) {
-  if (auto s = Authorize(context, request.tenant(), Access::kRead); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Authorize(call, request.tenant(), Access::kRead); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request.tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
   ListResult result;
   absl::Status status =
       (*store)->List(ResourceTypeOf<R>(), request.tenant(), request.query(), &result,
-                   ContextOf(context).deadline);
+                   ContextOf(call).deadline);
   if (!status.ok()) return ToGrpcStatus(status);
   response->set_total_results(result.total_results);
   response->set_total_results_omitted(result.total_omitted);
@@ -192,73 +190,73 @@ grpc::Status IdentityServiceImpl::List(
 grpc::Status IdentityServiceImpl::CreateUser(grpc::ServerContext* context,
                                              const v1::CreateUserRequest* request,
                                              v1::User* response) {
-  return Create(*context, *request, response);
+  return Create(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
                                           const v1::GetUserRequest* request,
                                           v1::User* response) {
-  return Get(*context, *request, response);
+  return Get(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::ReplaceUser(grpc::ServerContext* context,
                                               const v1::ReplaceUserRequest* request,
                                               v1::User* response) {
-  return Replace(*context, *request, response);
+  return Replace(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::PatchUser(grpc::ServerContext* context,
                                             const v1::PatchRequest* request,
                                             v1::User* response) {
-  return Patch(*context, *request, response);
+  return Patch(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::DeleteUser(grpc::ServerContext* context,
                                              const v1::DeleteUserRequest* request,
                                              google::protobuf::Empty*) {
-  return Delete<v1::User>(*context, *request);
+  return Delete<v1::User>(CallMetadataOf(*context), *request);
 }
 
 grpc::Status IdentityServiceImpl::ListUsers(grpc::ServerContext* context,
                                             const v1::ListUsersRequest* request,
                                             v1::ListUsersResponse* response) {
-  return List<v1::User>(*context, *request, response);
+  return List<v1::User>(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::CreateGroup(grpc::ServerContext* context,
                                               const v1::CreateGroupRequest* request,
                                               v1::Group* response) {
-  return Create(*context, *request, response);
+  return Create(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::GetGroup(grpc::ServerContext* context,
                                            const v1::GetGroupRequest* request,
                                            v1::Group* response) {
-  return Get(*context, *request, response);
+  return Get(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::ReplaceGroup(grpc::ServerContext* context,
                                                const v1::ReplaceGroupRequest* request,
                                                v1::Group* response) {
-  return Replace(*context, *request, response);
+  return Replace(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::PatchGroup(grpc::ServerContext* context,
                                              const v1::PatchRequest* request,
                                              v1::Group* response) {
-  return Patch(*context, *request, response);
+  return Patch(CallMetadataOf(*context), *request, response);
 }
 
 grpc::Status IdentityServiceImpl::DeleteGroup(grpc::ServerContext* context,
                                               const v1::DeleteGroupRequest* request,
                                               google::protobuf::Empty*) {
-  return Delete<v1::Group>(*context, *request);
+  return Delete<v1::Group>(CallMetadataOf(*context), *request);
 }
 
 grpc::Status IdentityServiceImpl::ListGroups(grpc::ServerContext* context,
                                              const v1::ListGroupsRequest* request,
                                              v1::ListGroupsResponse* response) {
-  return List<v1::Group>(*context, *request, response);
+  return List<v1::Group>(CallMetadataOf(*context), *request, response);
 }
 
 namespace {
@@ -278,7 +276,7 @@ void ToDeletedUser(const v1::Tombstone& tombstone, const ResourceStore& store,
 grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
                                                  const v1::GetUserRequest* request,
                                                  v1::DeletedUser* response) {
-  if (auto s = Authorize(*context, request->tenant(), Access::kRead); !s.ok()) {
+  if (auto s = Authorize(CallMetadataOf(*context), request->tenant(), Access::kRead); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
@@ -295,7 +293,7 @@ grpc::Status IdentityServiceImpl::GetDeletedUser(grpc::ServerContext* context,
 grpc::Status IdentityServiceImpl::ListDeletedUsers(
     grpc::ServerContext* context, const v1::ListDeletedUsersRequest* request,
     v1::ListDeletedUsersResponse* response) {
-  if (auto s = Authorize(*context, request->tenant(), Access::kRead); !s.ok()) {
+  if (auto s = Authorize(CallMetadataOf(*context), request->tenant(), Access::kRead); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
@@ -317,7 +315,7 @@ grpc::Status IdentityServiceImpl::GetUserAccess(grpc::ServerContext* context,
                                                 const v1::GetUserAccessRequest* request,
                                                 v1::UserAccess* response) {
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(*context, request->tenant(), Access::kRead, nullptr, &principal); !s.ok()) {
+  if (auto s = Authorize(CallMetadataOf(*context), request->tenant(), Access::kRead, nullptr, &principal); !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<token::Principal> settings =
@@ -334,7 +332,8 @@ grpc::Status IdentityServiceImpl::Bulk(grpc::ServerContext* context,
                                        v1::BulkResponse* response) {
   BulkPolicy policy;
   std::optional<token::Principal> principal;
-  if (auto s = Authorize(*context, request->tenant(), Access::kWrite, &policy.validation, &principal);
+  const CallMetadata call = CallMetadataOf(*context);
+  if (auto s = Authorize(call, request->tenant(), Access::kWrite, &policy.validation, &principal);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -343,7 +342,7 @@ grpc::Status IdentityServiceImpl::Bulk(grpc::ServerContext* context,
   policy.soft_delete = *soft;
   absl::StatusOr<std::shared_ptr<ResourceStore>> store = StoreFor(request->tenant());
   if (!store.ok()) return ToGrpcStatus(store.status());
-  return ToGrpcStatus(RunBulk(**store, *request, policy, ContextOf(*context), response));
+  return ToGrpcStatus(RunBulk(**store, *request, policy, ContextOf(call), response));
 }
 
 grpc::Status IdentityServiceImpl::DeleteTenantData(
@@ -359,7 +358,7 @@ grpc::Status IdentityServiceImpl::DeleteTenantData(
                        "authorization is not configured");
     }
     ASSIGN_OR_RETURN(int64_t deleted,
-                     store_->DeleteTenant(request->tenant(), ContextOf(*context)));
+                     store_->DeleteTenant(request->tenant(), ContextOf(CallMetadataOf(*context))));
     if (tenant_deleted_) RETURN_IF_ERROR(tenant_deleted_(request->tenant()));
     if (stores_ != nullptr) stores_->Forget(request->tenant());
     response->set_deleted_keys(deleted);
@@ -372,5 +371,24 @@ absl::StatusOr<std::shared_ptr<ResourceStore>> IdentityServiceImpl::StoreFor(
   if (stores_ == nullptr) return std::shared_ptr<ResourceStore>(std::shared_ptr<ResourceStore>(), store_);
   return stores_->For(tenant);
 }
+
+// The direct calls of an in-process caller (identity_service.h).
+#define SCIM_IDENTITY_INSTANTIATE(R)                                                  \
+  template grpc::Status IdentityServiceImpl::Create<R>(                              \
+      const CallMetadata&, const ResourceTraits<R>::CreateRequest&, R*);            \
+  template grpc::Status IdentityServiceImpl::Get<R>(                                 \
+      const CallMetadata&, const ResourceTraits<R>::GetRequest&, R*);               \
+  template grpc::Status IdentityServiceImpl::Replace<R>(                             \
+      const CallMetadata&, const ResourceTraits<R>::ReplaceRequest&, R*);           \
+  template grpc::Status IdentityServiceImpl::Patch<R>(const CallMetadata&,           \
+                                                      const v1::PatchRequest&, R*); \
+  template grpc::Status IdentityServiceImpl::Delete<R>(                              \
+      const CallMetadata&, const ResourceTraits<R>::DeleteRequest&);                \
+  template grpc::Status IdentityServiceImpl::List<R>(                                \
+      const CallMetadata&, const ResourceTraits<R>::ListRequest&,                   \
+      ResourceTraits<R>::ListResponse*);
+SCIM_IDENTITY_INSTANTIATE(v1::User)
+SCIM_IDENTITY_INSTANTIATE(v1::Group)
+#undef SCIM_IDENTITY_INSTANTIATE
 
 }  // namespace scim::identity

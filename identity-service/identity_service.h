@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/admin_token.h"
+#include "common/request_metadata.h"
 #include "identity-service/bulk.h"
 #include "identity-service/resource_store.h"
 #include "identity-service/tenant_stores.h"
@@ -37,12 +38,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   // (events, webhooks): the admin token, or a credential of `tenant`.
   absl::Status AuthorizeTenant(const grpc::ServerContext& context,
                                const std::string& tenant) {
-    return Authorize(context, tenant, Access::kWrite);
+    return Authorize(CallMetadataOf(context), tenant, Access::kWrite);
   }
   // The same rule for reads: a setup link's read-only credential passes too.
   absl::Status AuthorizeTenantRead(const grpc::ServerContext& context,
                                    const std::string& tenant) {
-    return Authorize(context, tenant, Access::kRead);
+    return Authorize(CallMetadataOf(context), tenant, Access::kRead);
   }
   // With tenant shards: refuses, before anything else, a tenant this shard
   // does not serve (sharding/wrong_shard.h). Set before serving.
@@ -113,12 +114,40 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                              const v1::GetUserAccessRequest* request,
                              v1::UserAccess* response) override;
 
+  // The RPCs of every resource type, each written once over
+  // scim/resource_traits.h: R is the resource message (v1::User, v1::Group),
+  // and `response` receives the answer. The gRPC methods above call them;
+  // a caller in this process (scimd's edge) may call them directly, with
+  // the same checks and the same answers, and no gRPC call in between.
+  template <typename R>
+  grpc::Status Create(const CallMetadata& call,
+                      const typename ResourceTraits<R>::CreateRequest& request,
+                      R* response);
+  template <typename R>
+  grpc::Status Get(const CallMetadata& call,
+                   const typename ResourceTraits<R>::GetRequest& request,
+                   R* response);
+  template <typename R>
+  grpc::Status Replace(const CallMetadata& call,
+                       const typename ResourceTraits<R>::ReplaceRequest& request,
+                       R* response);
+  template <typename R>
+  grpc::Status Patch(const CallMetadata& call,
+                     const v1::PatchRequest& request, R* response);
+  template <typename R>
+  grpc::Status Delete(const CallMetadata& call,
+                      const typename ResourceTraits<R>::DeleteRequest& request);
+  template <typename R>
+  grpc::Status List(const CallMetadata& call,
+                    const typename ResourceTraits<R>::ListRequest& request,
+                    typename ResourceTraits<R>::ListResponse* response);
+
  private:
   // OK for the admin token or a credential of `tenant`; `validation` gets
   // the tenant's schema strictness.
   // kRead also admits a read-only credential (a setup link's console).
   enum class Access { kRead, kWrite };
-  absl::Status Authorize(const grpc::ServerContext& context,
+  absl::Status Authorize(const CallMetadata& call,
                          const std::string& tenant, Access access,
                          ValidationOptions* validation = nullptr,
                          std::optional<token::Principal>* principal = nullptr);
@@ -131,32 +160,6 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   // defaults: it has no data).
   absl::StatusOr<token::Principal> TenantSettings(
       const std::string& tenant, const std::optional<token::Principal>& principal);
-
-  // The RPCs of every resource type, each written once over
-  // scim/resource_traits.h: R is the resource message (v1::User, v1::Group),
-  // and `response` receives the answer.
-  template <typename R>
-  grpc::Status Create(const grpc::ServerContext& context,
-                      const typename ResourceTraits<R>::CreateRequest& request,
-                      R* response);
-  template <typename R>
-  grpc::Status Get(const grpc::ServerContext& context,
-                   const typename ResourceTraits<R>::GetRequest& request,
-                   R* response);
-  template <typename R>
-  grpc::Status Replace(const grpc::ServerContext& context,
-                       const typename ResourceTraits<R>::ReplaceRequest& request,
-                       R* response);
-  template <typename R>
-  grpc::Status Patch(const grpc::ServerContext& context,
-                     const v1::PatchRequest& request, R* response);
-  template <typename R>
-  grpc::Status Delete(const grpc::ServerContext& context,
-                      const typename ResourceTraits<R>::DeleteRequest& request);
-  template <typename R>
-  grpc::Status List(const grpc::ServerContext& context,
-                    const typename ResourceTraits<R>::ListRequest& request,
-                    typename ResourceTraits<R>::ListResponse* response);
 
   // The store `tenant`'s requests run on (its schemas' registry).
   absl::StatusOr<std::shared_ptr<ResourceStore>> StoreFor(const std::string& tenant);

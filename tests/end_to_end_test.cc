@@ -240,6 +240,20 @@ TEST(EndToEndTest, Scimd) {
            dir + "/data/admin.token"}};
   EXPECT_TRUE(HealthServing(ctl.server));
   RunScenario(std::stoi((*scimd)->Field("http_port")), ctl);
+  {
+    // scimd's edge calls identity-service directly for Users and Groups: the
+    // scenario's SCIM requests are no gRPC calls, while the edge's others
+    // (token-service's key checks) are.
+    auto scraped = httplib::Client("127.0.0.1", std::stoi((*scimd)->Field("http_port")))
+                       .Get("/metrics");
+    ASSERT_TRUE(scraped);
+    EXPECT_TRUE(absl::StrContains(scraped->body, "/scim.v1.TokenService/")) << scraped->body;
+    for (const char* rpc : {"CreateUser", "GetUser", "ReplaceUser", "PatchUser", "DeleteUser",
+                            "ListUsers"}) {
+      EXPECT_FALSE(absl::StrContains(scraped->body,
+                                     absl::StrCat("/scim.v1.IdentityService/", rpc, "\""))) << rpc;
+    }
+  }
   // Disabling a tenant shuts its integration within the documented 5 s;
   // enabling it restores it. Settings show in `tenant get`.
   const std::string beta_key = Line(ctl.MustRun("key create --tenant=beta"));

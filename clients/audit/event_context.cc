@@ -23,6 +23,10 @@ EventContext EventContextFromGrpc(const grpc::ServerContext& context) {
   return out;
 }
 
+EventContext EventContextOf(const CallMetadata& metadata) {
+  return EventContext{metadata.actor, metadata.client_address, metadata.request_id};
+}
+
 v1::AuditEvent NewEvent(Clock& clock, RandomSource& random,
                         absl::string_view tenant, absl::string_view operation,
                         absl::string_view resource_type,

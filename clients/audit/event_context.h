@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/request_metadata.h"
 #include "grpcpp/server_context.h"
 #include "scim/v1/audit.pb.h"
 
@@ -22,6 +23,8 @@ struct EventContext {
 
 // From the metadata the edge (or any internal caller) sends.
 EventContext EventContextFromGrpc(const grpc::ServerContext& context);
+// The same from a call's metadata as a value (an in-process caller's too).
+EventContext EventContextOf(const CallMetadata& metadata);
 
 // A new event with a time-ordered id and outcome "success".
 v1::AuditEvent NewEvent(Clock& clock, RandomSource& random,

@@ -71,9 +71,8 @@ std::string CookieValue(absl::string_view header, absl::string_view name) {
   return "";
 }
 
-std::unique_ptr<grpc::ClientContext> AdminApi::Context(const Call& call,
-                                                      const Session& session) const {
-  return call.GrpcContextAs(session.kind == Session::Kind::kAdmin ? "console" : "setup-link",
+CallMetadata AdminApi::MetadataOf(const Call& call, const Session& session) const {
+  return call.MetadataAs(session.kind == Session::Kind::kAdmin ? "console" : "setup-link",
                             "Bearer " + session.credential);
 }
 

@@ -106,7 +106,10 @@ class AdminApi {
   void Clients(Call& call, const Session& session, const std::string& tenant,
                const std::vector<std::string>& parts);
   // The RPC context of a request made for `session`.
-  std::unique_ptr<grpc::ClientContext> Context(const Call& call, const Session& session) const;
+  CallMetadata MetadataOf(const Call& call, const Session& session) const;
+  std::unique_ptr<grpc::ClientContext> Context(const Call& call, const Session& session) const {
+    return NewClientContext(MetadataOf(call, session));
+  }
 
   std::shared_ptr<v1::TokenService::StubInterface> token_;
   const Readers readers_;

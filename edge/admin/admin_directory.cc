@@ -48,14 +48,14 @@ void AdminApi::Directory(Call& call, const Session& session, const std::string& 
       query.add_excluded_attributes("members");
     }
     ListPage page;
-    grpc::Status s = rpcs->List([&] { return Context(call, session); }, tenant, query, &page);
+    grpc::Status s = rpcs->List(MetadataOf(call, session), tenant, query, &page);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
     return call.Json(200, PageJson(call, page));
   }
   const std::string& id = parts[3];
   if (parts.size() == 4) {
     std::unique_ptr<google::protobuf::Message> out = rpcs->New();
-    grpc::Status s = rpcs->Get([&] { return Context(call, session); }, tenant, id, projection, out.get());
+    grpc::Status s = rpcs->Get(MetadataOf(call, session), tenant, id, projection, out.get());
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
     Json encoded = EncodeResource(*out);
     call.AbsolutizeLocation(encoded);
@@ -71,7 +71,7 @@ void AdminApi::Directory(Call& call, const Session& session, const std::string& 
     query.add_attributes("userName");
     query.add_attributes("displayName");
     ListPage page;
-    grpc::Status s = readers_.users->List([&] { return Context(call, session); }, tenant, query, &page);
+    grpc::Status s = readers_.users->List(MetadataOf(call, session), tenant, query, &page);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
     return call.Json(200, PageJson(call, page));
   }
@@ -124,7 +124,7 @@ void AdminApi::Summary(Call& call, const Session& session, const std::string& te
     v1::ListRequest query;
     query.set_count(0);  // the total alone: a counter read
     ListPage page;
-    grpc::Status s = rpcs->List([&] { return Context(call, session); }, tenant, query, &page);
+    grpc::Status s = rpcs->List(MetadataOf(call, session), tenant, query, &page);
     if (!s.ok()) return call.Error(FromGrpcStatus(s));
     summary[absl::AsciiStrToLower(rpcs->endpoint())] = page.total_results;
   }
@@ -177,7 +177,7 @@ void AdminApi::TestConnection(Call& call, const Session& session, const std::str
     v1::ListRequest query;
     query.set_count(1);
     ListPage page;
-    s = rpcs->List([&] { return Context(call, session); }, tenant, query, &page);
+    s = rpcs->List(MetadataOf(call, session), tenant, query, &page);
     ok = step(absl::StrCat("List ", rpcs->endpoint()), s,
               absl::StrCat(page.total_results, " ", absl::AsciiStrToLower(rpcs->endpoint())));
   }
