@@ -7,6 +7,7 @@
 # about half of the CPU time /proc/PID/stat counts; `-a` sees every thread.)
 #   bench/profile.sh OUT_DIR    env: N=10000 DURATION=10 THREADS=2 CONNS=16
 #                               ACCESS_LOG=false CALL_GRAPH=dwarf (or fp)
+#                               WORKLOADS="W2 W1" (any of W1..W5, in order)
 # Writes OUT_DIR/perf_w{1,2}.txt (self and children views, top lines, and the
 # share of named suspects: bench/perf_breakdown.py) and OUT_DIR/perf_w{1,2}.data;
 # stdout: `W2_get req_per_s p99_ms errors cpu_ms_per_req` lines.
@@ -88,5 +89,13 @@ profile() {
   } >"$out/$file.txt"
 }
 
-profile W2_get perf_w2 w2_get.lua IDS_FILE="$work/ids"
-profile W1_create perf_w1 w1_create.lua RUN_ID="$(date +%s)$$"
+for w in ${WORKLOADS:-W2 W1}; do
+  case $w in
+    W2) profile W2_get perf_w2 w2_get.lua IDS_FILE="$work/ids" ;;
+    W3) profile W3_filter_eq perf_w3 w3_filter_eq.lua N="$N" ;;
+    W4) profile W4_list_page perf_w4 w4_list_page.lua N="$N" ;;
+    W5) profile W5_patch_user perf_w5 w5_patch_user.lua IDS_FILE="$work/ids" ;;
+    W1) profile W1_create perf_w1 w1_create.lua RUN_ID="$(date +%s)$$" ;;
+    *) echo "unknown workload $w" >&2; exit 2 ;;
+  esac
+done

@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using namespace scim;
   using namespace scim::identity;
-  auto kv = OpenRocksDbKvStore(absl::GetFlag(FLAGS_db_dir), ColumnFamilies());
+  RocksDbKvStoreOptions options;
+  options.counter_column_families = {kCountsCf};  // as identity-service opens it
+  auto kv = OpenRocksDbKvStore(absl::GetFlag(FLAGS_db_dir), ColumnFamilies(), options);
   if (!kv.ok()) {
     std::cerr << kv.status() << "\n";
     return 1;

@@ -12,16 +12,13 @@
 #include "edge/bulk_request.h"
 #include "edge/error_body.h"
 #include "scim/json_parse.h"
+#include "scim/json_writer.h"
 #include "httplib.h"
 
 namespace scim::edge {
 namespace {
 
 using json = Json;
-
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 }  // namespace
 
@@ -51,7 +48,15 @@ void Call::Error(const absl::Status& status) {
 
 void Call::Json(int http, const json& body) {
   res.status = http;
-  res.set_content(Dump(body), kScimContentType);
+  res.set_content(DumpJson(body), kScimContentType);
+}
+
+void Call::JsonText(int http, std::string body) {
+  res.status = http;
+  res.body = std::move(body);  // set_content would copy it
+  auto [begin, end] = res.headers.equal_range("Content-Type");
+  res.headers.erase(begin, end);
+  res.set_header("Content-Type", kScimContentType);
 }
 
 void Call::MethodNotAllowed(absl::string_view allowed) {
@@ -66,21 +71,7 @@ std::string Call::Origin() const {
 }
 
 void Call::AbsolutizeLocation(json& resource) const {
-  auto absolutize = [this](json& holder, const char* key) {
-    auto it = holder.find(key);
-    if (it != holder.end() && it->is_string() &&
-        absl::StartsWith(it->get<std::string>(), "/")) {
-      *it = Origin() + it->get<std::string>();
-    }
-  };
-  if (auto meta = resource.find("meta"); meta != resource.end()) {
-    absolutize(*meta, "location");
-  }
-  for (const char* list : {"members", "groups"}) {
-    auto it = resource.find(list);
-    if (it == resource.end() || !it->is_array()) continue;
-    for (json& element : *it) absolutize(element, "$ref");
-  }
+  AbsolutizeLocations(resource, Origin());
 }
 
 std::string Call::Base() const {

@@ -37,6 +37,8 @@ struct Call {
   // A 500 tells the client only the request id; the status goes to the log.
   void Error(const absl::Status& status);
   void Json(int http, const ::scim::Json& body);
+  // The same with the body already JSON text (scim/json_writer.h).
+  void JsonText(int http, std::string body);
   // What a 503 tells the client to wait (Retry-After), in seconds.
   static constexpr int kUnavailableRetryAfterSeconds = 5;
   void MethodNotAllowed(absl::string_view allowed);

@@ -9,6 +9,7 @@
 #include "edge/patch_handler.h"
 #include "httplib.h"
 #include "scim/json_codec.h"
+#include "scim/json_writer.h"
 
 namespace scim::edge {
 namespace {
@@ -139,6 +140,32 @@ void ResourceHandler::List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest
     call.Error(s);
     return;
   }
+  // The page as text straight from the messages (scim/json_writer.h); the
+  // document below only if a string is not UTF-8.
+  const std::string origin = call.Origin();
+  std::string body = absl::StrCat("{\"schemas\":[\"", kListResponseSchema, "\"]");
+  if (!page.total_omitted) absl::StrAppend(&body, ",\"totalResults\":", page.total_results);
+  if (!query.has_cursor()) absl::StrAppend(&body, ",\"startIndex\":", page.start_index);
+  absl::StrAppend(&body, ",\"itemsPerPage\":", page.items_per_page);
+  bool text = true;
+  if (!page.next_cursor.empty()) {
+    body += ",\"nextCursor\":";
+    text = text && AppendJsonString(page.next_cursor, &body);
+  }
+  if (!page.previous_cursor.empty()) {
+    body += ",\"previousCursor\":";
+    text = text && AppendJsonString(page.previous_cursor, &body);
+  }
+  body += ",\"Resources\":[";
+  for (size_t i = 0; text && i < page.resources.size(); ++i) {
+    if (i > 0) body += ',';
+    text = AppendResourceJson(*page.resources[i], origin, &body);
+  }
+  body += "]}";
+  if (text) {
+    call.JsonText(200, std::move(body));
+    return;
+  }
   json out;
   out["schemas"] = {kListResponseSchema};
   if (!page.total_omitted) out["totalResults"] = page.total_results;
@@ -158,6 +185,10 @@ void ResourceHandler::List(Call& call, ResourceRpcs& rpcs, const v1::ListRequest
 void ResourceHandler::Respond(Call& call, int status,
                               const google::protobuf::Message& resource) {
   if (AnswerIfNotModified(call, resource)) return;
+  if (std::string body; AppendResourceJson(resource, call.Origin(), &body)) {
+    call.JsonText(status, std::move(body));
+    return;
+  }
   json out = EncodeResource(resource);
   call.AbsolutizeLocation(out);
   call.Json(status, out);

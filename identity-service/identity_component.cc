@@ -14,8 +14,9 @@ namespace scim::identity {
 absl::StatusOr<std::unique_ptr<IdentityComponent>> IdentityComponent::Open(
     const std::string& db_dir, const SchemaRegistry* registry, Runtime runtime,
     IdentityOptions options) {
-  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(),
-                               InDataFormat(data_format()));
+  RocksDbKvStoreOptions store_options = InDataFormat(data_format());
+  store_options.counter_column_families = {kCountsCf};
+  auto kv = OpenRocksDbKvStore(db_dir, ColumnFamilies(), store_options);
   if (!kv.ok()) return kv.status();
   // Cursors must outlive a restart (and be shared by replicas of a shard).
   auto cursor_key = LoadOrCreateSecretFile(

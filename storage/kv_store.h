@@ -103,6 +103,9 @@ struct RocksDbKvStoreOptions {
   // (IsLockConflict). Tests shorten it to provoke conflicts.
   int64_t lock_timeout_ms = 2000;
   DataFormat format;
+  // Column families of counters (KvTransaction::AddToCounter keys): they get
+  // small memtables, so that a scan of them steps over few old versions.
+  std::vector<std::string> counter_column_families;
 };
 
 // The options of a service's database written in `format`.

@@ -3,6 +3,7 @@
 // fsync: RocksDB's group commit).
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -421,6 +422,12 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   table.partition_filters = true;
   table.metadata_block_size = 4096;
   table.pin_top_level_index_and_filter = true;
+  // Counters are rewritten by every write, and a memtable keeps every
+  // version of a key until it flushes: a scan of counters (a startIndex
+  // page reads up to a few hundred) stepped over thousands of superseded
+  // versions after an import, and re-seeked past each key. 1 MB memtables
+  // flush after about 2 500 creates' counts; an SST keeps one version.
+  constexpr size_t kCounterMemtableBytes = 1 << 20;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // Only keys written by AddToCounter ever hold merge records.
@@ -433,6 +440,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (const auto& name : column_families) {
     descriptors.emplace_back(name, cf_options);
+    if (std::find(store_options.counter_column_families.begin(),
+                  store_options.counter_column_families.end(),
+                  name) != store_options.counter_column_families.end()) {
+      descriptors.back().options.write_buffer_size = kCounterMemtableBytes;
+    }
   }
   rocksdb::TransactionDBOptions txn_options;
   // A writer waiting longer than this for a key lock gets ABORTED and retries.
