@@ -6,6 +6,8 @@
 # workload the medians and B/A.
 #   A='--direct_identity_calls=false' B='' bench/scimd_ab.sh [RUNS]
 #   env: N=10000 DURATION=10 THREADS=2 CONNS=16 WORKLOADS="W2 W3 W4 W5 W1"
+#        BIN_A, BIN_B: each side's binaries (default: build/bin for both), to
+#        compare two builds
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$root/build/bin}
@@ -26,6 +28,8 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 declare -A base_of key_of
 for side in A B; do
   mkdir -p "$work/$side"
+  side_bin=BIN_$side
+  bin=${!side_bin:-${BIN:-$root/build/bin}}
   # shellcheck disable=SC2086  # the flags are words
   bench_start_scimd "$work/$side" ${!side:-}
   pids+=("$pid")

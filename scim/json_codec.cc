@@ -31,10 +31,6 @@ absl::Status TypeError(const std::string& path, const char* expected,
                                    ", got ", JsonTypeName(value)));
 }
 
-bool IsTimestamp(const Descriptor* d) {
-  return d->full_name() == google::protobuf::Timestamp::descriptor()->full_name();
-}
-
 absl::Status DecodeMessage(const json& object, Message* message,
                            const std::string& path,
                            const DecodeOptions& options);
@@ -256,15 +252,9 @@ json EncodeMessage(const Message& message) {
     if (field->is_map()) {
       // Tenant extension schemas: map<urn, Struct> -> top-level URN keys.
       for (int i = 0; i < r->FieldSize(message, field); ++i) {
-        const Message& entry = r->GetRepeatedMessage(message, field, i);
-        const Reflection* er = entry.GetReflection();
-        const Descriptor* ed = entry.GetDescriptor();
-        std::string struct_json;
-        if (google::protobuf::util::MessageToJsonString(
-                er->GetMessage(entry, ed->map_value()), &struct_json)
-                .ok()) {
-          out[er->GetString(entry, ed->map_key())] =
-              json::parse(struct_json, nullptr, false);
+        std::string urn, struct_json;
+        if (ExtensionEntryJson(r->GetRepeatedMessage(message, field, i), &urn, &struct_json)) {
+          out[urn] = json::parse(struct_json, nullptr, false);
         }
       }
       continue;
@@ -325,6 +315,22 @@ json EncodeSingle(const Message& message, const FieldDescriptor* field,
 }
 
 }  // namespace
+
+bool IsTimestamp(const Descriptor* d) {
+  return d->full_name() == google::protobuf::Timestamp::descriptor()->full_name();
+}
+
+bool ExtensionEntryJson(const Message& entry, std::string* urn, std::string* struct_json) {
+  const Reflection* r = entry.GetReflection();
+  const Descriptor* d = entry.GetDescriptor();
+  if (!google::protobuf::util::MessageToJsonString(r->GetMessage(entry, d->map_value()),
+                                                   struct_json)
+           .ok()) {
+    return false;
+  }
+  *urn = r->GetString(entry, d->map_key());
+  return true;
+}
 
 const FieldDescriptor* ExtensionMapField(const Descriptor* descriptor) {
   for (int i = 0; i < descriptor->field_count(); ++i) {

@@ -45,6 +45,14 @@ Json EncodeResource(const google::protobuf::Message& message);
 Json JsonFromValue(const google::protobuf::Value& value);
 void JsonToValue(const Json& json, google::protobuf::Value* value);
 
+// Whether `d` is google.protobuf.Timestamp (written as an RFC 3339 string).
+bool IsTimestamp(const google::protobuf::Descriptor* d);
+
+// An entry of a map<urn, Struct> field: its URN, and its Struct as JSON
+// text (protobuf's printer). False when it does not print.
+bool ExtensionEntryJson(const google::protobuf::Message& entry, std::string* urn,
+                        std::string* struct_json);
+
 // The map<string, google.protobuf.Struct> field of `descriptor` (v1.User's
 // and v1.Group's `extensions`), or null.
 const google::protobuf::FieldDescriptor* ExtensionMapField(

@@ -9,20 +9,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace scim {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-bool IsTimestamp(const Descriptor* d) {
-  return d->full_name() == google::protobuf::Timestamp::descriptor()->full_name();
-}
 
 // The length of the UTF-8 sequence at `s[i]`, or 0 when it is not one (RFC
 // 3629: no overlong forms, no surrogates, nothing past U+10FFFF), as the
@@ -128,17 +122,10 @@ bool WriteMessage(const Message& m, absl::string_view origin, bool top, Paths pa
       // Tenant extension schemas: map<urn, Struct> -> top-level URN keys,
       // each value printed as the document prints the parsed Struct.
       for (int i = 0; i < r->FieldSize(m, f); ++i) {
-        const Message& entry = r->GetRepeatedMessage(m, f, i);
-        const Reflection* er = entry.GetReflection();
-        const Descriptor* ed = entry.GetDescriptor();
-        std::string struct_json;
-        if (!google::protobuf::util::MessageToJsonString(er->GetMessage(entry, ed->map_value()),
-                                                         &struct_json)
-                 .ok()) {
-          continue;
-        }
+        std::string urn, struct_json;
+        if (!ExtensionEntryJson(r->GetRepeatedMessage(m, f, i), &urn, &struct_json)) continue;
         if (!first) out->push_back(',');
-        if (!AppendJsonString(er->GetString(entry, ed->map_key()), out)) return false;
+        if (!AppendJsonString(urn, out)) return false;
         out->push_back(':');
         out->append(DumpJson(Json::parse(struct_json, nullptr, false)));
         first = false;
