@@ -73,7 +73,7 @@ std::string CookieValue(absl::string_view header, absl::string_view name) {
 
 CallMetadata AdminApi::MetadataOf(const Call& call, const Session& session) const {
   return call.MetadataAs(session.kind == Session::Kind::kAdmin ? "console" : "setup-link",
-                            "Bearer " + session.credential);
+                         "Bearer " + session.credential);
 }
 
 void AdminApi::Handle(Call& call) {
