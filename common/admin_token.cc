@@ -49,10 +49,7 @@ std::string DenialRecorderToken(absl::string_view admin_token) {
 }
 
 std::string BearerFromMetadata(const grpc::ServerContext& context) {
-  const auto& md = context.client_metadata();
-  auto it = md.find("authorization");
-  if (it == md.end()) return "";
-  return BearerOf(absl::string_view(it->second.data(), it->second.size()));
+  return BearerOf(MetadataValue(context, "authorization"));
 }
 
 absl::Status CheckAdmin(const grpc::ServerContext& context,

@@ -4,16 +4,13 @@
 #include "absl/strings/match.h"
 
 namespace scim {
-namespace {
 
-std::string Metadata(const grpc::ServerContext& context, absl::string_view key) {
+std::string MetadataValue(const grpc::ServerContext& context, absl::string_view key) {
   const auto& md = context.client_metadata();
   auto it = md.find(grpc::string_ref(key.data(), key.size()));
   if (it == md.end()) return "";
   return std::string(it->second.data(), it->second.size());
 }
-
-}  // namespace
 
 std::unique_ptr<grpc::ClientContext> NewClientContext(const CallMetadata& metadata) {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -31,10 +28,10 @@ std::unique_ptr<grpc::ClientContext> NewClientContext(const CallMetadata& metada
 
 CallMetadata CallMetadataOf(const grpc::ServerContext& context) {
   CallMetadata out;
-  out.authorization = Metadata(context, "authorization");
-  out.actor = Metadata(context, kActorMetadata);
-  out.request_id = Metadata(context, kRequestIdMetadata);
-  out.client_address = Metadata(context, kClientAddressMetadata);
+  out.authorization = MetadataValue(context, "authorization");
+  out.actor = MetadataValue(context, kActorMetadata);
+  out.request_id = MetadataValue(context, kRequestIdMetadata);
+  out.client_address = MetadataValue(context, kClientAddressMetadata);
   if (out.client_address.empty()) out.client_address = context.peer();
   out.deadline = absl::FromChrono(context.deadline());
   out.cancelled = [&context] { return context.IsCancelled(); };

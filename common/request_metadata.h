@@ -37,6 +37,8 @@ struct CallMetadata {
 
 // A context for one gRPC call carrying `metadata` (a context serves one call).
 std::unique_ptr<grpc::ClientContext> NewClientContext(const CallMetadata& metadata);
+// The value of metadata `key` of a served call, or "".
+std::string MetadataValue(const grpc::ServerContext& context, absl::string_view key);
 // What a served call carries; `client_address` falls back to the peer's.
 // `cancelled` asks `context`, which must outlive the result.
 CallMetadata CallMetadataOf(const grpc::ServerContext& context);

@@ -4,23 +4,9 @@
 #include "common/request_metadata.h"
 
 namespace scim::audit {
-namespace {
-
-std::string Metadata(const grpc::ServerContext& context, const char* key) {
-  auto it = context.client_metadata().find(key);
-  if (it == context.client_metadata().end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
-}  // namespace
 
 EventContext EventContextFromGrpc(const grpc::ServerContext& context) {
-  EventContext out;
-  out.actor = Metadata(context, kActorMetadata);
-  out.request_id = Metadata(context, kRequestIdMetadata);
-  out.client_address = Metadata(context, kClientAddressMetadata);
-  if (out.client_address.empty()) out.client_address = context.peer();
-  return out;
+  return EventContextOf(CallMetadataOf(context));
 }
 
 EventContext EventContextOf(const CallMetadata& metadata) {
