@@ -326,8 +326,11 @@ void Dispatcher::Finish(const std::string& key, const TurnResult& result) {
   // More events, or a retry (ours or the endpoint's) is due later.
   if (result.more || result.next_attempt != absl::InfinitePast()) slot.wanted = true;
   if (slot.refreshed) {
+    // The turn read the endpoint before the refresh (a replay, say): its
+    // "disabled" no longer holds, and the next turn reads the store again.
     slot.refreshed = false;
     slot.wanted = true;
+    if (slot.state == kDisabled) slot.state = kHealthy;
     if (slot.state != kRetrying) slot.next_attempt = absl::InfinitePast();
   }
 }

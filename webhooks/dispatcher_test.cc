@@ -34,15 +34,77 @@ uint64_t SequenceOf(const FakeSender::Request& request) {
   return Json::parse(request.body)["data"]["sequence"].get<uint64_t>();
 }
 
+// A store whose next point read, once armed, returns what it read only
+// when the test lets it: a turn held between reading an endpoint and
+// finishing, so that a test can act in between.
+class GatedKvStore : public KvStore {
+ public:
+  explicit GatedKvStore(std::unique_ptr<KvStore> inner) : inner_(std::move(inner)) {}
+  void Arm() {
+    absl::MutexLock lock(&mu_);
+    armed_ = true;
+    held_ = released_ = false;
+  }
+  bool AwaitHeld() {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&held_), absl::Seconds(20));
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    released_ = true;
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
+                                                 absl::string_view key) override {
+    auto read = inner_->Get(cf, key);
+    absl::MutexLock lock(&mu_);
+    if (armed_) {
+      armed_ = false;
+      held_ = true;
+      mu_.Await(absl::Condition(&released_));
+    }
+    return read;
+  }
+  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start,
+                    const ScanFn& fn) override {
+    return inner_->Scan(cf, prefix, start, fn);
+  }
+  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
+                            absl::string_view before, const ScanFn& fn) override {
+    return inner_->ScanBackward(cf, prefix, before, fn);
+  }
+  std::unique_ptr<KvTransaction> BeginTransaction() override {
+    return inner_->BeginTransaction();
+  }
+  absl::Status IngestSorted(absl::string_view cf,
+                            const std::vector<std::pair<std::string, std::string>>& rows) override {
+    return inner_->IngestSorted(cf, rows);
+  }
+  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
+                           absl::string_view end) override {
+    return inner_->DeleteRange(cf, begin, end);
+  }
+
+ private:
+  std::unique_ptr<KvStore> inner_;
+  absl::Mutex mu_;
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kv_ = NewMemoryKvStore({kWebhooksColumnFamily});
+    auto gated = std::make_unique<GatedKvStore>(NewMemoryKvStore({kWebhooksColumnFamily}));
+    gated_ = gated.get();
+    kv_ = std::move(gated);
     store_ = std::make_unique<WebhookStore>(kv_.get(), &feed_, &guard_,
                                             Runtime{&clock_, &random_});
   }
   void TearDown() override {
     if (!release_.HasBeenNotified()) release_.Notify();
+    gated_->Release();
     dispatcher_.reset();
   }
 
@@ -114,6 +176,7 @@ class DispatcherTest : public ::testing::Test {
                             return std::vector<std::string>{
                                 it == dns_.end() ? "93.184.216.34" : it->second};
                           }};
+  GatedKvStore* gated_ = nullptr;
   std::unique_ptr<KvStore> kv_;
   std::unique_ptr<WebhookStore> store_;
   std::map<std::string, std::string> secrets_;
@@ -272,6 +335,27 @@ TEST_F(DispatcherTest, GoneDisablesAtOnceAndReplayReenables) {
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(SequenceOf(requests[1]), 1u);
   EXPECT_EQ(SequenceOf(requests[2]), 2u);
+  EXPECT_EQ(Stored("acme", id).state(), kHealthy);
+}
+
+TEST_F(DispatcherTest, AReplayDuringATurnThatFoundItDisabledStillReenables) {
+  sender_.On(kHookA, [](const FakeSender::Request&) { return SendResult{410, "", "HTTP 410"}; });
+  StartDispatcher();
+  const std::string id = Add("acme", kHookA);
+  Append("acme");
+  ASSERT_TRUE(InState("acme", id, kDisabled));
+  sender_.On(kHookA, [](const FakeSender::Request&) { return SendResult{200, "", ""}; });
+  Append("acme");
+  // A refresh (as an edit of the endpoint makes) starts a turn that reads
+  // the endpoint, still disabled, and is held there while the operator
+  // replays it.
+  gated_->Arm();
+  dispatcher_->Refresh("acme", id);
+  ASSERT_TRUE(gated_->AwaitHeld());
+  ASSERT_TRUE(store_->Replay("acme", id, 0).ok());
+  dispatcher_->Refresh("acme", id);
+  gated_->Release();
+  ASSERT_TRUE(DeliveredThrough("acme", id, 2));
   EXPECT_EQ(Stored("acme", id).state(), kHealthy);
 }
 
