@@ -74,6 +74,7 @@ bool DeadlineStream::Handshake() {
 
 bool DeadlineStream::AwaitRequest(absl::Duration timeout,
                                   const std::function<bool()>& draining) {
+  if (!Flush()) return false;
   // A pipelined request already read from the socket never shows in poll().
   if (buffered() > 0) return true;
   if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
@@ -86,6 +87,8 @@ bool DeadlineStream::AwaitRequest(absl::Duration timeout,
 
 bool DeadlineStream::is_readable() const {
   if (buffered() > 0) return true;
+  // The peer may be waiting for what is held (100 Continue) before it sends.
+  if (!Flush()) return false;
   if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
   return Await(POLLIN, read_deadline_);
 }
@@ -111,6 +114,7 @@ ssize_t DeadlineStream::read(char* ptr, size_t size) {
 }
 
 ssize_t DeadlineStream::ReadSocket(char* ptr, size_t size) {
+  if (!Flush()) return -1;
   for (;;) {
     if (clock_->Now() >= read_deadline_) {
       expired_ = true;
@@ -142,8 +146,37 @@ ssize_t DeadlineStream::ReadSocket(char* ptr, size_t size) {
 }
 
 ssize_t DeadlineStream::write(const char* ptr, size_t size) {
+  if (held_.size() + size <= kWriteHoldBytes) {
+    held_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  if (!Flush()) return -1;
+  if (size <= kWriteHoldBytes) {
+    held_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  return WriteSocket(ptr, size, clock_->Now() + write_timeout_);
+}
+
+bool DeadlineStream::Flush() const {
+  if (held_.empty()) return true;
   const absl::Time deadline = clock_->Now() + write_timeout_;
+  size_t sent = 0;
+  while (sent < held_.size()) {
+    const ssize_t n = WriteSocket(held_.data() + sent, held_.size() - sent, deadline);
+    if (n < 0) {
+      held_.clear();
+      return false;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  held_.clear();
+  return true;
+}
+
+ssize_t DeadlineStream::WriteSocket(const char* ptr, size_t size, absl::Time deadline) const {
   for (;;) {
+    ++socket_writes_;
     if (ssl_ != nullptr) {
       const int n = SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
       if (n > 0) return n;

@@ -6,6 +6,15 @@
 //
 // Reads are buffered: httplib reads header lines a byte at a time, which
 // unbuffered cost one recv() (and one clock read) per byte.
+//
+// Small writes are held and leave together: httplib writes a response's
+// head and its body apart, which cost two send()s and two TCP segments per
+// answer (and two reads by the client). What is held leaves before the
+// stream reads or waits to read (a 100 Continue must reach the client before
+// it sends the body), when more would not fit, and at Flush(), which the
+// connection's loop calls after each response, before it closes the socket
+// (a response streamed by a content provider would need a flush per chunk:
+// we have none).
 #ifndef SCIM_EDGE_DEADLINE_STREAM_H_
 #define SCIM_EDGE_DEADLINE_STREAM_H_
 
@@ -32,6 +41,8 @@ class DeadlineStream : public httplib::Stream {
   // Bytes one read from the socket asks for. A read of at least this much
   // with nothing buffered goes straight to the caller's memory.
   static constexpr size_t kReadBufferSize = 8192;
+  // At most this much written is held back; a larger write leaves at once.
+  static constexpr size_t kWriteHoldBytes = 16384;
 
   // TLS only: the server side of the handshake, within the read deadline.
   bool Handshake();
@@ -53,6 +64,11 @@ class DeadlineStream : public httplib::Stream {
   // Reads from the socket so far (recv or SSL_read calls): what buffering
   // saves, for tests.
   int64_t socket_reads() const { return socket_reads_; }
+  // Sends what writes have held back, within the write timeout: false when
+  // the connection failed (the response did not reach the client whole).
+  bool Flush() const;
+  // Writes to the socket so far (send or SSL_write calls), for tests.
+  int64_t socket_writes() const { return socket_writes_; }
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -73,6 +89,9 @@ class DeadlineStream : public httplib::Stream {
   // One read from the socket into `ptr`, waiting within the read deadline:
   // > 0 bytes read, 0 the peer closed, -1 error or deadline (expired_).
   ssize_t ReadSocket(char* ptr, size_t size);
+  // One write to the socket, waiting within `deadline`: bytes written, or
+  // -1 on error or timeout.
+  ssize_t WriteSocket(const char* ptr, size_t size, absl::Time deadline) const;
   size_t buffered() const { return buffer_end_ - buffer_begin_; }
 
   const int fd_;
@@ -83,6 +102,9 @@ class DeadlineStream : public httplib::Stream {
   absl::Time read_deadline_ = absl::InfiniteFuture();
   bool expired_ = false;
   int64_t socket_reads_ = 0;
+  // Written, not yet sent (mutable: a const wait to read sends it first).
+  mutable std::string held_;
+  mutable int64_t socket_writes_ = 0;
   // Received, not yet read: buffer_[buffer_begin_, buffer_end_).
   std::vector<char> buffer_;
   size_t buffer_begin_ = 0;

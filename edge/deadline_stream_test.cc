@@ -1,6 +1,8 @@
 // DeadlineStream's read buffer: httplib reads header lines a byte at a time,
 // and each of those must not cost a recv(); the request deadline still holds
-// whenever the socket is read.
+// whenever the socket is read. Its write buffer: a response's head and body
+// leave in one send(), and nothing held back is left unsent when the stream
+// reads or waits to read.
 #include "edge/deadline_stream.h"
 
 #include <fcntl.h>
@@ -53,9 +55,84 @@ class DeadlineStreamTest : public ::testing::Test {
                           absl::Seconds(5));
   }
 
+  // What the client has received so far, without waiting.
+  std::string Received() {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = recv(client_, buf, sizeof(buf), MSG_DONTWAIT);
+      if (n <= 0) return out;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+
   int server_ = -1;
   int client_ = -1;
 };
+
+TEST_F(DeadlineStreamTest, AResponsesHeadAndBodyLeaveInOneSend) {
+  FakeClock clock;
+  DeadlineStream stream = Stream(&clock);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n";
+  ASSERT_EQ(stream.write(head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  ASSERT_EQ(stream.write("{}", 2), 2);
+  EXPECT_EQ(stream.socket_writes(), 0);
+  EXPECT_EQ(Received(), "");
+  ASSERT_TRUE(stream.Flush());
+  EXPECT_EQ(stream.socket_writes(), 1);
+  EXPECT_EQ(Received(), head + "{}");
+  // Nothing held: a flush sends nothing.
+  ASSERT_TRUE(stream.Flush());
+  EXPECT_EQ(stream.socket_writes(), 1);
+}
+
+TEST_F(DeadlineStreamTest, WhatIsHeldLeavesBeforeTheStreamReadsOrWaitsToRead) {
+  FakeClock clock;
+  DeadlineStream stream = Stream(&clock);
+  stream.set_read_deadline(clock.Now() + absl::Seconds(10));
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  ASSERT_EQ(stream.write(interim.data(), interim.size()),
+            static_cast<ssize_t>(interim.size()));
+  Send("x");
+  EXPECT_TRUE(stream.is_readable());
+  EXPECT_EQ(Received(), interim);
+  ASSERT_EQ(stream.write(interim.data(), interim.size()),
+            static_cast<ssize_t>(interim.size()));
+  char c;
+  ASSERT_EQ(stream.read(&c, 1), 1);
+  EXPECT_EQ(Received(), interim);
+  ASSERT_EQ(stream.write("y", 1), 1);
+  EXPECT_FALSE(stream.AwaitRequest(absl::ZeroDuration()));
+  EXPECT_EQ(Received(), "y");
+}
+
+TEST_F(DeadlineStreamTest, ALargeWriteLeavesAtOnceAfterWhatWasHeldInOrder) {
+  FakeClock clock;
+  DeadlineStream stream = Stream(&clock);
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+  std::string body(2 * DeadlineStream::kWriteHoldBytes, 'b');
+  ASSERT_EQ(stream.write(head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  std::string got;
+  size_t written = 0;
+  while (written < body.size()) {
+    const ssize_t n = stream.write(body.data() + written, body.size() - written);
+    ASSERT_GT(n, 0);
+    written += static_cast<size_t>(n);
+    got += Received();  // the socket buffer is smaller than the body
+  }
+  ASSERT_TRUE(stream.Flush());
+  got += Received();
+  EXPECT_EQ(got, head + body);
+}
+
+TEST_F(DeadlineStreamTest, AFlushToAPeerThatIsGoneFails) {
+  FakeClock clock;
+  DeadlineStream stream = Stream(&clock);
+  close(client_);
+  client_ = -1;
+  ASSERT_EQ(stream.write("z", 1), 1);
+  EXPECT_FALSE(stream.Flush());
+}
 
 TEST_F(DeadlineStreamTest, AHeadReadByteByByteCostsOneSocketRead) {
   FakeClock clock;

@@ -227,6 +227,25 @@ TEST_F(EdgeConnectionsTest, PipelinedRequestsOnOneConnectionAreAllAnswered) {
   close(fd);
 }
 
+TEST_F(EdgeConnectionsTest, AClientWaitingFor100ContinueGetsItBeforeItSendsTheBody) {
+  int fd = ConnectFrom("127.0.0.1", http_port_);
+  ASSERT_GE(fd, 0);
+  const std::string body = "grant_type=client_credentials";
+  ASSERT_TRUE(Send(fd, absl::StrCat("POST /oauth/token HTTP/1.1\r\nHost: x\r\n"
+                                    "Content-Type: application/x-www-form-urlencoded\r\n"
+                                    "Expect: 100-continue\r\nContent-Length: ",
+                                    body.size(), "\r\n\r\n")));
+  // The edge writes its 100 and then waits for the body: a 100 held back
+  // in the stream's write buffer would leave both sides waiting.
+  const std::string interim =
+      Receive(fd, absl::Seconds(5), nullptr, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(absl::StartsWith(interim, "HTTP/1.1 100 Continue\r\n\r\n")) << interim;
+  ASSERT_TRUE(Send(fd, body));
+  const std::string answer = Receive(fd, absl::Seconds(5), nullptr, "}");
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 4")) << answer;
+  close(fd);
+}
+
 // The deadlines on a fake clock: no waiting for ten real seconds.
 class EdgeDeadlineTest : public EdgeConnectionsTest {
  protected:

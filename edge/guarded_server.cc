@@ -90,6 +90,8 @@ void ConnectionGuard::Serve(int fd, SSL_CTX* tls,
       // While draining, the answer says Connection: close: the client opens
       // its next connection elsewhere.
       clean = process(stream, draining(), closed, setup);
+      // The response leaves in one piece (deadline_stream.h).
+      if (!stream.Flush()) clean = false;
       --in_flight_;
       if (!clean || closed || stream.expired()) break;
     }
