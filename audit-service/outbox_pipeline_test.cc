@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "audit-service/audit_store.h"
 #include "gtest/gtest.h"
+#include "storage/power_loss_kv_store_for_tests.h"
 
 namespace scim::audit {
 namespace {
@@ -98,6 +99,28 @@ TEST_F(OutboxTest, RedeliveryIsIdempotent) {
   EXPECT_EQ(*audit_.Append(events), 3);
   EXPECT_EQ(*audit_.Append(events), 0);
   EXPECT_EQ(audit_.Tail("acme", 100)->size(), 3u);
+}
+
+TEST_F(OutboxTest, ARemovalLostToAPowerLossShipsAgainAndIsKeptOnce) {
+  Mutate(3);
+  FlakySink sink(&audit_);
+  {
+    // The removal after a shipment commits unsynced (no fsync of its own),
+    // and the power fails before any synced write follows it.
+    PowerLossKvStore lossy(kv_.get());
+    Outbox doomed(&lossy, "outbox");
+    OutboxShipper shipper(&doomed, &sink, Clock::Real());
+    EXPECT_EQ(*shipper.ShipOnce(), 3u);
+    ASSERT_EQ(lossy.lost_commits(), 1);
+  }
+  // After the restart the outbox still holds them: shipped again, and the
+  // audit store keeps each once.
+  Outbox restarted(kv_.get(), "outbox");
+  OutboxShipper shipper(&restarted, &sink, Clock::Real());
+  EXPECT_EQ(*shipper.ShipOnce(), 3u);
+  EXPECT_EQ(*shipper.ShipOnce(), 0u);
+  EXPECT_EQ(audit_.Tail("acme", 100)->size(), 3u);
+  EXPECT_TRUE(audit_.Verify("acme")->ok());
 }
 
 // Sequences are handed out before commit: N can commit after N+1 shipped,

@@ -41,10 +41,13 @@ absl::Status Corrupt(absl::string_view what) {
 
 // A transaction tried again while it loses lock races (only the numbering
 // thread and the retention write these keys, so rarely).
-absl::Status RunTxn(KvStore& kv, const std::function<absl::Status(KvTransaction&)>& body) {
+absl::Status RunTxn(KvStore& kv, const std::function<absl::Status(KvTransaction&)>& body,
+                    Durability durability = Durability::kSynced) {
   absl::Status last;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::unique_ptr<KvTransaction> txn = kv.BeginTransaction();
+    std::unique_ptr<KvTransaction> txn = durability == Durability::kUnsynced
+                                             ? kv.BeginUnsyncedTransaction()
+                                             : kv.BeginTransaction();
     last = body(*txn);
     if (last.ok()) last = txn->Commit();
     if (!absl::IsAborted(last) && !absl::IsDeadlineExceeded(last) &&
@@ -181,14 +184,22 @@ absl::StatusOr<size_t> EventLog::NumberCommitted() {
     }
     p.event.set_sequence(++it->second);
   }
-  RETURN_IF_ERROR(RunTxn(*kv_, [&](KvTransaction& txn) {
-    for (const Pending& p : pending) {
-      RETURN_IF_ERROR(txn.Put(kEventsCf, EventKey(p.event.tenant(), p.event.sequence()),
-                              p.event.SerializeAsString()));
-      RETURN_IF_ERROR(txn.Delete(kPendingCf, p.key));
-    }
-    return absl::OkStatus();
-  }));
+  // Unsynced: the pending events it moves were synced by their writes, and
+  // a numbering lost to a power loss is redone at start with the same
+  // numbers (the same pending events, in the same ticket order, after the
+  // same last numbered one: a lost write is the WAL's tail, and any synced
+  // write after it would have made it durable).
+  RETURN_IF_ERROR(RunTxn(
+      *kv_,
+      [&](KvTransaction& txn) {
+        for (const Pending& p : pending) {
+          RETURN_IF_ERROR(txn.Put(kEventsCf, EventKey(p.event.tenant(), p.event.sequence()),
+                                  p.event.SerializeAsString()));
+          RETURN_IF_ERROR(txn.Delete(kPendingCf, p.key));
+        }
+        return absl::OkStatus();
+      },
+      Durability::kUnsynced));
   // Scanning again from an earlier key would step over the deleted ones.
   numbered_below_ = pending.size() < options_.batch ? limit
                                                     : FromBe64(pending.back().key) + 1;

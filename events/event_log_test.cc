@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/kv_store_test_params.h"
+#include "storage/power_loss_kv_store_for_tests.h"
 
 namespace scim::events {
 namespace {
@@ -205,6 +206,44 @@ TEST_P(EventLogTest, NumberingContinuesAcrossRestartsAndDeletions) {
   ASSERT_EQ(events.size(), 2u);  // the newest kept, and the new one after it
   EXPECT_EQ(events[0].sequence(), 4u);
   EXPECT_EQ(events[1].sequence(), 5u);
+}
+
+TEST_P(EventLogTest, ANumberingLostToAPowerLossIsRedoneWithTheSameNumbers) {
+  Write({NewEvent("a", "user.created", "u1"), NewEvent("b", "user.created", "u2")});
+  Write({NewEvent("a", "user.updated", "u1")});
+  ASSERT_EQ(*log_->NumberCommitted(), 3u);
+  const std::vector<v1::Event> a = ReadAll("a"), b = ReadAll("b");
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 1u);
+  log_.reset();
+  // The next process's numbering commits unsynced (no fsync of its own),
+  // and the power fails before any synced write follows it.
+  PowerLossKvStore lossy(store_.get());
+  {
+    EventLog doomed(&lossy, &clock_, options_);
+    {
+      EventLog::Batch batch(&doomed);
+      auto txn = store_->BeginTransaction();
+      ASSERT_TRUE(batch.Stage(*txn, NewEvent("a", "user.deleted", "u1")).ok());
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+    ASSERT_EQ(*doomed.NumberCommitted(), 1u);
+    EXPECT_EQ(*doomed.Latest("a"), 3u);  // readers were told of it
+  }
+  ASSERT_EQ(lossy.lost_commits(), 1);
+  // The process that starts after the power loss numbers it again: the same
+  // number for the same event, and the ones before it unchanged.
+  log_ = std::make_unique<EventLog>(store_.get(), &clock_, options_);
+  ASSERT_EQ(*log_->NumberCommitted(), 1u);
+  const std::vector<v1::Event> after = ReadAll("a");
+  ASSERT_EQ(after.size(), 3u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(after[i].id(), a[i].id());
+    EXPECT_EQ(after[i].sequence(), a[i].sequence());
+  }
+  EXPECT_EQ(after[2].sequence(), 3u);
+  EXPECT_EQ(after[2].type(), "user.deleted");
+  EXPECT_EQ(ReadAll("b").size(), 1u);
 }
 
 TEST_P(EventLogTest, PendingEventsOfADeadProcessComeFirst) {

@@ -57,6 +57,13 @@ class CountingKvStore : public KvStore {
     }
     return inner_->BeginTransaction();
   }
+  std::unique_ptr<KvTransaction> BeginUnsyncedTransaction() override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++transactions_;
+    }
+    return inner_->BeginUnsyncedTransaction();
+  }
 
   int gets(absl::string_view cf) { return Read(gets_, cf); }
   int scans(absl::string_view cf) { return Read(scans_, cf); }

@@ -125,6 +125,9 @@ class FencedKvStore final : public KvStore {
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     return std::make_unique<FencedTransaction>(inner_->BeginTransaction(), fence_);
   }
+  std::unique_ptr<KvTransaction> BeginUnsyncedTransaction() override {
+    return std::make_unique<FencedTransaction>(inner_->BeginUnsyncedTransaction(), fence_);
+  }
   std::vector<std::pair<std::string, double>> Stats() override { return inner_->Stats(); }
   // Bulk loads and range deletes are the move's own (the tenant is not
   // served here meanwhile): not fenced.

@@ -49,11 +49,14 @@ bool IsLockConflict(const absl::Status& status) {
 }
 
 absl::Status RunInTransaction(
-    KvStore& store, const std::function<absl::Status(KvTransaction&)>& body) {
+    KvStore& store, const std::function<absl::Status(KvTransaction&)>& body,
+    Durability durability) {
   constexpr int kAttempts = 8;
   absl::Status status;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    std::unique_ptr<KvTransaction> txn = store.BeginTransaction();
+    std::unique_ptr<KvTransaction> txn = durability == Durability::kUnsynced
+                                             ? store.BeginUnsyncedTransaction()
+                                             : store.BeginTransaction();
     status = body(*txn);
     if (status.ok()) status = txn->Commit();
     if (!IsLockConflict(status)) return status;

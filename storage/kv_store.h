@@ -68,6 +68,17 @@ class KvStore {
   virtual absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
                                     absl::string_view before, const ScanFn& fn) = 0;
   virtual std::unique_ptr<KvTransaction> BeginTransaction() = 0;
+  // A transaction whose Commit returns once the write is in the operating
+  // system's hands, not yet on stable storage: it survives the process being
+  // killed, and the next synced commit to the store makes it durable too,
+  // but a power loss before that may drop it (whole: it stays atomic). Only
+  // for writes that may be lost and done again with the same result:
+  // derived state that a restart recomputes from synced writes, or the
+  // removal of work whose repeat is harmless. Saves an fsync per commit.
+  // Stores without such a distinction return an ordinary transaction.
+  virtual std::unique_ptr<KvTransaction> BeginUnsyncedTransaction() {
+    return BeginTransaction();
+  }
   // Engine health figures for metrics (name -> value); empty for stores
   // that have none.
   virtual std::vector<std::pair<std::string, double>> Stats() { return {}; }
@@ -148,10 +159,15 @@ absl::StatusOr<int64_t> DecodeCounter(absl::string_view bytes);
 absl::Status LockConflictError(absl::string_view detail);
 bool IsLockConflict(const absl::Status& status);
 
+// How RunInTransaction commits: synced (the default), or unsynced
+// (KvStore::BeginUnsyncedTransaction says when that is right).
+enum class Durability { kSynced, kUnsynced };
+
 // Runs `body` in a fresh transaction, retrying at once when it lost a lock
 // race (IsLockConflict), a bounded number of times.
 absl::Status RunInTransaction(
-    KvStore& store, const std::function<absl::Status(KvTransaction&)>& body);
+    KvStore& store, const std::function<absl::Status(KvTransaction&)>& body,
+    Durability durability = Durability::kSynced);
 
 }  // namespace scim
 

@@ -138,6 +138,54 @@ TEST_P(KvStoreContractTest, TransactionIsAtomicAndInvisibleUntilCommit) {
   EXPECT_EQ(Get("b", "y"), "2");
 }
 
+// Unsynced only skips the fsync: atomic, invisible until commit, and locked
+// against synced ones like any other.
+TEST_P(KvStoreContractTest, AnUnsyncedTransactionIsATransactionToo) {
+  Put("a", "n", "0");
+  {
+    auto txn = store_->BeginUnsyncedTransaction();
+    ASSERT_TRUE(txn->Put("a", "x", "1").ok());
+    ASSERT_TRUE(txn->Delete("a", "n").ok());
+    ASSERT_TRUE(txn->AddToCounter("b", "c", 5).ok());
+    EXPECT_FALSE(Get("a", "x").has_value());
+    EXPECT_EQ(Get("a", "n"), "0");
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(Get("a", "x"), "1");
+  EXPECT_FALSE(Get("a", "n").has_value());
+  EXPECT_EQ(*DecodeCounter(*Get("b", "c")), 5);
+  {
+    auto discarded = store_->BeginUnsyncedTransaction();
+    ASSERT_TRUE(discarded->Put("a", "y", "1").ok());
+  }
+  EXPECT_FALSE(Get("a", "y").has_value());
+  Put("a", "counter", "0");
+  constexpr int kThreads = 4, kIncrements = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const Durability durability = t % 2 ? Durability::kUnsynced : Durability::kSynced;
+      for (int i = 0; i < kIncrements; ++i) {
+        absl::Status s = RunInTransaction(
+            *store_,
+            [](KvTransaction& txn) {
+              auto v = txn.GetForUpdate("a", "counter");
+              if (!v.ok()) return v.status();
+              int n = 0;
+              if (!absl::SimpleAtoi(**v, &n)) return absl::InternalError("nan");
+              return txn.Put("a", "counter", absl::StrCat(n + 1));
+            },
+            durability);
+        if (!s.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Get("a", "counter"), absl::StrCat(kThreads * kIncrements));
+}
+
 TEST_P(KvStoreContractTest, TransactionScanSeesItsOwnWrites) {
   for (const char* k : {"g/a", "g/b", "g/c", "h/a"}) Put("a", k, "old");
   auto txn = store_->BeginTransaction();

@@ -262,14 +262,21 @@ class RocksDbKvStore : public KvStore {
     return absl::OkStatus();
   }
 
-  std::unique_ptr<KvTransaction> BeginTransaction() override {
-    rocksdb::WriteOptions write_options;
-    write_options.sync = true;
-    return std::make_unique<RocksDbTransaction>(
-        this, db_->BeginTransaction(write_options));
+  std::unique_ptr<KvTransaction> BeginTransaction() override { return Begin(/*sync=*/true); }
+  // Written to the WAL (so in the page cache: a killed process loses
+  // nothing) without the fsync; RocksDB's next synced write syncs the WAL
+  // up to and including it.
+  std::unique_ptr<KvTransaction> BeginUnsyncedTransaction() override {
+    return Begin(/*sync=*/false);
   }
 
  private:
+  std::unique_ptr<KvTransaction> Begin(bool sync) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = sync;
+    return std::make_unique<RocksDbTransaction>(this, db_->BeginTransaction(write_options));
+  }
+
   rocksdb::TransactionDB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;

@@ -130,10 +130,16 @@ absl::Status Outbox::Peek(size_t max, std::vector<std::string>* keys,
 }
 
 absl::Status Outbox::Remove(const std::vector<std::string>& keys) {
-  RETURN_IF_ERROR(RunInTransaction(*store_, [&](KvTransaction& txn) {
-    for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf_, key));
-    return absl::OkStatus();
-  }));
+  // Unsynced: the events are already in the audit store, durably; should
+  // a power loss drop this removal, they are shipped again and the audit
+  // store drops the repeats by event id.
+  RETURN_IF_ERROR(RunInTransaction(
+      *store_,
+      [&](KvTransaction& txn) {
+        for (const auto& key : keys) RETURN_IF_ERROR(txn.Delete(cf_, key));
+        return absl::OkStatus();
+      },
+      Durability::kUnsynced));
   if (!keys.empty()) {
     absl::MutexLock lock(&resume_mu_);
     last_removed_ = std::max(last_removed_,
