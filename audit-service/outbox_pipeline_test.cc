@@ -17,9 +17,11 @@ class FlakySink : public AuditSink {
   explicit FlakySink(AuditStore* store) : store_(store) {}
   absl::Status Append(const std::vector<v1::AuditEvent>& events) override {
     if (down) return absl::UnavailableError("audit-service is down");
+    ++appends;
     return store_->Append(events).status();
   }
   std::atomic<bool> down{false};
+  std::atomic<int> appends{0};
 
  private:
   AuditStore* store_;
@@ -87,6 +89,30 @@ TEST_F(OutboxTest, AuditDownKeepsEventsUntilItReturns) {
   }
   outbox_.StopShipping();
   EXPECT_EQ(outbox_.Depth(), 0u);
+  EXPECT_EQ(audit_.Tail("acme", 100)->size(), 10u);
+}
+
+TEST_F(OutboxTest, AfterAPartialBatchNewEventsGatherForOneShipment) {
+  auto sink = std::make_unique<FlakySink>(&audit_);
+  FlakySink* counted = sink.get();
+  Mutate(3);
+  outbox_.StartShipping(std::move(sink), &clock_);
+  auto shipped = [&] {
+    for (int i = 0; i < 500 && outbox_.Depth() > 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+    return outbox_.Depth() == 0;
+  };
+  ASSERT_TRUE(shipped());
+  EXPECT_EQ(counted->appends.load(), 1);
+  // Writes go on: each wakes the shipper, which lets them gather instead.
+  Mutate(3);
+  Mutate(4);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(outbox_.Depth(), 7u);
+  EXPECT_EQ(counted->appends.load(), 1);
+  clock_.Advance(OutboxShipper::kGather);
+  ASSERT_TRUE(shipped());
+  EXPECT_EQ(counted->appends.load(), 2);  // all seven in one
+  outbox_.StopShipping();
   EXPECT_EQ(audit_.Tail("acme", 100)->size(), 10u);
 }
 

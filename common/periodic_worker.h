@@ -25,6 +25,9 @@ class PeriodicWorker {
     static Wait For(absl::Duration d) { return {d, true}; }
     // After a failure: new work must not defeat the backoff; only Stop() ends it.
     static Wait Backoff(absl::Duration d) { return {d, false}; }
+    // Lets new work gather for `d` before the next step, so that one step
+    // does many writers' work: Wake() does not end it, Stop() does.
+    static Wait Gather(absl::Duration d) { return {d, false}; }
     // The work is not done yet: run again at once.
     static Wait None() { return {absl::ZeroDuration(), true}; }
   };

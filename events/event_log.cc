@@ -235,6 +235,9 @@ PeriodicWorker::Wait EventLog::Step() {
     }
   }
   if (*numbered == options_.batch) return PeriodicWorker::Wait::None();
+  if (*numbered > 0 && options_.gather > absl::ZeroDuration() && now < next_prune_) {
+    return PeriodicWorker::Wait::Gather(std::min(options_.gather, next_prune_ - now));
+  }
   // Woken by every write; the timeout only bounds a missed wake-up.
   return PeriodicWorker::Wait::For(std::min(absl::Seconds(1), next_prune_ - now));
 }

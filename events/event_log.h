@@ -51,6 +51,10 @@ struct EventLogOptions {
   absl::Duration prune_interval = absl::Minutes(1);
   // Events numbered per store write.
   size_t batch = 2048;
+  // After numbering less than a batch, how long new events gather before
+  // the next numbering: under a stream of writes one numbering write then
+  // carries many of them. What readers wait at most, besides the commit.
+  absl::Duration gather = absl::Milliseconds(5);
   // Events one Read examines at most (type filters skip the rest).
   size_t read_budget = 10000;
 };

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "storage/kv_store_test_params.h"
 #include "storage/power_loss_kv_store_for_tests.h"
@@ -244,6 +245,28 @@ TEST_P(EventLogTest, ANumberingLostToAPowerLossIsRedoneWithTheSameNumbers) {
   EXPECT_EQ(after[2].sequence(), 3u);
   EXPECT_EQ(after[2].type(), "user.deleted");
   EXPECT_EQ(ReadAll("b").size(), 1u);
+}
+
+TEST_P(EventLogTest, UnderAStreamOfWritesTheWorkerLetsEventsGather) {
+  Write({NewEvent("t", "user.created", "u1")});
+  log_->Start();
+  auto numbered = [&](uint64_t n) {
+    for (int i = 0; i < 500 && *log_->Latest("t") < n; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return *log_->Latest("t") == n;
+  };
+  ASSERT_TRUE(numbered(1));
+  // Each write wakes the worker, which waits `gather` after its last
+  // numbering instead: one numbering write then carries them all.
+  Write({NewEvent("t", "user.created", "u2")});
+  Write({NewEvent("t", "user.created", "u3")});
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(*log_->Latest("t"), 1u);
+  clock_.Advance(options_.gather);
+  ASSERT_TRUE(numbered(3));
+  log_->Stop();
+  EXPECT_EQ(ReadAll("t").size(), 3u);
 }
 
 TEST_P(EventLogTest, PendingEventsOfADeadProcessComeFirst) {

@@ -37,7 +37,7 @@ absl::StatusOr<size_t> OutboxShipper::ShipOnce() {
   const absl::Time now = clock_->Now();
   const bool from_start = now >= next_full_scan_;
   if (from_start) next_full_scan_ = now + kFullScanInterval;
-  RETURN_IF_ERROR(outbox_->Peek(256, &keys, &events, from_start));
+  RETURN_IF_ERROR(outbox_->Peek(kBatch, &keys, &events, from_start));
   if (events.empty()) return 0;
   RETURN_IF_ERROR(sink_->Append(events));
   RETURN_IF_ERROR(outbox_->Remove(keys));
@@ -62,6 +62,7 @@ PeriodicWorker::Wait OutboxShipper::Step() {
   reported_ = false;
   backoff_ = absl::Milliseconds(50);
   if (*shipped == 0) return PeriodicWorker::Wait::For(absl::Milliseconds(500));
+  if (*shipped < kBatch) return PeriodicWorker::Wait::Gather(kGather);
   return PeriodicWorker::Wait::None();
 }
 

@@ -18,6 +18,12 @@ class OutboxShipper {
   // the last event shipped (Outbox::Peek): about how long an event that
   // committed after a later one was shipped waits for its turn.
   static constexpr absl::Duration kFullScanInterval = absl::Seconds(1);
+  // Events shipped per Append at most.
+  static constexpr size_t kBatch = 256;
+  // After a shipment of less than a batch, how long new events gather
+  // before the next: under a stream of writes, one Append (a synced write
+  // in the audit store) then carries many of them instead of one or two.
+  static constexpr absl::Duration kGather = absl::Milliseconds(20);
 
   OutboxShipper(Outbox* outbox, AuditSink* sink, Clock* clock);
   ~OutboxShipper();
