@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "audit-service/audit_store.h"
 #include "gtest/gtest.h"
+#include "storage/forwarding_kv_store.h"
 #include "storage/power_loss_kv_store_for_tests.h"
 
 namespace scim::audit {
@@ -258,37 +259,15 @@ TEST_F(OutboxLateCommitTest, StoppingShipsALateCommit) {
 }
 
 // A KvStore that records where each Scan starts.
-class ScanRecorder : public KvStore {
+class ScanRecorder : public ForwardingKvStore {
  public:
-  explicit ScanRecorder(KvStore* kv) : kv_(kv) {}
-  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
-                                                 absl::string_view key) override {
-    return kv_->Get(cf, key);
-  }
+  explicit ScanRecorder(KvStore* kv) : ForwardingKvStore(kv) {}
   absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                     absl::string_view start, const ScanFn& fn) override {
     starts.emplace_back(start);
-    return kv_->Scan(cf, prefix, start, fn);
-  }
-  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
-                            absl::string_view before, const ScanFn& fn) override {
-    return kv_->ScanBackward(cf, prefix, before, fn);
-  }
-  std::unique_ptr<KvTransaction> BeginTransaction() override {
-    return kv_->BeginTransaction();
-  }
-  absl::Status IngestSorted(absl::string_view cf,
-                            const std::vector<std::pair<std::string, std::string>>& rows) override {
-    return kv_->IngestSorted(cf, rows);
-  }
-  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
-                           absl::string_view end) override {
-    return kv_->DeleteRange(cf, begin, end);
+    return ForwardingKvStore::Scan(cf, prefix, start, fn);
   }
   std::vector<std::string> starts;
-
- private:
-  KvStore* kv_;
 };
 
 // Shipped events leave deletion markers that a scan from the start steps

@@ -11,23 +11,23 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
-#include "storage/kv_store.h"
+#include "storage/forwarding_kv_store.h"
 
 namespace scim::identity {
 
-class CountingKvStore : public KvStore {
+class CountingKvStore : public ForwardingKvStore {
  public:
-  explicit CountingKvStore(KvStore* inner) : inner_(inner) {}
+  explicit CountingKvStore(KvStore* inner) : ForwardingKvStore(inner) {}
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
                                                  absl::string_view key) override {
     Add(&gets_, cf);
-    return inner_->Get(cf, key);
+    return ForwardingKvStore::Get(cf, key);
   }
   absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                     absl::string_view start, const ScanFn& fn) override {
     Add(&scans_, cf);
-    return inner_->Scan(cf, prefix, start,
+    return ForwardingKvStore::Scan(cf, prefix, start,
                         [&](absl::string_view key, absl::string_view value) {
                           Add(&visited_, cf);
                           return fn(key, value);
@@ -36,33 +36,25 @@ class CountingKvStore : public KvStore {
   absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
                             absl::string_view before, const ScanFn& fn) override {
     Add(&scans_, cf);
-    return inner_->ScanBackward(cf, prefix, before,
+    return ForwardingKvStore::ScanBackward(cf, prefix, before,
                                 [&](absl::string_view key, absl::string_view value) {
                                   Add(&visited_, cf);
                                   return fn(key, value);
                                 });
-  }
-  absl::Status IngestSorted(absl::string_view cf,
-                            const std::vector<std::pair<std::string, std::string>>& rows) override {
-    return inner_->IngestSorted(cf, rows);
-  }
-  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
-                           absl::string_view end) override {
-    return inner_->DeleteRange(cf, begin, end);
   }
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     {
       absl::MutexLock lock(&mu_);
       ++transactions_;
     }
-    return inner_->BeginTransaction();
+    return ForwardingKvStore::BeginTransaction();
   }
   std::unique_ptr<KvTransaction> BeginUnsyncedTransaction() override {
     {
       absl::MutexLock lock(&mu_);
       ++transactions_;
     }
-    return inner_->BeginUnsyncedTransaction();
+    return ForwardingKvStore::BeginUnsyncedTransaction();
   }
 
   int gets(absl::string_view cf) { return Read(gets_, cf); }
@@ -91,7 +83,6 @@ class CountingKvStore : public KvStore {
     return it == counts.end() ? 0 : it->second;
   }
 
-  KvStore* inner_;
   absl::Mutex mu_;
   std::map<std::string, int, std::less<>> gets_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int, std::less<>> scans_ ABSL_GUARDED_BY(mu_);

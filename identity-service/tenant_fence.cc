@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "events/event_log.h"
 #include "identity-service/keys.h"
+#include "storage/forwarding_kv_store.h"
 
 namespace scim::identity {
 
@@ -61,35 +62,27 @@ std::string FencedTenantOf(absl::string_view cf, absl::string_view key) {
 
 namespace {
 
-class FencedTransaction final : public KvTransaction {
+class FencedTransaction final : public ForwardingKvTransaction {
  public:
   FencedTransaction(std::unique_ptr<KvTransaction> inner, const TenantFence* fence)
-      : inner_(std::move(inner)), fence_(fence) {}
+      : ForwardingKvTransaction(std::move(inner)), fence_(fence) {}
 
-  absl::StatusOr<std::optional<std::string>> GetForUpdate(absl::string_view cf,
-                                                          absl::string_view key) override {
-    return inner_->GetForUpdate(cf, key);
-  }
   absl::Status Put(absl::string_view cf, absl::string_view key, absl::string_view value) override {
     Touch(cf, key);
-    return inner_->Put(cf, key, value);
+    return ForwardingKvTransaction::Put(cf, key, value);
   }
   absl::Status Delete(absl::string_view cf, absl::string_view key) override {
     Touch(cf, key);
-    return inner_->Delete(cf, key);
+    return ForwardingKvTransaction::Delete(cf, key);
   }
   absl::Status AddToCounter(absl::string_view cf, absl::string_view key, int64_t delta) override {
     Touch(cf, key);
-    return inner_->AddToCounter(cf, key, delta);
-  }
-  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start,
-                    const ScanFn& fn) override {
-    return inner_->Scan(cf, prefix, start, fn);
+    return ForwardingKvTransaction::AddToCounter(cf, key, delta);
   }
   absl::Status Commit() override {
-    if (touched_.empty()) return inner_->Commit();
+    if (touched_.empty()) return ForwardingKvTransaction::Commit();
     if (absl::Status s = fence_->Enter(touched_); !s.ok()) return s;
-    absl::Status s = inner_->Commit();
+    absl::Status s = ForwardingKvTransaction::Commit();
     fence_->Exit();
     return s;
   }
@@ -100,51 +93,26 @@ class FencedTransaction final : public KvTransaction {
     if (!tenant.empty()) touched_.insert(std::move(tenant));
   }
 
-  std::unique_ptr<KvTransaction> inner_;
   const TenantFence* const fence_;
   std::set<std::string> touched_;
 };
 
-class FencedKvStore final : public KvStore {
+// Transactions are fenced; bulk loads and range deletes are the move's own
+// (the tenant is not served here meanwhile): not fenced.
+class FencedKvStore final : public ForwardingKvStore {
  public:
   FencedKvStore(std::unique_ptr<KvStore> inner, TenantFence* fence)
-      : inner_(std::move(inner)), fence_(fence) {}
+      : ForwardingKvStore(inner.get()), owned_(std::move(inner)), fence_(fence) {}
 
-  absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
-                                                 absl::string_view key) override {
-    return inner_->Get(cf, key);
-  }
-  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start,
-                    const ScanFn& fn) override {
-    return inner_->Scan(cf, prefix, start, fn);
-  }
-  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
-                            absl::string_view before, const ScanFn& fn) override {
-    return inner_->ScanBackward(cf, prefix, before, fn);
-  }
   std::unique_ptr<KvTransaction> BeginTransaction() override {
-    return std::make_unique<FencedTransaction>(inner_->BeginTransaction(), fence_);
+    return std::make_unique<FencedTransaction>(inner()->BeginTransaction(), fence_);
   }
   std::unique_ptr<KvTransaction> BeginUnsyncedTransaction() override {
-    return std::make_unique<FencedTransaction>(inner_->BeginUnsyncedTransaction(), fence_);
-  }
-  std::vector<std::pair<std::string, double>> Stats() override { return inner_->Stats(); }
-  // Bulk loads and range deletes are the move's own (the tenant is not
-  // served here meanwhile): not fenced.
-  absl::Status IngestSorted(absl::string_view cf,
-                            const std::vector<std::pair<std::string, std::string>>& rows) override {
-    return inner_->IngestSorted(cf, rows);
-  }
-  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
-                           absl::string_view end) override {
-    return inner_->DeleteRange(cf, begin, end);
-  }
-  absl::Status CreateCheckpoint(const std::string& dir) override {
-    return inner_->CreateCheckpoint(dir);
+    return std::make_unique<FencedTransaction>(inner()->BeginUnsyncedTransaction(), fence_);
   }
 
  private:
-  std::unique_ptr<KvStore> inner_;
+  const std::unique_ptr<KvStore> owned_;
   TenantFence* const fence_;
 };
 

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "scim/v1/resources.pb.h"
+#include "storage/forwarding_kv_store.h"
 #include "webhooks/signature.h"
 #include "webhooks/test_fakes_for_tests.h"
 
@@ -37,9 +38,10 @@ uint64_t SequenceOf(const FakeSender::Request& request) {
 // A store whose next point read, once armed, returns what it read only
 // when the test lets it: a turn held between reading an endpoint and
 // finishing, so that a test can act in between.
-class GatedKvStore : public KvStore {
+class GatedKvStore : public ForwardingKvStore {
  public:
-  explicit GatedKvStore(std::unique_ptr<KvStore> inner) : inner_(std::move(inner)) {}
+  explicit GatedKvStore(std::unique_ptr<KvStore> inner)
+      : ForwardingKvStore(inner.get()), owned_(std::move(inner)) {}
   void Arm() {
     absl::MutexLock lock(&mu_);
     armed_ = true;
@@ -56,7 +58,7 @@ class GatedKvStore : public KvStore {
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf,
                                                  absl::string_view key) override {
-    auto read = inner_->Get(cf, key);
+    auto read = ForwardingKvStore::Get(cf, key);
     absl::MutexLock lock(&mu_);
     if (armed_) {
       armed_ = false;
@@ -65,28 +67,9 @@ class GatedKvStore : public KvStore {
     }
     return read;
   }
-  absl::Status Scan(absl::string_view cf, absl::string_view prefix, absl::string_view start,
-                    const ScanFn& fn) override {
-    return inner_->Scan(cf, prefix, start, fn);
-  }
-  absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
-                            absl::string_view before, const ScanFn& fn) override {
-    return inner_->ScanBackward(cf, prefix, before, fn);
-  }
-  std::unique_ptr<KvTransaction> BeginTransaction() override {
-    return inner_->BeginTransaction();
-  }
-  absl::Status IngestSorted(absl::string_view cf,
-                            const std::vector<std::pair<std::string, std::string>>& rows) override {
-    return inner_->IngestSorted(cf, rows);
-  }
-  absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
-                           absl::string_view end) override {
-    return inner_->DeleteRange(cf, begin, end);
-  }
 
  private:
-  std::unique_ptr<KvStore> inner_;
+  const std::unique_ptr<KvStore> owned_;
   absl::Mutex mu_;
   bool armed_ ABSL_GUARDED_BY(mu_) = false;
   bool held_ ABSL_GUARDED_BY(mu_) = false;
