@@ -48,8 +48,9 @@ class KvTransaction {
   // locks what its decision rests on, as it does without a scan.
   virtual absl::Status Scan(absl::string_view cf, absl::string_view prefix,
                             absl::string_view start, const ScanFn& fn) = 0;
-  // Applies every write atomically and durably (synced WAL). ABORTED when the
-  // transaction lost a lock race; the caller may retry from the start.
+  // Applies every write atomically and durably (synced WAL; see
+  // KvStore::BeginUnsyncedTransaction for the one exception). ABORTED when
+  // the transaction lost a lock race; the caller may retry from the start.
   // Destroying an uncommitted transaction discards it.
   virtual absl::Status Commit() = 0;
 };
