@@ -28,19 +28,19 @@ class CountingKvStore : public ForwardingKvStore {
                     absl::string_view start, const ScanFn& fn) override {
     Add(&scans_, cf);
     return ForwardingKvStore::Scan(cf, prefix, start,
-                        [&](absl::string_view key, absl::string_view value) {
-                          Add(&visited_, cf);
-                          return fn(key, value);
-                        });
+                                   [&](absl::string_view key, absl::string_view value) {
+                                     Add(&visited_, cf);
+                                     return fn(key, value);
+                                   });
   }
   absl::Status ScanBackward(absl::string_view cf, absl::string_view prefix,
                             absl::string_view before, const ScanFn& fn) override {
     Add(&scans_, cf);
     return ForwardingKvStore::ScanBackward(cf, prefix, before,
-                                [&](absl::string_view key, absl::string_view value) {
-                                  Add(&visited_, cf);
-                                  return fn(key, value);
-                                });
+                                           [&](absl::string_view key, absl::string_view value) {
+                                             Add(&visited_, cf);
+                                             return fn(key, value);
+                                           });
   }
   std::unique_ptr<KvTransaction> BeginTransaction() override {
     {
