@@ -45,9 +45,7 @@ absl::Status RunTxn(KvStore& kv, const std::function<absl::Status(KvTransaction&
                     Durability durability = Durability::kSynced) {
   absl::Status last;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::unique_ptr<KvTransaction> txn = durability == Durability::kUnsynced
-                                             ? kv.BeginUnsyncedTransaction()
-                                             : kv.BeginTransaction();
+    std::unique_ptr<KvTransaction> txn = BeginTransaction(kv, durability);
     last = body(*txn);
     if (last.ok()) last = txn->Commit();
     if (!absl::IsAborted(last) && !absl::IsDeadlineExceeded(last) &&

@@ -48,15 +48,18 @@ bool IsLockConflict(const absl::Status& status) {
          status.GetPayload(kLockConflictPayload).has_value();
 }
 
+std::unique_ptr<KvTransaction> BeginTransaction(KvStore& store, Durability durability) {
+  return durability == Durability::kUnsynced ? store.BeginUnsyncedTransaction()
+                                             : store.BeginTransaction();
+}
+
 absl::Status RunInTransaction(
     KvStore& store, const std::function<absl::Status(KvTransaction&)>& body,
     Durability durability) {
   constexpr int kAttempts = 8;
   absl::Status status;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    std::unique_ptr<KvTransaction> txn = durability == Durability::kUnsynced
-                                             ? store.BeginUnsyncedTransaction()
-                                             : store.BeginTransaction();
+    std::unique_ptr<KvTransaction> txn = BeginTransaction(store, durability);
     status = body(*txn);
     if (status.ok()) status = txn->Commit();
     if (!IsLockConflict(status)) return status;

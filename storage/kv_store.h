@@ -164,6 +164,10 @@ bool IsLockConflict(const absl::Status& status);
 // (KvStore::BeginUnsyncedTransaction says when that is right).
 enum class Durability { kSynced, kUnsynced };
 
+// store.BeginTransaction() or store.BeginUnsyncedTransaction(), as
+// `durability` says.
+std::unique_ptr<KvTransaction> BeginTransaction(KvStore& store, Durability durability);
+
 // Runs `body` in a fresh transaction, retrying at once when it lost a lock
 // race (IsLockConflict), a bounded number of times.
 absl::Status RunInTransaction(
