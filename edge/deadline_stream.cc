@@ -146,12 +146,9 @@ ssize_t DeadlineStream::ReadSocket(char* ptr, size_t size) {
 }
 
 ssize_t DeadlineStream::write(const char* ptr, size_t size) {
+  // What would not fit beside what is held sends that first.
+  if (held_.size() + size > kWriteHoldBytes && !Flush()) return -1;
   if (held_.size() + size <= kWriteHoldBytes) {
-    held_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-  if (!Flush()) return -1;
-  if (size <= kWriteHoldBytes) {
     held_.append(ptr, size);
     return static_cast<ssize_t>(size);
   }
