@@ -4,6 +4,7 @@
 //   cursor: GET /Users?cursor&count=200, then ?cursor=<nextCursor> until none (RFC 9865)
 //   index:  GET /Users?startIndex=1&count=100, +100 until past totalResults
 // Env: IMPORT_TIMEOUT_S (default 1200): stop there and report what was read.
+//      QUERY: more parameters for every request (e.g. sortBy=displayName).
 // Stdout, `name value unit` lines (PREFIX default import_<mode>):
 //   <p>_s wall seconds   <p>_requests   <p>_users (distinct ids read)
 //   <p>_total (totalResults of the first page)   <p>_max_req_ms (slowest request)
@@ -19,11 +20,12 @@ const prefix = prefixArg || `import_${mode}`;
 const base = new URL(baseArg.replace(/\/+$/, ""));
 const deadline = Date.now() + 1000 * Number(process.env.IMPORT_TIMEOUT_S ?? 1200);
 const agent = new http.Agent({keepAlive: true, maxSockets: 1});
+const extra = process.env.QUERY ? `&${process.env.QUERY}` : "";
 
 function get(query) {
   return new Promise((resolve, reject) => {
     const req = http.request({
-      agent, host: base.hostname, port: base.port, path: `${base.pathname}/Users?${query}`,
+      agent, host: base.hostname, port: base.port, path: `${base.pathname}/Users?${query}${extra}`,
       headers: {"Authorization": `Bearer ${token}`, "Accept": "application/scim+json"},
     }, (res) => {
       const chunks = [];

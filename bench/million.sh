@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The figures of one large tenant (default 1 000 000 users) in one run: seeding,
-# start-up, single list/filter requests, a whole import by cursor and by
-# startIndex, W3 (`userName eq`) against 10 000 users and against N, and
-# scimd's peak memory.
+# start-up, single list/filter/sorted requests, a whole import by cursor, by
+# startIndex and by cursor sorted by displayName, W3 (`userName eq`) against
+# 10 000 users and against N, and scimd's peak memory.
 #   bench/million.sh [N]        env: N=1000000 RUNS=9 DURATION=10 THREADS=2 CONNS=16
 #                                    IMPORT_TIMEOUT_S=1200 KEEP=0 (1: keep the data dir)
 # Stdout: one `name value unit` line per figure, then a `#` summary; progress on stderr.
@@ -138,19 +138,26 @@ out filter_sw_matches "$(curl -s --max-time 600 -H "Authorization: Bearer $key" 
   grep -o '"totalResults":[0-9]*' | cut -d: -f2)" users
 timed filter_sw_sorted "$sw"
 timed scan_co_nomatch 'filter=displayName%20co%20%22zzz%22' always
+# Sorts an index keeps in order walk it: O(page), also from a cursor.
+timed sorted_display_first 'sortBy=displayName&count=100'
+timed sorted_display_middle "sortBy=displayName&sortOrder=descending&startIndex=$mid&count=100"
+timed sorted_modified_cursor 'sortBy=meta.lastModified&sortOrder=descending&cursor&count=200'
 
 # --- whole imports ------------------------------------------------------------
 phase import_cursor
 node "$root/bench/import.mjs" cursor "$base" "$key" | while read -r a b c; do out "$a" "$b" "$c"; done
 phase import_index
 node "$root/bench/import.mjs" index "$base" "$key" | while read -r a b c; do out "$a" "$b" "$c"; done
+phase import_sorted
+QUERY=sortBy=displayName node "$root/bench/import.mjs" cursor "$base" "$key" import_sorted |
+  while read -r a b c; do out "$a" "$b" "$c"; done
 
 # --- W3 at N ----------------------------------------------------------------
 phase w3
 run_w3 w3_eq_n "$n"
 phase end
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; sampler=""
-for p in requests import_cursor import_index w3; do
+for p in requests import_cursor import_index import_sorted w3; do
   out "rss_max_${p}_kb" "$(awk -v p="$p" '$1 == p && $2 > m {m = $2} END {print m + 0}' "$work/rss")" kB
 done
 out rss_max_kb "$(awk '$2 > m {m = $2} END {print m + 0}' "$work/rss")" kB
@@ -177,6 +184,8 @@ cat <<EOF
 #   displayName co "zzz" (full scan, no match): $(fig scan_co_nomatch_ms) ms, HTTP $(fig scan_co_nomatch_status)
 #   import by cursor: $(fig import_cursor_s) s, $(fig import_cursor_requests) requests, complete=$(fig import_cursor_complete)
 #   import by startIndex: $(fig import_index_s) s, $(fig import_index_requests) requests, complete=$(fig import_index_complete)
+#   sortBy=displayName, a page of 100: first $(fig sorted_display_first_ms) ms, middle (descending) $(fig sorted_display_middle_ms) ms; first cursor page of 200 by meta.lastModified descending $(fig sorted_modified_cursor_ms) ms
+#   import by cursor sorted by displayName: $(fig import_sorted_s) s, $(fig import_sorted_requests) requests, complete=$(fig import_sorted_complete)
 #   W3 userName eq: $(fig w3_eq_10k_rps) req/s at 10k, $(fig w3_eq_n_rps) req/s at N: ratio $(fig w3_eq_ratio_n_over_10k)
 #   scimd RSS: $(mb rss_after_start_kb) after start, max $(mb rss_max_kb)
 #   whole run $(fig run_s) s

@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
           u.set_user_name(absl::StrCat("user", i + 1, "@example.com"));
           u.mutable_name()->set_given_name("Seed");
           u.mutable_name()->set_family_name(absl::StrCat("User", i + 1));
+          u.set_display_name(absl::StrCat("Seed User", i + 1));
+          u.set_external_id(absl::StrCat("00u", i + 1));
           u.set_active(true);
           auto* e = u.add_emails();
           e->set_value(absl::StrCat("user", i + 1, "@example.com"));

@@ -27,10 +27,9 @@ absl::Status InvalidCursor() {
 bool PositionLess(const SortPosition& a, const SortPosition& b,
                   bool descending) {
   if (a.missing != b.missing) return b.missing;
-  if (!a.missing && a.key != b.key) {
-    return descending ? a.key > b.key : a.key < b.key;
-  }
-  return a.id < b.id;
+  if (a.missing) return a.id < b.id;
+  if (a.key != b.key) return descending ? a.key > b.key : a.key < b.key;
+  return descending ? a.id > b.id : a.id < b.id;
 }
 
 std::string CursorCodec::Encode(absl::string_view tenant,

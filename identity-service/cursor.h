@@ -21,8 +21,10 @@ struct SortPosition {
   std::string id;
 };
 
-// Order of results: by sort key (ascending or descending; resources without
-// a value last), then by id, which is creation order.
+// Order of results: by sort key, then by id (creation order), descending
+// the reverse of ascending, except that resources without a value come last
+// in both, by id. That is the order of an index's entries ({value}{id}, the
+// entries of no value last: index_encoding.h), so a sort can walk them.
 bool PositionLess(const SortPosition& a, const SortPosition& b, bool descending);
 
 struct Cursor {

@@ -44,7 +44,12 @@ TEST(PositionLessTest, OrdersByKeyThenIdWithMissingLast) {
   EXPECT_TRUE(PositionLess(b, a, true));
   EXPECT_TRUE(PositionLess(a, none, false));
   EXPECT_TRUE(PositionLess(a, none, true));
-  EXPECT_TRUE(PositionLess({false, "a", "1"}, a, true));
+  // Descending is ascending reversed (ties by id too), so that a walk down
+  // an index's {value}{id} entries gives it; no value comes last by id.
+  EXPECT_TRUE(PositionLess({false, "a", "1"}, a, false));
+  EXPECT_TRUE(PositionLess(a, {false, "a", "1"}, true));
+  EXPECT_TRUE(PositionLess(none, {true, "", "1"}, false));
+  EXPECT_TRUE(PositionLess(none, {true, "", "1"}, true));
 }
 
 }  // namespace

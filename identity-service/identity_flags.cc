@@ -11,7 +11,8 @@ ABSL_FLAG(absl::Duration, tombstone_retention, absl::Hours(24 * 30),
 ABSL_FLAG(int64_t, list_scan_limit, scim::identity::kDefaultListScanLimit,
           "how many records one list request may examine to filter or sort; "
           "a query that needs more answers 400 tooMany (filter on an indexed "
-          "attribute, or page with a cursor and no sortBy)");
+          "attribute, or page with a cursor, unsorted or sorted by an indexed "
+          "single-valued attribute)");
 ABSL_FLAG(absl::Duration, event_retention, absl::Hours(24 * 30),
           "how long directory events are kept for ListEvents, WatchEvents and "
           "webhook replays; a cursor older than that is OUT_OF_RANGE");

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status.h"
@@ -41,9 +42,10 @@ absl::StatusOr<IndexEncoding> EncodingOf(const ResourceTypeSchema& schema,
 
 std::string EncodingVersion(IndexEncoding encoding) {
   switch (encoding) {
-    case IndexEncoding::kExactString: return "string/1";
-    case IndexEncoding::kFoldedString: return "folded-string/1";
-    case IndexEncoding::kInstant: return "instant-hex/1";
+    // /2: single-valued attributes have an entry for "no value".
+    case IndexEncoding::kExactString: return "string/2";
+    case IndexEncoding::kFoldedString: return "folded-string/2";
+    case IndexEncoding::kInstant: return "instant-hex/2";
   }
   return "?";
 }
@@ -82,7 +84,13 @@ absl::StatusOr<std::vector<std::string>> IndexValuesAt(
       return absl::InternalError(absl::StrCat(
           "'", attribute.path, "' is not stored as its schema type says"));
     }
+    if (absl::StartsWith(out.back(), kAbsentIndexValue)) {
+      // Not UTF-8: it would sort among the resources without a value.
+      return absl::InternalError(
+          absl::StrCat("'", attribute.path, "' holds a value that is not UTF-8"));
+    }
   }
+  if (out.empty() && !resolved.multi_valued()) out.emplace_back(kAbsentIndexValue);
   return out;
 }
 

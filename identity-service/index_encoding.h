@@ -39,8 +39,17 @@ std::string EncodingVersion(IndexEncoding encoding);
 // anything was.
 std::string EncodeInstant(absl::Time t, bool* exact = nullptr);
 
-// The key form of `attribute`'s values in `resource` (every element of a
-// multi-valued one; none when unset).
+// The key form that stands for "no value" in a single-valued attribute's
+// index. Every resource has an entry there, so that a sort walking the index
+// reaches the resources without a value too, which sort last (sort_key.h).
+// No value's key form starts with 0xFF (not in UTF-8, not a hex digit): the
+// entries sort after every value's, and comparisons stop before them
+// (index_range.h).
+inline constexpr char kAbsentIndexValue[] = "\xff";
+
+// The key form of `attribute`'s values in `resource`: every element of a
+// multi-valued one (none when unset); a single-valued one's value, or
+// kAbsentIndexValue when unset.
 absl::StatusOr<std::vector<std::string>> IndexValuesAt(
     const ResourceTypeSchema& schema, const google::protobuf::Message& resource,
     const IndexedAttribute& attribute);

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "identity-service/index_encoding.h"
 #include "identity-service/keys.h"
 
 namespace scim::identity {
@@ -30,15 +31,17 @@ std::optional<KeyRange> RangeFor(absl::string_view attribute_prefix, CompareOp o
                                  absl::string_view value) {
   const std::string p(attribute_prefix);
   const std::string v = absl::StrCat(p, Unterminated(value));
+  // Ranges open above (and `sw ""`) end before the entries of no value.
+  const std::string values_end = absl::StrCat(p, kAbsentIndexValue);
   switch (op) {
     case CompareOp::kEq:
       return KeyRange{absl::StrCat(v, kOf), absl::StrCat(v, kOf), "", true, true};
     case CompareOp::kSw:
-      return KeyRange{v, v, "", true, true};
+      return KeyRange{v, v, values_end, true, true};
     case CompareOp::kGt:
-      return KeyRange{p, absl::StrCat(v, kAfter), "", true, false};
+      return KeyRange{p, absl::StrCat(v, kAfter), values_end, true, false};
     case CompareOp::kGe:
-      return KeyRange{p, absl::StrCat(v, kOf), "", true, false};
+      return KeyRange{p, absl::StrCat(v, kOf), values_end, true, false};
     case CompareOp::kLt:
       return KeyRange{p, p, absl::StrCat(v, kOf), false, true};
     case CompareOp::kLe:

@@ -8,6 +8,9 @@
 // under the attribute's prefix, where esc(v) is esc'(v) \0 \x01 (keys.cc):
 // \0\x02 sorts after every entry of v itself and before every longer value
 // (whose next byte is \0\xff or 1..255), so `gt "x"` excludes exactly "x".
+// Ranges that `sw` or an open upper side would end at the attribute's last
+// key end instead before esc(kAbsentIndexValue) (index_encoding.h), where
+// the resources without a value have their entries.
 #ifndef SCIM_IDENTITY_SERVICE_INDEX_RANGE_H_
 #define SCIM_IDENTITY_SERVICE_INDEX_RANGE_H_
 

@@ -37,12 +37,14 @@ bool Compare(CompareOp op, const std::string& a, const std::string& b) {
 }
 
 // Values around the boundaries that escaping makes delicate: the empty
-// value, a NUL inside and at the end, 0x01, 0x02 and 0xff after a prefix.
+// value, a NUL inside and at the end, 0x01, 0x02 and 0xff after a prefix,
+// the greatest UTF-8 character. (No value starts with 0xff: that is the
+// entry of no value, kAbsentIndexValue.)
 const std::vector<std::string>& Values() {
   static const auto* values = new std::vector<std::string>{
       "", "\0"s, "\x01", "a", "w", "wzzz", "x", "x\0"s, "x\0\0"s, "x\0\x01"s,
       "x\x01", "x\x02", "x\x7f", "x\xff", "xa", "xa\0"s, "xb", "xy", "x/", "y",
-      "y\0"s, "\xff", "\xff\xff"};
+      "y\0"s, "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf", "\xfe"};
   return *values;
 }
 
@@ -67,6 +69,10 @@ TEST(IndexRangeTest, EachComparisonHoldsExactlyTheKeysItMatches) {
             << CompareOpName(op) << " '" << absl::CEscape(bound) << "' on unique '"
             << absl::CEscape(value) << "'";
       }
+      // The entries of no value match no comparison.
+      EXPECT_FALSE(Holds(*range, IndexKey("acme", "User", "emails.value",
+                                          kAbsentIndexValue, "0190")))
+          << CompareOpName(op) << " '" << absl::CEscape(bound) << "'";
       // Other attributes and tenants are outside every range.
       EXPECT_FALSE(Holds(*range, IndexKey("acme", "User", "emails.valuf", bound, "1")));
       EXPECT_FALSE(Holds(*range, IndexKey("acme-2", "User", "emails.value", bound, "1")));
@@ -113,7 +119,7 @@ TEST(IndexRangeTest, IdsInRangeReadsIdsFromKeysOrValues) {
   ASSERT_TRUE(RunInTransaction(*kv, [](KvTransaction& txn) {
                 for (const auto& [value, id] : std::vector<std::pair<std::string, std::string>>{
                          {"x", "id-3"}, {"x", "id-1"}, {"x\0"s, "id-2"}, {"xa", "id-4"},
-                         {"w", "id-5"}}) {
+                         {"w", "id-5"}, {kAbsentIndexValue, "id-6"}}) {
                   absl::Status s = txn.Put(kIndexCf,
                                            IndexKey("acme", "User", "emails.value", value, id), "");
                   if (!s.ok()) return s;
@@ -135,6 +141,9 @@ TEST(IndexRangeTest, IdsInRangeReadsIdsFromKeysOrValues) {
       {CompareOp::kLe, "x\0"s, {"id-1", "id-2", "id-3", "id-5"}},
       {CompareOp::kSw, "x", {"id-1", "id-2", "id-3", "id-4"}},
       {CompareOp::kSw, "v", {}},
+      // Every value, not the entry of no value.
+      {CompareOp::kSw, "", {"id-1", "id-2", "id-3", "id-4", "id-5"}},
+      {CompareOp::kGe, "", {"id-1", "id-2", "id-3", "id-4", "id-5"}},
   };
   for (const Case& c : cases) {
     auto ids = IdsInRange(*kv, kIndexCf, *RangeFor(Prefix(), c.op, c.bound),

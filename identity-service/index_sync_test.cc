@@ -2,6 +2,7 @@
 // KvStore: it reads the k resources changed since, not the tenant's N, and
 // the meta.lastModified index entry moves with every write in its
 // transaction.
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/time/time.h"
 #include "common/proto_util.h"
 #include "gtest/gtest.h"
+#include "identity-service/index_encoding.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/store_test_fixture.h"
 
@@ -176,6 +178,44 @@ TEST_P(IndexSyncTest, TheEntryMovesWithEveryWrite) {
   EXPECT_TRUE(found_at_its_time());
   ASSERT_TRUE(store_->Delete(UserResourceType(), "acme", id, "", ctx_).ok());
   EXPECT_EQ(Entries(UserResourceType(), id), 0);
+}
+
+// A single-valued indexed attribute has one entry per resource: its value,
+// or "no value" (so that a sort walking the index finds everyone).
+TEST_P(IndexSyncTest, TheEntryOfNoValueComesAndGoesWithTheValue) {
+  const std::string id = NewUser(1);
+  // {value} -> how many of `id`'s displayName entries have it.
+  auto entries = [&] {
+    std::map<std::string, int> out;
+    const std::string prefix = AttributeKeyPrefix("acme", "User", "displayName");
+    EXPECT_TRUE(kv_->Scan(kIndexCf, prefix, "", [&](absl::string_view key, absl::string_view) {
+                      if (absl::EndsWith(key, id)) {
+                        const absl::string_view value = key.substr(prefix.size());
+                        ++out[std::string(value.substr(0, value.find(std::string("\0\x01", 2))))];
+                      }
+                      return true;
+                    }).ok());
+    return out;
+  };
+  const std::map<std::string, int> none = {{kAbsentIndexValue, 1}};
+  EXPECT_EQ(entries(), none);
+  ASSERT_TRUE(Patch(UserResourceType(), id,
+                    R"([{"op":"add","path":"displayName","value":"Ann"}])").ok());
+  EXPECT_EQ(entries(), (std::map<std::string, int>{{"ann", 1}}));
+  ASSERT_TRUE(Patch(UserResourceType(), id, R"([{"op":"remove","path":"displayName"}])").ok());
+  EXPECT_EQ(entries(), none);
+  ASSERT_TRUE(store_->Delete(UserResourceType(), "acme", id, "", ctx_).ok());
+  EXPECT_TRUE(entries().empty());
+  // Multi-valued attributes have no such entry: emails.value none at all.
+  const std::string bare = NewUser(2);
+  ASSERT_TRUE(Patch(UserResourceType(), bare, R"([{"op":"remove","path":"emails"}])").ok());
+  int emails = 0;
+  EXPECT_TRUE(kv_->Scan(kIndexCf, AttributeKeyPrefix("acme", "User", "emails.value"), "",
+                        [&](absl::string_view key, absl::string_view) {
+                          emails += absl::EndsWith(key, bare);
+                          return true;
+                        }).ok());
+  EXPECT_EQ(emails, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, IndexSyncTest, AllKvStores(), KvStoreName);

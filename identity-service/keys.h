@@ -3,6 +3,7 @@
 //   resources  {tenant}/{type}/{id}                      -> resource proto
 //   unique     {tenant}/{type}/{attr}/{esc(value)}       -> id
 //   index      {tenant}/{type}/{attr}/{esc(value)}{id}   -> ""
+//              (a single-valued attribute's "no value" too: index_encoding.h)
 //              ~ready/{type}/{attr} -> the encoding its entries are complete
 //              in (index_encoding.h; absent: not usable, index_backfill.cc)
 //   members    {tenant}/{group}/{member}, members_reverse the other way

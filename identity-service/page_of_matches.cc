@@ -3,9 +3,11 @@
 // Memory is bounded by the page, not by the matches: records are parsed one
 // at a time into one message, and a sorted query keeps only the positions
 // (sort key, id) of the best startIndex+count matches in a bounded heap, then
-// reads the page's records by id. A cursor page without sortBy streams in id
-// order from the cursor and stops once the page is full, leaving
-// totalResults out (RFC 9865 §2.2). Work is bounded too: a query that would
+// reads the page's records by id. A cursor page streams from the cursor and
+// stops once the page is full, leaving totalResults out (RFC 9865 §2.2): in
+// id order without sortBy; in the sort's order by walking the index that
+// keeps it (sort_index.h) when there is one and the filter's candidates are
+// not few enough to sort. Work is bounded too: a query that would
 // examine more records than the store's scan limit answers 400 tooMany
 // before reading them, when the count is known up front (index candidates,
 // or the tenant's resource count for a scan), and as soon as it passes the
@@ -22,6 +24,7 @@
 #include "identity-service/query_page.h"
 #include "identity-service/query_planner.h"
 #include "identity-service/resource_counts.h"
+#include "identity-service/sort_index.h"
 #include "scim/sort_key.h"
 
 namespace scim::identity {
@@ -165,7 +168,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
                                           absl::string_view tenant,
                                           const CompiledFilter* filter,
                                           const ResolvedAttribute* sort_by,
-                                          Page* page) {
+                                          const SortIndex* sort_index, Page* page) {
   const bool needs_edges =
       filter != nullptr && (References(filter->root(), type.members_attribute) ||
                             References(filter->root(), type.groups_attribute));
@@ -181,12 +184,18 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
                      ", more than the limit of ", limit,
                      ": filter with eq, sw, gt, ge, lt or le on an indexed attribute "
                      "(userName, externalId, emails.value, displayName, meta.lastModified "
-                     "for Users; displayName, externalId for Groups), or page with a "
-                     "cursor and no sortBy"));
+                     "for Users; displayName, externalId, meta.lastModified for Groups), "
+                     "or page with a cursor, unsorted or sorted by one of those (not "
+                     "emails.value)"));
   };
-  // A cursor page without sortBy stops once it is full; every other query
-  // passes over all matches (for its order and its totalResults).
-  const bool streams = page->cursor_mode && sort_by == nullptr;
+  // A cursor page stops once it is full, when it can visit the matches in
+  // its order: by id without sortBy, else along the sort's index (unless
+  // the candidates are few enough to sort: then fewer records are read).
+  // Every other query passes over all matches (for its order and its
+  // totalResults).
+  const bool walks = page->cursor_mode && sort_by != nullptr && sort_index != nullptr &&
+                     !(candidates.has_value() && static_cast<int64_t>(candidates->size()) <= limit);
+  const bool streams = page->cursor_mode && (sort_by == nullptr || walks);
   const bool exact = !page->cursor_mode && sort_by == nullptr && candidates.has_value() &&
                      AnsweredByIndex(KeysOf(type), filter->root());
   if (!streams && !exact) {
@@ -213,22 +222,40 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
   const size_t count = static_cast<size_t>(page->count);
 
   if (streams) {
-    const std::string* boundary = page->cursor ? &page->cursor->at.id : nullptr;
     const bool backward = page->backward();
-    RETURN_IF_ERROR(VisitRecords(
-        *kv_, type, tenant, candidates, boundary, backward,
-        [&](absl::string_view id, absl::string_view bytes) -> absl::StatusOr<bool> {
-          ASSIGN_OR_RETURN(bool matched, matches(bytes));
-          if (!matched) return true;
-          if (page->items.size() >= count) {
-            (backward ? page->has_previous : page->has_next) = true;
-            return false;
-          }
-          page->items.emplace_back(SortPosition{false, "", std::string(id)},
-                                   std::move(scratch));
-          scratch = NewResource(type);
-          return true;
-        }));
+    const RecordFn take = [&](absl::string_view id,
+                              absl::string_view bytes) -> absl::StatusOr<bool> {
+      ASSIGN_OR_RETURN(bool matched, matches(bytes));
+      if (!matched) return true;
+      if (page->items.size() >= count) {
+        (backward ? page->has_previous : page->has_next) = true;
+        return false;
+      }
+      page->items.emplace_back(sort_by != nullptr
+                                   ? PositionOf(*scratch, *sort_by, std::string(id))
+                                   : SortPosition{false, "", std::string(id)},
+                               std::move(scratch));
+      scratch = NewResource(type);
+      return true;
+    };
+    if (walks) {
+      RETURN_IF_ERROR(WalkInSortOrder(
+          *kv_, *sort_index, page->descending, page->cursor ? &page->cursor->at : nullptr,
+          backward, *page->deadline, [&](absl::string_view id) -> absl::StatusOr<bool> {
+            if (candidates.has_value() &&
+                !std::binary_search(candidates->begin(), candidates->end(), id)) {
+              return true;
+            }
+            ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                             kv_->Get(kResourcesCf, ResourceKey(tenant, type.name, id)));
+            if (!bytes.has_value()) return true;  // deleted since its entry was read
+            return take(id, *bytes);
+          }));
+    } else {
+      RETURN_IF_ERROR(VisitRecords(*kv_, type, tenant, candidates,
+                                   page->cursor ? &page->cursor->at.id : nullptr, backward,
+                                   take));
+    }
     if (candidates.has_value() && AnsweredByIndex(KeysOf(type), filter->root())) {
       page->total = static_cast<int64_t>(candidates->size());
     }
@@ -236,9 +263,9 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
       std::reverse(page->items.begin(), page->items.end());
       page->has_next = true;
     } else {
-      page->has_previous = boundary != nullptr;
+      page->has_previous = page->cursor.has_value();
       // A first page that reached the end has seen every match.
-      if (boundary == nullptr && !page->has_next) page->total = page->items.size();
+      if (!page->cursor.has_value() && !page->has_next) page->total = page->items.size();
     }
     return absl::OkStatus();
   }
@@ -297,10 +324,7 @@ absl::Status ResourceStore::PageOfMatches(const ResourceType& type,
         ASSIGN_OR_RETURN(bool matched, matches(bytes));
         if (!matched) return true;
         ++total;
-        SortPosition position{false, "", std::string(id)};
-        std::optional<std::string> key = SortKey(*scratch, *sort_by);
-        position.missing = !key.has_value();
-        if (key.has_value()) position.key = std::move(*key);
+        SortPosition position = PositionOf(*scratch, *sort_by, std::string(id));
         if (cursor != nullptr &&
             !(backward ? PositionLess(position, cursor->at, page->descending)
                        : PositionLess(cursor->at, position, page->descending))) {

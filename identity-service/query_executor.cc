@@ -1,7 +1,7 @@
 // ResourceStore::List: checks a query (filter, sort, index or cursor
 // pagination), runs it (page_of_all.cc without filter and sort,
-// page_in_unique_order.cc sorted by a unique attribute, else
-// page_of_matches.cc) and projects the page.
+// page_in_sort_order.cc without filter, sorted by an attribute an index
+// keeps in order, else page_of_matches.cc) and projects the page.
 #include "identity-service/resource_store.h"
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include "identity-service/keys.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/query_page.h"
+#include "identity-service/sort_index.h"
 #include "scim/sort_key.h"
 
 namespace scim::identity {
@@ -74,13 +75,18 @@ absl::Status ResourceStore::List(const ResourceType& type,
                      cursors_->Decode(tenant, query, request.cursor()));
     page.cursor = std::move(cursor);
   }
+  std::optional<SortIndex> sort_index;
+  if (sort_by.has_value()) {
+    ASSIGN_OR_RETURN(sort_index, SortIndexFor(*kv_, KeysOf(type), tenant, *sort_by));
+  }
   if (!filter && !sort_by) {
     RETURN_IF_ERROR(PageOfAll(type, tenant, &page));
-  } else if (!filter && SortsByUniqueKey(KeysOf(type), *sort_by)) {
-    RETURN_IF_ERROR(PageInUniqueOrder(type, tenant, *sort_by, &page));
+  } else if (!filter && sort_index.has_value()) {
+    RETURN_IF_ERROR(PageInSortOrder(type, tenant, *sort_index, *sort_by, &page));
   } else {
     RETURN_IF_ERROR(PageOfMatches(type, tenant, filter ? &*filter : nullptr,
-                                  sort_by ? &*sort_by : nullptr, &page));
+                                  sort_by ? &*sort_by : nullptr,
+                                  sort_index ? &*sort_index : nullptr, &page));
   }
   result->total_results = page.total.value_or(0);
   result->total_omitted = !page.total.has_value();

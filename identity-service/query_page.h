@@ -1,5 +1,5 @@
 // One list request's page as the query executor builds it (shared by
-// query_executor.cc, page_of_all.cc and page_of_matches.cc; not an API).
+// query_executor.cc and the page_*.cc that fill it; not an API).
 #ifndef SCIM_IDENTITY_SERVICE_QUERY_PAGE_H_
 #define SCIM_IDENTITY_SERVICE_QUERY_PAGE_H_
 
@@ -16,6 +16,7 @@
 #include "identity-service/deadline.h"
 #include "identity-service/message_fields.h"
 #include "identity-service/resource_store.h"
+#include "scim/sort_key.h"
 
 namespace scim::identity {
 
@@ -51,6 +52,16 @@ inline absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseListed(
     return absl::DataLossError(absl::StrCat("corrupt ", type.name));
   }
   return m;
+}
+
+// A listed record's position in a sort by `sort_by`.
+inline SortPosition PositionOf(const google::protobuf::Message& resource,
+                               const ResolvedAttribute& sort_by, std::string id) {
+  SortPosition position{false, "", std::move(id)};
+  std::optional<std::string> key = SortKey(resource, sort_by);
+  position.missing = !key.has_value();
+  if (key.has_value()) position.key = std::move(*key);
+  return position;
 }
 
 }  // namespace scim::identity

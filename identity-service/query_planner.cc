@@ -45,19 +45,6 @@ int RangeRank(const KeyRange& range, bool equality) {
   return range.lower && range.upper ? kNarrow : kOpen;
 }
 
-// An index's entries are complete only once its marker says so in the
-// encoding it is declared with (index_backfill.cc): until then, a scan.
-absl::StatusOr<bool> IndexReady(KvStore& kv, const ResourceType& type,
-                                absl::string_view tenant, const IndexedAttribute& indexed,
-                                IndexEncoding encoding) {
-  // A tenant's custom index is built per tenant (schema_keys.h).
-  ASSIGN_OR_RETURN(std::optional<std::string> marker,
-                   kv.Get(kIndexCf, IsCustomPath(indexed.path)
-                                        ? TenantIndexReadyKey(tenant, type.name, indexed.path)
-                                        : IndexReadyKey(type.name, indexed.path)));
-  return marker.has_value() && *marker == EncodingVersion(encoding);
-}
-
 // A comparison on `id` or on the members' ids: read directly.
 std::optional<Access> DirectAccess(KvStore& kv, const ResourceType& type,
                                    absl::string_view tenant, const BoundFilter& node) {
@@ -236,6 +223,17 @@ absl::StatusOr<std::vector<Access>> Accesses(KvStore& kv, const ResourceType& ty
 }
 
 }  // namespace
+
+absl::StatusOr<bool> IndexReady(KvStore& kv, const ResourceType& type,
+                                absl::string_view tenant, const IndexedAttribute& indexed,
+                                IndexEncoding encoding) {
+  // A tenant's custom index is built per tenant (schema_keys.h).
+  ASSIGN_OR_RETURN(std::optional<std::string> marker,
+                   kv.Get(kIndexCf, IsCustomPath(indexed.path)
+                                        ? TenantIndexReadyKey(tenant, type.name, indexed.path)
+                                        : IndexReadyKey(type.name, indexed.path)));
+  return marker.has_value() && *marker == EncodingVersion(encoding);
+}
 
 absl::StatusOr<Candidates> PlanCandidates(KvStore& kv, const ResourceType& type,
                                           absl::string_view tenant,

@@ -15,11 +15,18 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "identity-service/index_encoding.h"
 #include "identity-service/resource_types.h"
 #include "scim/filter_eval.h"
 #include "storage/kv_store.h"
 
 namespace scim::identity {
+
+// Whether `indexed`'s entries are complete in `encoding` (its ready marker
+// says so: index_backfill.cc); until then it is not read.
+absl::StatusOr<bool> IndexReady(KvStore& kv, const ResourceType& type,
+                                absl::string_view tenant, const IndexedAttribute& indexed,
+                                IndexEncoding encoding);
 
 // Sorted, distinct candidate ids, or nullopt when the filter needs a scan.
 absl::StatusOr<std::optional<std::vector<std::string>>> PlanCandidates(

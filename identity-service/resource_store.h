@@ -41,6 +41,7 @@
 namespace scim::identity {
 
 struct ResourceChange;  // change_events.h
+struct SortIndex;       // sort_index.h
 
 // Who asks (for the audit trail), and until when the request may work.
 struct RequestContext : audit::EventContext {
@@ -297,15 +298,17 @@ class ResourceStore {
   // page_of_all.cc: an unfiltered, unsorted list: reads only the page.
   absl::Status PageOfAll(const ResourceType& type, absl::string_view tenant,
                          Page* page);
-  // page_in_unique_order.cc: an unfiltered list sorted by a unique
-  // attribute, read in its unique keys' order.
-  static bool SortsByUniqueKey(const ResourceType& type, const ResolvedAttribute& sort_by);
-  absl::Status PageInUniqueOrder(const ResourceType& type, absl::string_view tenant,
-                                 const ResolvedAttribute& sort_by, Page* page);
-  // page_of_matches.cc: a filtered or sorted list, in bounded memory.
+  // page_in_sort_order.cc: an unfiltered list sorted by an attribute whose
+  // entries `index` keeps its order (sort_index.h), read in that order.
+  absl::Status PageInSortOrder(const ResourceType& type, absl::string_view tenant,
+                               const SortIndex& index, const ResolvedAttribute& sort_by,
+                               Page* page);
+  // page_of_matches.cc: a filtered or sorted list, in bounded memory;
+  // `sort_index` (may be null) keeps `sort_by`'s order.
   absl::Status PageOfMatches(const ResourceType& type, absl::string_view tenant,
                              const CompiledFilter* filter,
-                             const ResolvedAttribute* sort_by, Page* page);
+                             const ResolvedAttribute* sort_by,
+                             const SortIndex* sort_index, Page* page);
 
   KvStore* kv_;
   audit::Outbox* outbox_;

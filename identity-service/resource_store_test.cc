@@ -335,8 +335,9 @@ TEST_P(ResourceStoreTest, DeleteTenantRemovesOnlyThatTenant) {
   }
   auto deleted = store_->DeleteTenant("acme", ctx_);
   ASSERT_TRUE(deleted.ok()) << deleted.status();
-  // resource, userName, externalId, email, meta.lastModified
-  EXPECT_EQ(*deleted, 30 * 5);
+  // resource, userName, externalId, email, meta.lastModified, and the
+  // entry of no displayName
+  EXPECT_EQ(*deleted, 30 * 6);
   EXPECT_EQ(List("").total_results, 0);
   EXPECT_EQ(List("", 1, 10, "acme-2").total_results, 30);
   EXPECT_EQ(List(R"(userName eq "u1")", 1, 10, "acme-2").total_results, 1);
