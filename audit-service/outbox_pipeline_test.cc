@@ -297,6 +297,64 @@ TEST_F(OutboxTest, BatchesResumeAfterTheLastEventShipped) {
   EXPECT_EQ(audit_.Tail("acme", 1000)->size(), 300u);
 }
 
+// A KvStore that records the ranges it is asked to compact.
+class CompactRecorder : public ForwardingKvStore {
+ public:
+  explicit CompactRecorder(KvStore* kv) : ForwardingKvStore(kv) {}
+  absl::Status Compact(absl::string_view cf, absl::string_view begin,
+                       absl::string_view end) override {
+    ranges.emplace_back(std::string(begin), std::string(end));
+    return ForwardingKvStore::Compact(cf, begin, end);
+  }
+  std::vector<std::pair<std::string, std::string>> ranges;
+};
+
+// Once enough events were shipped and the shipper has caught up, the outbox
+// up to the last one removed is compacted (its deletion markers cleared);
+// not while it is behind, nor for a few events.
+TEST_F(OutboxTest, ACaughtUpShipperCompactsWhatItRemoved) {
+  CompactRecorder recorder(kv_.get());
+  Outbox outbox(&recorder, "outbox", "compacted");
+  outbox.set_compact_after(300);
+  auto add = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(RunInTransaction(recorder, [&](KvTransaction& txn) {
+                    return outbox.Add(txn, NewEvent(clock_, random_, "acme", "user.create",
+                                                    "User", absl::StrCat("u", next_++), {}));
+                  }).ok());
+      outbox.Committed();
+    }
+  };
+  FlakySink sink(&audit_);
+  OutboxShipper shipper(&outbox, &sink, &clock_);
+  // The first catch-up after start compacts the whole outbox, with nothing
+  // to ship too: an earlier run may have left its markers.
+  EXPECT_EQ(*shipper.ShipOnce(), 0u);
+  ASSERT_EQ(recorder.ranges.size(), 1u);
+  add(10);
+  EXPECT_EQ(*shipper.ShipOnce(), 10u);
+  ASSERT_EQ(recorder.ranges.size(), 1u);
+  EXPECT_EQ(recorder.ranges[0], (std::pair<std::string, std::string>("", "")));
+  add(200);
+  EXPECT_EQ(*shipper.ShipOnce(), 200u);
+  EXPECT_EQ(recorder.ranges.size(), 1u) << "200 removed since: fewer than 300";
+  add(300);
+  EXPECT_EQ(*shipper.ShipOnce(), 256u);
+  EXPECT_EQ(recorder.ranges.size(), 1u) << "still behind";
+  EXPECT_EQ(*shipper.ShipOnce(), 44u);
+  ASSERT_EQ(recorder.ranges.size(), 2u);
+  EXPECT_EQ(recorder.ranges[1].first, "");
+  // Up to and with the 510th event's key.
+  EXPECT_GT(recorder.ranges[1].second, "00000000000000000510");
+  EXPECT_LT(recorder.ranges[1].second, "00000000000000000511");
+  EXPECT_EQ(*shipper.ShipOnce(), 0u);
+  EXPECT_EQ(recorder.ranges.size(), 2u) << "nothing removed since";
+  add(3);
+  EXPECT_EQ(*shipper.ShipOnce(), 3u);
+  EXPECT_EQ(recorder.ranges.size(), 2u);
+  EXPECT_EQ(audit_.Tail("acme", 1000)->size(), 513u);
+}
+
 TEST(OutboxSequenceTest, ContinuesAfterReopenWithItsDepth) {
   auto dir = (std::filesystem::temp_directory_path() /
               absl::StrCat("outbox_", getpid()))

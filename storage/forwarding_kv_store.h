@@ -79,6 +79,10 @@ class ForwardingKvStore : public KvStore {
                            absl::string_view end) override {
     return inner_->DeleteRange(cf, begin, end);
   }
+  absl::Status Compact(absl::string_view cf, absl::string_view begin,
+                       absl::string_view end) override {
+    return inner_->Compact(cf, begin, end);
+  }
   absl::Status CreateCheckpoint(const std::string& dir) override {
     return inner_->CreateCheckpoint(dir);
   }

@@ -93,6 +93,17 @@ class KvStore {
   // compaction of the range). Same ownership rule as IngestSorted.
   virtual absl::Status DeleteRange(absl::string_view cf, absl::string_view begin,
                                    absl::string_view end) = 0;
+  // Rewrites the keys of `cf` in [begin, end) (`end` empty: to the end) so
+  // that deleted ones no longer cost a scan anything; what the store holds
+  // is unchanged. For queues: a scan from the start of one steps over the
+  // deletion marker of every key removed until the engine compacts them
+  // (RocksDB: flushes the memtable and compacts the range down to its last
+  // level). Stores whose deletions leave nothing behind do nothing.
+  virtual absl::Status Compact(absl::string_view cf, absl::string_view begin,
+                               absl::string_view end) {
+    (void)cf, (void)begin, (void)end;
+    return absl::OkStatus();
+  }
   // Writes a consistent, openable copy of the whole store to `dir` (which
   // must not exist; on the store's filesystem its files are hard links, so
   // the copy is cheap). UNIMPLEMENTED for stores that have no files.

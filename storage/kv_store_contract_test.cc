@@ -9,10 +9,18 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "rocksdb/perf_context.h"
+#include "rocksdb/perf_level.h"
 #include "storage/kv_store.h"
 
 namespace scim {
 namespace {
+
+#define RETURN_IF_ERROR_FOR_TEST(expr)   \
+  do {                                   \
+    const absl::Status status_ = (expr); \
+    if (!status_.ok()) return status_;   \
+  } while (0)
 
 const std::vector<std::string> kCfs = {"a", "b"};
 
@@ -313,6 +321,32 @@ TEST_P(KvStoreContractTest, IngestSortedAndDeleteRange) {
   EXPECT_EQ(Get("a", "t1/a"), "again");
 }
 
+TEST_P(KvStoreContractTest, CompactKeepsWhatTheStoreHolds) {
+  std::vector<std::string> kept;
+  ASSERT_TRUE(RunInTransaction(*store_, [](KvTransaction& txn) {
+                for (int i = 0; i < 100; ++i) {
+                  RETURN_IF_ERROR_FOR_TEST(txn.Put("a", absl::StrCat("q/", 1000 + i), "v"));
+                }
+                return txn.Put("b", "q/1000", "other family");
+              }).ok());
+  ASSERT_TRUE(RunInTransaction(*store_, [](KvTransaction& txn) {
+                for (int i = 0; i < 100; i += 2) {
+                  RETURN_IF_ERROR_FOR_TEST(txn.Delete("a", absl::StrCat("q/", 1000 + i)));
+                }
+                return absl::OkStatus();
+              }).ok());
+  for (int i = 1; i < 100; i += 2) kept.push_back(absl::StrCat("q/", 1000 + i));
+  ASSERT_TRUE(store_->Compact("a", "q/1000", "q/1050").ok());
+  EXPECT_EQ(Keys("a", "q/"), kept);
+  ASSERT_TRUE(store_->Compact("a", "", "").ok());
+  EXPECT_EQ(Keys("a", "q/"), kept);
+  EXPECT_EQ(Get("a", "q/1001"), "v");
+  EXPECT_EQ(Get("b", "q/1000"), "other family");
+  if (std::string(GetParam().name) == "RocksDb") {
+    EXPECT_FALSE(store_->Compact("nope", "", "").ok()) << "no such column family";
+  }
+}
+
 TEST_P(KvStoreContractTest, CountersSumCommittedAddsOnly) {
   auto add = [&](const std::string& key, int64_t delta, bool commit) {
     std::unique_ptr<KvTransaction> txn = store_->BeginTransaction();
@@ -383,6 +417,54 @@ INSTANTIATE_TEST_SUITE_P(
                return s.ok() ? std::move(*s) : nullptr;
              }}),
     [](const ::testing::TestParamInfo<Impl>& info) { return info.param.name; });
+
+// A queue's head: after its keys are removed, a scan from its start steps
+// over their deletion markers until Compact clears them.
+TEST(RocksDbKvStoreTest, CompactLeavesNoDeletionMarkersToStepOver) {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / absl::StrCat("kvcompact_", getpid()))
+          .string();
+  std::filesystem::remove_all(dir);
+  auto store = OpenRocksDbKvStore(dir, kCfs);
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int kKeys = 20000, kRemoved = 19990;
+  auto key = [](int i) { return absl::StrCat("q/", 100000 + i); };
+  for (int from = 0; from < kKeys; from += 1000) {
+    ASSERT_TRUE(RunInTransaction(**store, [&](KvTransaction& txn) {
+                  for (int i = from; i < from + 1000; ++i) {
+                    RETURN_IF_ERROR_FOR_TEST(txn.Put("a", key(i), "event"));
+                  }
+                  return absl::OkStatus();
+                }).ok());
+  }
+  for (int from = 0; from < kRemoved; from += 1000) {
+    ASSERT_TRUE(RunInTransaction(**store, [&](KvTransaction& txn) {
+                  for (int i = from; i < std::min(from + 1000, kRemoved); ++i) {
+                    RETURN_IF_ERROR_FOR_TEST(txn.Delete("a", key(i)));
+                  }
+                  return absl::OkStatus();
+                }).ok());
+  }
+  // Deletion markers a scan from the start steps over before its first key.
+  auto stepped_over = [&] {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    int seen = 0;
+    EXPECT_TRUE((*store)->Scan("a", "", "", [&](absl::string_view, absl::string_view) {
+                          ++seen;
+                          return true;
+                        }).ok());
+    EXPECT_EQ(seen, kKeys - kRemoved);
+    const uint64_t skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    return skipped;
+  };
+  EXPECT_GE(stepped_over(), static_cast<uint64_t>(kRemoved));
+  ASSERT_TRUE((*store)->Compact("a", "", key(kRemoved)).ok());
+  EXPECT_EQ(stepped_over(), 0u);
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
 
 TEST(RocksDbKvStoreTest, CommittedDataSurvivesReopen) {
   std::string dir =

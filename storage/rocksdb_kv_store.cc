@@ -249,6 +249,19 @@ class RocksDbKvStore : public KvStore {
     return FromRocks(s);
   }
 
+  absl::Status Compact(absl::string_view cf, absl::string_view begin,
+                       absl::string_view end) override {
+    auto handle = Cf(cf);
+    if (!handle.ok()) return handle.status();
+    rocksdb::CompactRangeOptions options;
+    // Down to the last level too: a deletion marker goes only once nothing
+    // older of its key is below it.
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    options.exclusive_manual_compaction = false;
+    const rocksdb::Slice from = ToSlice(begin), to = ToSlice(end);
+    return FromRocks(db_->CompactRange(options, *handle, &from, end.empty() ? nullptr : &to));
+  }
+
   absl::Status CreateCheckpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
     rocksdb::Status s = rocksdb::Checkpoint::Create(db_, &raw);

@@ -144,10 +144,30 @@ absl::Status Outbox::Remove(const std::vector<std::string>& keys) {
     absl::MutexLock lock(&resume_mu_);
     last_removed_ = std::max(last_removed_,
                              *std::max_element(keys.begin(), keys.end()));
+    removed_since_compaction_ += keys.size();
   }
   depth_ -= std::min(depth_.load(), keys.size());
   depth_gauge_->Set(static_cast<double>(depth_.load()));
   return absl::OkStatus();
+}
+
+absl::Status Outbox::CompactRemoved() {
+  std::string end;
+  {
+    absl::MutexLock lock(&resume_mu_);
+    if (compacted_since_start_ &&
+        (removed_since_compaction_ == 0 || removed_since_compaction_ < compact_after_)) {
+      return absl::OkStatus();
+    }
+    // The first time, the whole outbox: what the removals of an earlier run
+    // left behind (all of it, after a restart following an import).
+    if (compacted_since_start_) end = absl::StrCat(last_removed_, std::string(1, '\0'));
+    compacted_since_start_ = true;
+    removed_since_compaction_ = 0;
+  }
+  // Events that commit late below `end` are kept: compaction drops only
+  // what was deleted.
+  return store_->Compact(cf_, "", end);
 }
 
 }  // namespace scim::audit

@@ -54,6 +54,16 @@ class Outbox {
   absl::Status Peek(size_t max, std::vector<std::string>* keys,
                     std::vector<v1::AuditEvent>* events, bool from_start = false);
   absl::Status Remove(const std::vector<std::string>& keys);
+  // Once `compact_after` events were removed since it last did: compacts
+  // the outbox up to the last key removed (KvStore::Compact), so that the
+  // scans from the start stop stepping over their deletion markers. Without
+  // it, after an import of a million users those markers sat in the
+  // memtable until the next flush and each scan from the start stepped over
+  // all of them. The first call after start compacts the whole outbox (an
+  // earlier run's markers). The shipper calls it whenever it has caught up.
+  absl::Status CompactRemoved();
+  static constexpr size_t kDefaultCompactAfter = 100000;
+  void set_compact_after(size_t n) { compact_after_ = n; }
   // Events waiting to be shipped.
   size_t Depth() const { return depth_; }
 
@@ -72,6 +82,9 @@ class Outbox {
   // The greatest key Remove()d ("" before any): where Peek resumes.
   absl::Mutex resume_mu_;
   std::string last_removed_ ABSL_GUARDED_BY(resume_mu_);
+  size_t removed_since_compaction_ ABSL_GUARDED_BY(resume_mu_) = 0;
+  bool compacted_since_start_ ABSL_GUARDED_BY(resume_mu_) = false;
+  std::atomic<size_t> compact_after_{kDefaultCompactAfter};
   std::unique_ptr<AuditSink> sink_;
   // Written by Start/StopShipping, read by every commit.
   absl::Mutex shipper_mu_;

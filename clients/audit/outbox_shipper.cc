@@ -38,9 +38,16 @@ absl::StatusOr<size_t> OutboxShipper::ShipOnce() {
   const bool from_start = now >= next_full_scan_;
   if (from_start) next_full_scan_ = now + kFullScanInterval;
   RETURN_IF_ERROR(outbox_->Peek(kBatch, &keys, &events, from_start));
-  if (events.empty()) return 0;
-  RETURN_IF_ERROR(sink_->Append(events));
-  RETURN_IF_ERROR(outbox_->Remove(keys));
+  if (!events.empty()) {
+    RETURN_IF_ERROR(sink_->Append(events));
+    RETURN_IF_ERROR(outbox_->Remove(keys));
+  }
+  if (events.size() < kBatch) {
+    // Caught up: a good time to clear what the removals left behind.
+    if (absl::Status compacted = outbox_->CompactRemoved(); !compacted.ok()) {
+      LogWarning("could not compact the audit outbox", {{"error", compacted.ToString()}});
+    }
+  }
   return events.size();
 }
 
