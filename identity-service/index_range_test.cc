@@ -101,7 +101,9 @@ TEST(IndexRangeTest, IntersectionHoldsWhatBothHold) {
                 << CompareOpName(op2) << " '" << absl::CEscape(b2) << "' on '"
                 << absl::CEscape(value) << "'";
           }
-          if (both.Empty()) EXPECT_FALSE(any);
+          if (both.Empty()) {
+            EXPECT_FALSE(any);
+          }
         }
       }
     }
