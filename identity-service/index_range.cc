@@ -84,11 +84,8 @@ absl::StatusOr<std::vector<std::string>> IdsInRange(KvStore& kv, absl::string_vi
         if (!range.limit.empty() && key >= range.limit) return false;
         if (id_in_value) {
           ids.emplace_back(value);
-        } else {
-          // {esc'(value)}\0\x01{id}: \0 is escaped as \0\xff, so the first
-          // \0\x01 after the attribute's prefix ends the value.
-          const size_t end = key.find(kOf, value_start);
-          if (end != absl::string_view::npos) ids.emplace_back(key.substr(end + 2));
+        } else if (absl::string_view id = IdOfIndexKey(key, value_start); !id.empty()) {
+          ids.emplace_back(id);
         }
         return true;
       }));

@@ -58,6 +58,13 @@ std::string IndexKey(absl::string_view tenant, absl::string_view type,
   return absl::StrCat(ValueKey(tenant, type, attribute, value), id);
 }
 
+absl::string_view IdOfIndexKey(absl::string_view key, size_t value_start) {
+  constexpr absl::string_view kEnd("\0\x01", 2);
+  const size_t end = key.find(kEnd, value_start);
+  if (end == absl::string_view::npos) return {};
+  return key.substr(end + kEnd.size());
+}
+
 std::string IndexReadyKey(absl::string_view type, absl::string_view attribute) {
   return absl::StrCat(kIndexReadyPrefix, type, "/", attribute);
 }

@@ -62,6 +62,11 @@ std::string ValueKey(absl::string_view tenant, absl::string_view type,
 std::string IndexKey(absl::string_view tenant, absl::string_view type,
                      absl::string_view attribute, absl::string_view value,
                      absl::string_view id);
+// The id that ends an `index` key whose escaped value starts at
+// `value_start` (after the attribute's prefix): EscapeKeyComponent escapes
+// \0 as \0\xff, so the first \0\x01 there ends the value. Empty when
+// `key` has no such end.
+absl::string_view IdOfIndexKey(absl::string_view key, size_t value_start);
 // In `index`, past every tenant's keys ('~' sorts after [a-z0-9-]): says
 // the attribute's entries are complete, in the encoding it holds.
 inline constexpr char kIndexReadyPrefix[] = "~ready/";

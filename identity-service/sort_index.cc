@@ -6,7 +6,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/status.h"
 #include "identity-service/keys.h"
 #include "identity-service/query_page.h"
@@ -14,8 +13,6 @@
 
 namespace scim::identity {
 namespace {
-
-constexpr absl::string_view kOf("\0\x01", 2);  // ends an escaped value
 
 absl::Status NotThisIndex() {
   return ScimError(absl::StatusCode::kInvalidArgument, scim_type::kInvalidCursor,
@@ -29,14 +26,15 @@ absl::Status NotThisIndex() {
 absl::StatusOr<std::string> EntryValue(IndexEncoding encoding, absl::string_view key) {
   if (encoding != IndexEncoding::kInstant) return std::string(key);
   if (key.size() != 17) return NotThisIndex();
-  uint64_t seconds = 0;
-  for (int i = 0; i < 8; ++i) seconds = (seconds << 8) | static_cast<uint8_t>(key[i]);
-  uint32_t nanos = 0;
+  uint64_t ordered = 0;
+  for (int i = 0; i < 8; ++i) ordered = (ordered << 8) | static_cast<uint8_t>(key[i]);
+  int64_t nanos = 0;
   for (char c : key.substr(8)) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return NotThisIndex();
-    nanos = nanos * 10 + static_cast<uint32_t>(c - '0');
+    nanos = nanos * 10 + (c - '0');
   }
-  return absl::StrFormat("%016x%08x", seconds, nanos);
+  const int64_t seconds = static_cast<int64_t>(ordered ^ (uint64_t{1} << 63));
+  return EncodeInstant(absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos));
 }
 
 // The entry key of a position.
@@ -118,12 +116,9 @@ absl::Status WalkInSortOrder(KvStore& kv, const SortIndex& index, bool descendin
       status = deadline.Check();
       if (!status.ok()) return false;
     }
-    absl::string_view id = value;
-    if (!index.unique()) {
-      const size_t end = key.find(kOf, index.prefix.size());
-      if (end == absl::string_view::npos) return true;
-      id = key.substr(end + kOf.size());
-    }
+    const absl::string_view id =
+        index.unique() ? value : IdOfIndexKey(key, index.prefix.size());
+    if (id.empty()) return true;
     absl::StatusOr<bool> more = fn(id);
     if (!more.ok()) status = more.status();
     stopped = !more.ok() || !*more;
